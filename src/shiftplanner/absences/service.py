@@ -1,0 +1,227 @@
+"""Absences: requested by analysts (or for them), approved or rejected by managers.
+
+Approving checks blackout dates, then reports which assignments the absence strands: they
+stay in the schedule as `absence_overlap` conflicts until someone replaces them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shiftplanner.absences import schemas
+from shiftplanner.absences.repository import AbsenceRepository
+from shiftplanner.analysts import service as analyst_service
+from shiftplanner.blackouts import service as blackout_service
+from shiftplanner.conflicts import service as conflict_service
+from shiftplanner.conflicts.facts import AbsenceFacts, ConflictType
+from shiftplanner.db import lock_rows
+from shiftplanner.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shiftplanner.events import EventType
+from shiftplanner.events.resources import apply_update, emit_resource_event
+from shiftplanner.kit.pagination import PageParams
+from shiftplanner.kit.time import utcnow
+from shiftplanner.models import Absence, AbsenceStatus, Analyst
+from shiftplanner.schedules import service as schedule_service
+from shiftplanner.schedules.schemas import Assignment as AssignmentSchema
+from shiftplanner.security.actor import Actor
+
+
+async def _own_analyst(session: AsyncSession, actor: Actor) -> Analyst | None:
+    if actor.user_id is None:
+        return None
+    return await analyst_service.find_by_user(session, actor, actor.user_id)
+
+
+async def _visible_analysts(session: AsyncSession, actor: Actor) -> list[int] | None:
+    """Managers see every absence; others only their own (absences are personal data)."""
+    if actor.can_manage:
+        return None
+    own = await _own_analyst(session, actor)
+    return [own.id] if own else []
+
+
+async def list_absences(
+    session: AsyncSession,
+    actor: Actor,
+    params: PageParams,
+    *,
+    analyst_id: int | None = None,
+    status: AbsenceStatus | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> tuple[list[Absence], str | None]:
+    visible = await _visible_analysts(session, actor)
+    wanted = (
+        visible
+        if analyst_id is None
+        else [analyst_id]
+        if visible is None or analyst_id in visible
+        else []
+    )
+    repository = AbsenceRepository(session)
+    query = repository.filtered(
+        actor.org_id, analyst_ids=wanted, status=status, start=start, end=end
+    )
+    return await repository.page(query, params, keys=[Absence.start_date, Absence.id])
+
+
+async def get_absence(session: AsyncSession, actor: Actor, absence_id: int) -> Absence:
+    absence = await AbsenceRepository(session).get(actor.org_id, absence_id)
+    visible = await _visible_analysts(session, actor)
+    if absence is None or (visible is not None and absence.analyst_id not in visible):
+        raise NotFound.resource("Absence", absence_id)
+    return absence
+
+
+async def request_absence(
+    session: AsyncSession, actor: Actor, data: schemas.AbsenceCreate
+) -> Absence:
+    own = await _own_analyst(session, actor)
+    analyst_id = data.analyst_id if data.analyst_id is not None else (own.id if own else None)
+    if analyst_id is None:
+        raise InvalidInput(
+            "Your account is not linked to an analyst; name the `analyst_id`.",
+            pointer="#/analyst_id",
+        )
+    if not actor.can_manage and (own is None or own.id != analyst_id):
+        raise Forbidden("Analysts request absences for themselves only.")
+    if not await analyst_service.get_many(session, actor, [analyst_id]):
+        raise InvalidInput(f"Analyst {analyst_id} does not exist.", pointer="#/analyst_id")
+    await lock_rows(session, Analyst.id, [analyst_id])
+    repository = AbsenceRepository(session)
+    clash = await repository.overlapping(analyst_id, data.start_date, data.end_date)
+    if clash:
+        raise Conflict(
+            f"The analyst already has an absence on some of these days (absence {clash[0].id}).",
+            extra={"absence_ids": [a.id for a in clash]},
+        )
+    absence = await repository.add(
+        Absence(
+            org_id=actor.org_id,
+            analyst_id=analyst_id,
+            start_date=data.start_date,
+            end_date=data.end_date,
+            kind=data.kind,
+            note=data.note,
+            requested_by_user_id=actor.user_id,
+        )
+    )
+    emit_resource_event(
+        session, EventType.ABSENCE_REQUESTED, absence, schemas.Absence, actor_user_id=actor.user_id
+    )
+    return absence
+
+
+async def _decide(
+    session: AsyncSession,
+    actor: Actor,
+    absence: Absence,
+    status: AbsenceStatus,
+    note: str,
+    event: EventType,
+) -> None:
+    changes = await apply_update(
+        session,
+        absence,
+        {
+            "status": status,
+            "decided_by_user_id": actor.user_id,
+            "decided_at": utcnow(),
+            "decision_note": note,
+        },
+        schemas.Absence,
+    )
+    emit_resource_event(
+        session, event, absence, schemas.Absence, actor_user_id=actor.user_id, changes=changes
+    )
+
+
+async def _locked_requested(session: AsyncSession, actor: Actor, absence_id: int) -> Absence:
+    absence = await get_absence(session, actor, absence_id)
+    await lock_rows(session, Analyst.id, [absence.analyst_id])
+    await session.refresh(absence)
+    if absence.status is not AbsenceStatus.REQUESTED:
+        raise Conflict(
+            f"The absence is {absence.status.value}; only a requested absence can be decided."
+        )
+    return absence
+
+
+async def approve_absence(
+    session: AsyncSession, actor: Actor, absence_id: int, data: schemas.AbsenceDecision
+) -> schemas.AbsenceApproval:
+    absence = await _locked_requested(session, actor, absence_id)
+    analyst = await analyst_service.get_analyst(session, actor, absence.analyst_id)
+    blackouts = await blackout_service.blocking(
+        session, actor, analyst, absence.start_date, absence.end_date
+    )
+    if blackouts:
+        first = blackouts[0]
+        raise Conflict(
+            f"Absences cannot be approved during the blackout {first.start_date}..{first.end_date}"
+            + (f" ({first.reason})" if first.reason else "")
+            + ".",
+            extra={"blackout_date_ids": [b.id for b in blackouts]},
+        )
+    facts = AbsenceFacts(
+        id=absence.id,
+        analyst_id=absence.analyst_id,
+        start_date=absence.start_date,
+        end_date=absence.end_date,
+    )
+    assessment = await conflict_service.assess_change(session, actor.org_id, added_absences=[facts])
+    await _decide(
+        session, actor, absence, AbsenceStatus.APPROVED, data.note, EventType.ABSENCE_APPROVED
+    )
+    conflict_service.emit_detected(
+        session, actor, assessment.created, cause="absence", cause_id=absence.id
+    )
+    stranded_ids = {
+        assignment_id
+        for c in assessment.created
+        if c.type is ConflictType.ABSENCE_OVERLAP and c.absence_id == absence.id
+        for assignment_id in c.assignment_ids
+    }
+    stranded = await schedule_service.get_many(session, actor, stranded_ids)
+    return schemas.AbsenceApproval(
+        absence=schemas.Absence.model_validate(absence),
+        stranded_assignments=[AssignmentSchema.model_validate(a) for a in stranded],
+        conflicts=[conflict_service.to_schema(c) for c in assessment.created],
+    )
+
+
+async def reject_absence(
+    session: AsyncSession, actor: Actor, absence_id: int, data: schemas.AbsenceDecision
+) -> Absence:
+    absence = await _locked_requested(session, actor, absence_id)
+    await _decide(
+        session, actor, absence, AbsenceStatus.REJECTED, data.note, EventType.ABSENCE_REJECTED
+    )
+    return absence
+
+
+async def cancel_absence(session: AsyncSession, actor: Actor, absence_id: int) -> Absence:
+    """Withdraw an absence: the analyst their own request, a manager any open absence."""
+    absence = await get_absence(session, actor, absence_id)
+    await lock_rows(session, Analyst.id, [absence.analyst_id])
+    await session.refresh(absence)
+    open_states = (
+        (AbsenceStatus.REQUESTED, AbsenceStatus.APPROVED)
+        if actor.can_manage
+        else (AbsenceStatus.REQUESTED,)
+    )
+    if absence.status not in open_states:
+        raise Conflict(f"A {absence.status.value} absence cannot be cancelled by you.")
+    changes = await apply_update(
+        session, absence, {"status": AbsenceStatus.CANCELLED}, schemas.Absence
+    )
+    emit_resource_event(
+        session,
+        EventType.ABSENCE_CANCELLED,
+        absence,
+        schemas.Absence,
+        actor_user_id=actor.user_id,
+        changes=changes,
+    )
+    return absence

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from shiftplanner.kit.schemas import InputSchema, Schema, TimestampedSchema, UpdateSchema
+from shiftplanner.kit.time import Weekday
+from shiftplanner.kit.validators import Email, Id, Name
+
+
+def _unique_sorted(values: list[str]) -> list[str]:
+    return sorted(set(values))
+
+
+Skill = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$"),
+]
+Skills = Annotated[
+    list[Skill],
+    Field(
+        max_length=32,
+        description="Skill names, lower case; `screener` qualifies for screener duty.",
+    ),
+    AfterValidator(_unique_sorted),
+]
+
+
+class PreferencesInput(InputSchema):
+    preferred_shift_type_ids: list[Id] = Field(default_factory=list, max_length=50)
+    preferred_days_off: list[Weekday] = Field(default_factory=list, max_length=7)
+
+
+class Preferences(Schema):
+    preferred_shift_type_ids: list[int] = Field(default_factory=list)
+    preferred_days_off: list[Weekday] = Field(default_factory=list)
+
+
+class AnalystCreate(InputSchema):
+    name: Name
+    email: Email
+    team_id: Id
+    skills: Skills = Field(default_factory=list)
+    is_active: bool = True
+    user_id: Id | None = Field(
+        default=None, description="The user account the analyst signs in with."
+    )
+    preferences: PreferencesInput = Field(default_factory=PreferencesInput)
+
+
+class AnalystUpdate(UpdateSchema):
+    nullable_fields: ClassVar[frozenset[str]] = frozenset({"user_id"})
+
+    name: Name | None = None
+    email: Email | None = None
+    team_id: Id | None = None
+    skills: Skills | None = None
+    is_active: bool | None = None
+    user_id: Id | None = None
+    preferences: PreferencesInput | None = None
+
+
+class Analyst(TimestampedSchema):
+    id: int
+    org_id: int
+    team_id: int
+    user_id: int | None
+    name: str
+    email: str
+    skills: list[str]
+    is_active: bool
+    preferences: Preferences

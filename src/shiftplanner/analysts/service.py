@@ -1,0 +1,122 @@
+"""Analysts: the people who work shifts, with their skills and preferences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shiftplanner.analysts import schemas
+from shiftplanner.analysts.repository import AnalystRepository
+from shiftplanner.errors import Conflict, InvalidInput, NotFound
+from shiftplanner.events import EventType
+from shiftplanner.events.resources import apply_update, emit_resource_event
+from shiftplanner.kit.pagination import PageParams
+from shiftplanner.models import Analyst
+from shiftplanner.security.actor import Actor
+from shiftplanner.shifts import service as shift_service
+from shiftplanner.teams import service as team_service
+from shiftplanner.users import service as user_service
+
+
+async def list_analysts(
+    session: AsyncSession,
+    actor: Actor,
+    params: PageParams,
+    *,
+    team_id: int | None = None,
+    is_active: bool | None = None,
+    skill: str | None = None,
+) -> tuple[list[Analyst], str | None]:
+    repository = AnalystRepository(session)
+    query = repository.filtered(actor.org_id, team_id=team_id, is_active=is_active, skill=skill)
+    return await repository.page(query, params)
+
+
+async def get_analyst(session: AsyncSession, actor: Actor, analyst_id: int) -> Analyst:
+    analyst = await AnalystRepository(session).get(actor.org_id, analyst_id)
+    if analyst is None:
+        raise NotFound.resource("Analyst", analyst_id)
+    return analyst
+
+
+async def get_many(session: AsyncSession, actor: Actor, ids: Iterable[int]) -> dict[int, Analyst]:
+    return await AnalystRepository(session).get_many(actor.org_id, ids)
+
+
+async def find_by_user(session: AsyncSession, actor: Actor, user_id: int) -> Analyst | None:
+    """The analyst a user signs in as, if any."""
+    return await AnalystRepository(session).get_by_user(actor.org_id, user_id)
+
+
+async def _validate(
+    session: AsyncSession, actor: Actor, values: dict[str, Any], analyst_id: int | None = None
+) -> None:
+    repository = AnalystRepository(session)
+    if (
+        "team_id" in values
+        and await team_service.find_team(session, actor, values["team_id"]) is None
+    ):
+        raise InvalidInput(f"Team {values['team_id']} does not exist.", pointer="#/team_id")
+    if "email" in values:
+        other = await repository.get_by_email(actor.org_id, values["email"])
+        if other is not None and other.id != analyst_id:
+            raise Conflict(f"Another analyst already has the email {values['email']}.")
+    if values.get("user_id") is not None:
+        if await user_service.find_user(session, actor, values["user_id"]) is None:
+            raise InvalidInput(f"User {values['user_id']} does not exist.", pointer="#/user_id")
+        linked = await repository.get_by_user(actor.org_id, values["user_id"])
+        if linked is not None and linked.id != analyst_id:
+            raise Conflict(f"User {values['user_id']} is already linked to analyst {linked.id}.")
+    preferred = (values.get("preferences") or {}).get("preferred_shift_type_ids", [])
+    known = await shift_service.get_many(session, actor, preferred)
+    unknown = sorted(set(preferred) - set(known))
+    if unknown:
+        raise InvalidInput(
+            f"Shift types {unknown} do not exist.", pointer="#/preferences/preferred_shift_type_ids"
+        )
+
+
+async def create_analyst(
+    session: AsyncSession, actor: Actor, data: schemas.AnalystCreate
+) -> Analyst:
+    values = data.model_dump(mode="json")
+    await _validate(session, actor, values)
+    analyst = await AnalystRepository(session).add(Analyst(org_id=actor.org_id, **values))
+    emit_resource_event(
+        session, EventType.ANALYST_CREATED, analyst, schemas.Analyst, actor_user_id=actor.user_id
+    )
+    return analyst
+
+
+async def update_analyst(
+    session: AsyncSession, actor: Actor, analyst_id: int, data: schemas.AnalystUpdate
+) -> Analyst:
+    analyst = await get_analyst(session, actor, analyst_id)
+    values = data.model_dump(mode="json", exclude_unset=True)
+    await _validate(session, actor, values, analyst.id)
+    changes = await apply_update(session, analyst, values, schemas.Analyst)
+    if changes:
+        emit_resource_event(
+            session,
+            EventType.ANALYST_UPDATED,
+            analyst,
+            schemas.Analyst,
+            actor_user_id=actor.user_id,
+            changes=changes,
+        )
+    return analyst
+
+
+async def delete_analyst(session: AsyncSession, actor: Actor, analyst_id: int) -> None:
+    repository = AnalystRepository(session)
+    analyst = await get_analyst(session, actor, analyst_id)
+    if await repository.has_history(analyst.id):
+        raise Conflict(
+            "The analyst has assignments or absences; deactivate them (`is_active: false`) to keep the history."
+        )
+    emit_resource_event(
+        session, EventType.ANALYST_DELETED, analyst, schemas.Analyst, actor_user_id=actor.user_id
+    )
+    await repository.delete(analyst)

@@ -1,0 +1,211 @@
+"""The `shiftplanner` command: serve, migrate, seed demo data, manage users."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from alembic import command
+from alembic.config import Config
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from shiftplanner import demo
+from shiftplanner.bootstrap import AdminLogin, ensure_admin
+from shiftplanner.config import Settings, get_settings
+from shiftplanner.db import session_scope
+from shiftplanner.errors import ShiftPlannerError
+from shiftplanner.logging import configure_logging
+from shiftplanner.models import Organization, Role
+from shiftplanner.runtime import Runtime
+from shiftplanner.security.actor import Actor
+from shiftplanner.users import schemas as user_schemas
+from shiftplanner.users import service as user_service
+
+app = typer.Typer(help="ShiftPlanner: shift scheduling for analyst teams.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+console = Console()
+
+
+# The project root of the source checkout the package is installed from (editable).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _alembic_config(settings: Settings) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = settings.database_url
+    return config
+
+
+def _show_admin(login: AdminLogin | None) -> None:
+    if login is None:
+        return
+    table = Table(title="Admin login (platform operator)", show_header=False)
+    table.add_row("email", login.email)
+    if login.generated_password:
+        table.add_row(
+            "password", f"[bold]{login.generated_password}[/bold]  (shown once; change it)"
+        )
+    else:
+        table.add_row("password", "from SHIFTPLANNER_ADMIN_PASSWORD")
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Defaults to SHIFTPLANNER_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Defaults to SHIFTPLANNER_PORT.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the API (creating the first admin on an empty database)."""
+    settings = get_settings()
+    configure_logging(settings)
+    _show_admin(asyncio.run(_bootstrap(settings)))
+    console.print(
+        f"Serving on http://{host or settings.host}:{port or settings.port}  (API docs at /docs)"
+    )
+    uvicorn.run(
+        "shiftplanner.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
+
+
+async def _bootstrap(settings: Settings) -> AdminLogin | None:
+    runtime = Runtime.build(settings)
+    try:
+        async with session_scope(runtime.session_factory) as session:
+            return await ensure_admin(session, settings, runtime.passwords)
+    finally:
+        await runtime.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    settings = get_settings()
+    command.upgrade(_alembic_config(settings), revision)
+    console.print(f"Database at revision {revision}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="e.g. -1, or base")]) -> None:
+    """Revert migrations down to REVISION."""
+    command.downgrade(_alembic_config(get_settings()), revision)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's revision."""
+    command.current(_alembic_config(get_settings()), verbose=True)
+
+
+@app.command("demo")
+def demo_command(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only seed a database without organizations.")
+    ] = False,
+) -> None:
+    """Seed the demo organization (idempotent: running it again adds nothing twice)."""
+    settings = get_settings()
+    configure_logging(settings)
+    asyncio.run(_seed_demo(settings, if_empty=if_empty))
+
+
+async def _seed_demo(settings: Settings, *, if_empty: bool) -> None:
+    runtime = Runtime.build(settings)
+    try:
+        if if_empty:
+            async with runtime.session_factory() as session:
+                if await demo.has_organizations(session):
+                    console.print("The database already has data; not seeding the demo.")
+                    return
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+        ) as bar:
+            task = bar.add_task("Seeding the demo organization", total=None)
+
+            def step(name: str) -> None:
+                bar.update(task, description=f"Seeding: {name}")
+
+            async with session_scope(runtime.session_factory) as session:
+                result = await demo.seed(
+                    session, settings, runtime.passwords, today=date.today(), progress=step
+                )
+        created = ", ".join(f"{n} {kind}" for kind, n in result.created.items()) or "nothing new"
+        console.print(
+            f"Demo organization [bold]{result.organization.name}[/bold] (slug {demo.DEMO_SLUG}): {created}."
+        )
+        _show_admin(result.admin)
+    finally:
+        await runtime.close()
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Argument()],
+    org: Annotated[str, typer.Option(help="Slug of the organization.")],
+    role: Annotated[Role, typer.Option()] = Role.ADMIN,
+    full_name: Annotated[str, typer.Option()] = "",
+    superuser: Annotated[
+        bool, typer.Option(help="Also make the account a platform operator.")
+    ] = False,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when left out."
+        ),
+    ] = "",
+) -> None:
+    """Create a user account in an organization."""
+    settings = get_settings()
+    configure_logging(settings)
+    try:
+        asyncio.run(_create_user(settings, email, org, role, full_name, superuser, password))
+    except ShiftPlannerError as error:
+        console.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(code=1) from None
+
+
+async def _create_user(
+    settings: Settings,
+    email: str,
+    slug: str,
+    role: Role,
+    full_name: str,
+    superuser: bool,
+    password: str,
+) -> None:
+    runtime = Runtime.build(settings)
+    try:
+        async with session_scope(runtime.session_factory) as session:
+            org = await session.scalar(select(Organization).where(Organization.slug == slug))
+            if org is None:
+                console.print(f"[red]No organization with the slug {slug!r}.[/red]")
+                raise typer.Exit(code=1)
+            data = user_schemas.UserCreate.model_validate(
+                {"email": email, "role": role, "full_name": full_name, "password": password}
+            )
+            user = await user_service.create_user(
+                session, Actor.system(org.id), runtime.passwords, data
+            )
+            user.is_superuser = superuser
+        console.print(f"Created {user.email} ({user.role.value}) in {org.name}.")
+    finally:
+        await runtime.close()

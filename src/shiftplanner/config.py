@@ -1,0 +1,117 @@
+"""The one place that reads the environment: every setting comes from `SHIFTPLANNER_*`
+variables or a `.env` file."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values people paste from examples; production refuses to sign tokens with them.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "changethis",
+        "secret",
+        "jwt-secret",
+        "your-secret-key",
+        "your-super-secret-jwt-key-change-in-production",
+    }
+)
+MIN_SECRET_LENGTH = 32
+DEV_SECRET_FILE = "jwt-secret"  # noqa: S105 (a file name)
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SHIFTPLANNER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite+aiosqlite:///./data/shiftplanner.db"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
+    database_echo: bool = False
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=4000, ge=1, le=65535)
+    data_dir: Path = Path("data")
+
+    jwt_secret: SecretStr | None = None
+    jwt_access_ttl_seconds: int = Field(default=15 * 60, ge=30)
+    jwt_refresh_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    # argon2id cost; the defaults follow RFC 9106's second recommended option.
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=8)
+    password_hash_parallelism: int = Field(default=4, ge=1)
+
+    log_level: str = "info"
+    log_json: bool | None = None
+
+    outbox_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    dispatcher_enabled: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        if self.env is not Environment.PRODUCTION:
+            return self
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if not secret:
+            raise ValueError("SHIFTPLANNER_JWT_SECRET must be set in production")
+        if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                "SHIFTPLANNER_JWT_SECRET is a placeholder or shorter than "
+                f"{MIN_SECRET_LENGTH} characters; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def logs_as_json(self) -> bool:
+        return self.log_json if self.log_json is not None else self.is_production
+
+    @cached_property
+    def signing_secret(self) -> str:
+        """The JWT signing secret. In development without one configured, a random secret
+        is kept in the data directory so that tokens survive a restart of `make run`."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        path = self.data_dir / DEV_SECRET_FILE
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(secret)
+        return secret
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from shiftplanner.conflicts import schemas
+from shiftplanner.conflicts import service as conflict_service
+from shiftplanner.conflicts.facts import ConflictType, Severity
+from shiftplanner.dependencies import SessionDep
+from shiftplanner.kit.openapi import problems
+from shiftplanner.kit.ranges import DateRange, date_range
+from shiftplanner.kit.validators import Id
+from shiftplanner.security.dependencies import CurrentActor
+
+MAX_REPORT_DAYS = 93
+
+router = APIRouter(prefix="/api/conflicts", tags=["conflicts"])
+
+
+@router.get("", responses=problems({422: "Range inverted or longer than 93 days"}))
+async def list_conflicts(
+    session: SessionDep,
+    actor: CurrentActor,
+    period: Annotated[DateRange, Depends(date_range(MAX_REPORT_DAYS))],
+    team_id: Annotated[
+        Id | None, Query(description="Only this team's analysts and shifts.")
+    ] = None,
+    analyst_id: Annotated[Id | None, Query(description="Only this analyst's conflicts.")] = None,
+    types: Annotated[
+        list[ConflictType] | None,
+        Query(alias="type", description="Only these types (repeatable)."),
+    ] = None,
+    severity: Annotated[Severity | None, Query()] = None,
+) -> schemas.ConflictReport:
+    """Every scheduling conflict dated within the range (at most 93 days):
+
+    - **error** (refused on write): `double_booking` (overlapping shifts of one analyst,
+      across midnight and time zones), `absence_overlap` (a shift during an approved
+      absence), `inactive_analyst`, `unqualified_screener` (screener duty without the skill);
+    - **warning** (allowed, reported): `coverage_gap` (fewer effective analysts than the
+      shift requires; absent or inactive ones do not count), `missing_screener`,
+      `rest_violation` (less than the organization's minimum rest between shifts),
+      `consecutive_days` (more working days in a row than allowed).
+    """
+    return await conflict_service.report(
+        session,
+        actor,
+        period.start,
+        period.end,
+        team_id=team_id,
+        analyst_id=analyst_id,
+        types=types or (),
+        severity=severity,
+    )

@@ -1,0 +1,249 @@
+"""The conflict rules: one pure function each, registered in `RULES`.
+
+Every rule looks at `Facts` and yields the conflicts whose day falls in the window it is
+given. Shift times are turned into UTC intervals in the shift's team time zone, so night
+shifts across midnight, teams in other time zones and DST changes are judged by the real
+hours people work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, timedelta
+from itertools import pairwise
+
+from shiftplanner.conflicts.facts import AssignmentFacts, Conflict, ConflictType, Facts
+
+Rule = Callable[[Facts, date, date], Iterator[Conflict]]
+
+
+def _in_window(day: date, first: date, last: date) -> bool:
+    return first <= day <= last
+
+
+def _by_start(facts: Facts, assignments: Iterable[AssignmentFacts]) -> list[AssignmentFacts]:
+    return sorted(assignments, key=lambda a: (facts.interval(a).start, a.id))
+
+
+def double_bookings(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """Two shifts of one analyst that overlap in time."""
+    for analyst_id, assignments in facts.by_analyst.items():
+        ordered = _by_start(facts, assignments)
+        for index, earlier in enumerate(ordered):
+            earlier_span = facts.interval(earlier)
+            for later in ordered[index + 1 :]:
+                later_span = facts.interval(later)
+                if later_span.start >= earlier_span.end:
+                    break
+                if not (
+                    _in_window(earlier.date, first, last) or _in_window(later.date, first, last)
+                ):
+                    continue
+                yield Conflict(
+                    type=ConflictType.DOUBLE_BOOKING,
+                    date=later.date,
+                    analyst_id=analyst_id,
+                    assignment_ids=(earlier.id, later.id),
+                    message=(
+                        f"{facts.analysts[analyst_id].name} is booked on "
+                        f"{facts.shifts[earlier.shift_type_id].name} ({earlier.date}) and "
+                        f"{facts.shifts[later.shift_type_id].name} ({later.date}), which overlap"
+                    ),
+                    details={
+                        "overlap_start": max(earlier_span.start, later_span.start).isoformat(),
+                        "overlap_end": min(earlier_span.end, later_span.end).isoformat(),
+                    },
+                )
+
+
+def absence_overlaps(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """A shift during an approved absence of its analyst."""
+    for assignment in facts.assignments:
+        if not _in_window(assignment.date, first, last):
+            continue
+        absence = facts.is_absent_during(assignment)
+        if absence is None:
+            continue
+        yield Conflict(
+            type=ConflictType.ABSENCE_OVERLAP,
+            date=assignment.date,
+            analyst_id=assignment.analyst_id,
+            shift_type_id=assignment.shift_type_id,
+            assignment_ids=(assignment.id,),
+            absence_id=absence.id,
+            message=(
+                f"{facts.analysts[assignment.analyst_id].name} is absent "
+                f"{absence.start_date}..{absence.end_date} but booked on "
+                f"{facts.shifts[assignment.shift_type_id].name} ({assignment.date})"
+            ),
+        )
+
+
+def inactive_analysts(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """A shift of an analyst who is no longer active."""
+    for assignment in facts.assignments:
+        analyst = facts.analysts[assignment.analyst_id]
+        if analyst.is_active or not _in_window(assignment.date, first, last):
+            continue
+        yield Conflict(
+            type=ConflictType.INACTIVE_ANALYST,
+            date=assignment.date,
+            analyst_id=analyst.id,
+            shift_type_id=assignment.shift_type_id,
+            assignment_ids=(assignment.id,),
+            message=f"{analyst.name} is inactive but booked on {assignment.date}",
+        )
+
+
+def unqualified_screeners(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """Screener duty given to an analyst without the screener skill."""
+    for assignment in facts.assignments:
+        analyst = facts.analysts[assignment.analyst_id]
+        if not assignment.is_screener or analyst.is_screener:
+            continue
+        if not _in_window(assignment.date, first, last):
+            continue
+        yield Conflict(
+            type=ConflictType.UNQUALIFIED_SCREENER,
+            date=assignment.date,
+            analyst_id=analyst.id,
+            shift_type_id=assignment.shift_type_id,
+            assignment_ids=(assignment.id,),
+            message=f"{analyst.name} has screener duty on {assignment.date} without the screener skill",
+        )
+
+
+def _effective(facts: Facts, assignment: AssignmentFacts) -> bool:
+    """Whether the assignment really puts someone on the shift."""
+    return (
+        facts.analysts[assignment.analyst_id].is_active
+        and facts.is_absent_during(assignment) is None
+    )
+
+
+def coverage(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """Shift-days with fewer effective analysts, or screeners, than required. Analysts who
+    are absent or inactive do not count."""
+    by_shift_day: dict[tuple[int, date], list[AssignmentFacts]] = {}
+    for assignment in facts.assignments:
+        by_shift_day.setdefault((assignment.shift_type_id, assignment.date), []).append(assignment)
+    day = first
+    while day <= last:
+        for shift in facts.shifts.values():
+            if not shift.is_active or not shift.runs_on(day):
+                continue
+            booked = by_shift_day.get((shift.id, day), [])
+            effective = [a for a in booked if _effective(facts, a)]
+            ids = tuple(a.id for a in booked)
+            if len(effective) < shift.required_headcount:
+                yield Conflict(
+                    type=ConflictType.COVERAGE_GAP,
+                    date=day,
+                    shift_type_id=shift.id,
+                    assignment_ids=ids,
+                    message=(
+                        f"{shift.name} on {day} has {len(effective)} of "
+                        f"{shift.required_headcount} analysts"
+                    ),
+                    details={
+                        "required": shift.required_headcount,
+                        "booked": len(booked),
+                        "effective": len(effective),
+                    },
+                )
+            screeners = [
+                a for a in effective if a.is_screener and facts.analysts[a.analyst_id].is_screener
+            ]
+            if len(screeners) < shift.screeners_required:
+                yield Conflict(
+                    type=ConflictType.MISSING_SCREENER,
+                    date=day,
+                    shift_type_id=shift.id,
+                    assignment_ids=ids,
+                    message=(
+                        f"{shift.name} on {day} has {len(screeners)} of "
+                        f"{shift.screeners_required} screeners"
+                    ),
+                    details={"required": shift.screeners_required, "effective": len(screeners)},
+                )
+        day += timedelta(days=1)
+
+
+def rest_violations(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """Less than the organization's minimum rest between the end of one shift and the
+    start of the next (overlaps are double bookings instead)."""
+    minimum = timedelta(hours=facts.rules.min_rest_hours)
+    for analyst_id, assignments in facts.by_analyst.items():
+        ordered = _by_start(facts, assignments)
+        for earlier, later in pairwise(ordered):
+            rest = facts.interval(later).start - facts.interval(earlier).end
+            if rest < timedelta(0) or rest >= minimum:
+                continue
+            if not _in_window(later.date, first, last):
+                continue
+            hours = rest.total_seconds() / 3600
+            yield Conflict(
+                type=ConflictType.REST_VIOLATION,
+                date=later.date,
+                analyst_id=analyst_id,
+                assignment_ids=(earlier.id, later.id),
+                message=(
+                    f"{facts.analysts[analyst_id].name} rests {hours:g} h between "
+                    f"{facts.shifts[earlier.shift_type_id].name} ({earlier.date}) and "
+                    f"{facts.shifts[later.shift_type_id].name} ({later.date}); "
+                    f"the minimum is {facts.rules.min_rest_hours} h"
+                ),
+                details={
+                    "rest_hours": round(hours, 2),
+                    "minimum_hours": facts.rules.min_rest_hours,
+                },
+            )
+
+
+def consecutive_days(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """More working days in a row than the organization allows: one conflict per run,
+    dated on the first day beyond the limit."""
+    limit = facts.rules.max_consecutive_days
+    for analyst_id, assignments in facts.by_analyst.items():
+        worked = sorted({a.date for a in assignments})
+        run: list[date] = []
+        for day in [*worked, None]:
+            if day is not None and run and day == run[-1] + timedelta(days=1):
+                run.append(day)
+                continue
+            if len(run) > limit and _in_window(run[limit], first, last):
+                yield Conflict(
+                    type=ConflictType.CONSECUTIVE_DAYS,
+                    date=run[limit],
+                    analyst_id=analyst_id,
+                    assignment_ids=tuple(
+                        sorted(a.id for a in assignments if run[0] <= a.date <= run[-1])
+                    ),
+                    message=(
+                        f"{facts.analysts[analyst_id].name} works {len(run)} days in a row "
+                        f"({run[0]}..{run[-1]}); the limit is {limit}"
+                    ),
+                    details={
+                        "days": len(run),
+                        "limit": limit,
+                        "first": run[0].isoformat(),
+                        "last": run[-1].isoformat(),
+                    },
+                )
+            run = [day] if day is not None else []
+
+
+RULES: tuple[Rule, ...] = (
+    double_bookings,
+    absence_overlaps,
+    inactive_analysts,
+    unqualified_screeners,
+    coverage,
+    rest_violations,
+    consecutive_days,
+)
+
+
+def detect(facts: Facts, first: date, last: date) -> list[Conflict]:
+    """Every conflict dated within `first`..`last`, hard ones first, then by date."""
+    found = [conflict for rule in RULES for conflict in rule(facts, first, last)]
+    return sorted(found, key=lambda c: (not c.is_hard, c.date, c.type.value, c.assignment_ids))

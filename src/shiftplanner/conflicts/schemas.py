@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import Field
+
+from shiftplanner.conflicts.facts import ConflictType, Severity
+from shiftplanner.kit.schemas import Schema
+
+
+class Conflict(Schema):
+    type: ConflictType
+    severity: Severity = Field(
+        description="`error` conflicts are refused on write; `warning` ones are allowed and reported."
+    )
+    date: date
+    message: str
+    analyst_id: int | None
+    shift_type_id: int | None
+    assignment_ids: list[int] = Field(description="Saved assignments involved.")
+    absence_id: int | None
+    details: dict[str, Any]
+    item_indexes: list[int] = Field(
+        default_factory=list, description="In a refused bulk write: the `items` entries involved."
+    )
+
+
+class ConflictReport(Schema):
+    start: date
+    end: date
+    errors: int
+    warnings: int
+    by_type: dict[ConflictType, int]
+    conflicts: list[Conflict]

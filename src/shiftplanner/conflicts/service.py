@@ -1,0 +1,212 @@
+"""Conflict detection over stored data: reports for a date range, and the assessment of a
+proposed change (what it would break) that the schedule and absence services use before
+they write."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shiftplanner.conflicts import schemas
+from shiftplanner.conflicts.facts import (
+    AbsenceFacts,
+    AssignmentFacts,
+    Conflict,
+    ConflictType,
+    Facts,
+    Severity,
+)
+from shiftplanner.conflicts.repository import ConflictFactsRepository
+from shiftplanner.conflicts.rules import detect
+from shiftplanner.events import DomainEvent, EventType, emit
+from shiftplanner.security.actor import Actor
+
+COVERAGE_TYPES = frozenset({ConflictType.COVERAGE_GAP, ConflictType.MISSING_SCREENER})
+
+
+def to_schema(
+    conflict: Conflict, *, proposed_items: dict[int, int] | None = None
+) -> schemas.Conflict:
+    """The public form. Proposed (unsaved) assignments have negative ids; they are listed
+    as the request items they came from instead."""
+    saved = [i for i in conflict.assignment_ids if i > 0]
+    items = sorted(
+        proposed_items[i] for i in conflict.assignment_ids if proposed_items and i in proposed_items
+    )
+    return schemas.Conflict(
+        type=conflict.type,
+        severity=conflict.severity,
+        date=conflict.date,
+        message=conflict.message,
+        analyst_id=conflict.analyst_id,
+        shift_type_id=conflict.shift_type_id,
+        assignment_ids=saved,
+        absence_id=conflict.absence_id,
+        details=dict(conflict.details),
+        item_indexes=items,
+    )
+
+
+async def report(
+    session: AsyncSession,
+    actor: Actor,
+    first: date,
+    last: date,
+    *,
+    team_id: int | None = None,
+    analyst_id: int | None = None,
+    types: Iterable[ConflictType] = (),
+    severity: Severity | None = None,
+) -> schemas.ConflictReport:
+    """Every conflict dated `first`..`last` in the caller's organization, optionally only
+    those of one team (its analysts or its shift types), one analyst, some types or one
+    severity."""
+    repository = ConflictFactsRepository(session)
+    rules = await repository.rules(actor.org_id)
+    margin = timedelta(days=rules.max_consecutive_days + 1)
+    facts = Facts(
+        shifts=await repository.shifts(actor.org_id),
+        analysts=await repository.analysts(actor.org_id),
+        assignments=await repository.assignments(actor.org_id, first - margin, last + margin),
+        absences=await repository.approved_absences(actor.org_id, first - margin, last + margin),
+        rules=rules,
+    )
+    wanted = set(types)
+    found = [
+        c
+        for c in detect(facts, first, last)
+        if (not wanted or c.type in wanted)
+        and (severity is None or c.severity is severity)
+        and (analyst_id is None or c.analyst_id == analyst_id)
+        and (team_id is None or _belongs_to_team(facts, c, team_id))
+    ]
+    counts = Counter(c.type for c in found)
+    errors = sum(1 for c in found if c.is_hard)
+    return schemas.ConflictReport(
+        start=first,
+        end=last,
+        errors=errors,
+        warnings=len(found) - errors,
+        by_type=dict(counts),
+        conflicts=[to_schema(c) for c in found],
+    )
+
+
+def _belongs_to_team(facts: Facts, conflict: Conflict, team_id: int) -> bool:
+    if conflict.analyst_id is not None and facts.analysts[conflict.analyst_id].team_id == team_id:
+        return True
+    return (
+        conflict.shift_type_id is not None
+        and facts.shifts[conflict.shift_type_id].team_id == team_id
+    )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What a change would do. `created_hard` blocks a write; `remaining` is every conflict
+    around the change after it (to report); `created` those that did not exist before."""
+
+    created_hard: list[Conflict]
+    created: list[Conflict]
+    remaining: list[Conflict]
+
+
+async def assess_change(
+    session: AsyncSession,
+    org_id: int,
+    *,
+    removed: Sequence[AssignmentFacts] = (),
+    added: Sequence[AssignmentFacts] = (),
+    added_absences: Sequence[AbsenceFacts] = (),
+) -> Assessment:
+    """Compare the conflicts around the changed assignments (or newly approved absences)
+    before and after the change. Only the analysts involved and the shift-days touched
+    are loaded, so a check stays cheap in a large organization."""
+    days = [a.date for a in (*removed, *added)]
+    days += [d for absence in added_absences for d in (absence.start_date, absence.end_date)]
+    if not days:
+        return Assessment([], [], [])
+    repository = ConflictFactsRepository(session)
+    rules = await repository.rules(org_id)
+    margin = timedelta(days=rules.max_consecutive_days + 1)
+    window_first, window_last = min(days) - margin, max(days) + margin
+    load_first, load_last = window_first - margin, window_last + margin
+
+    involved = {a.analyst_id for a in (*removed, *added)} | {a.analyst_id for a in added_absences}
+    touched = {(a.shift_type_id, a.date) for a in (*removed, *added)}
+    own = await repository.assignments(org_id, load_first, load_last, analyst_ids=involved)
+    for absence in added_absences:
+        touched |= {
+            (a.shift_type_id, a.date)
+            for a in own
+            if a.analyst_id == absence.analyst_id
+            and absence.start_date - timedelta(days=1) <= a.date <= absence.end_date
+        }
+    loaded = {a.id: a for a in own}
+    if touched:
+        for a in await repository.assignments(
+            org_id, load_first, load_last, analyst_ids=(), shift_days=touched
+        ):
+            loaded.setdefault(a.id, a)
+    analyst_ids = {a.analyst_id for a in loaded.values()} | involved
+    before = Facts(
+        shifts=await repository.shifts(org_id),
+        analysts=await repository.analysts(org_id),
+        assignments=list(loaded.values()),
+        absences=await repository.approved_absences(
+            org_id, load_first, load_last, analyst_ids=analyst_ids
+        ),
+        rules=rules,
+    )
+    removed_ids = {a.id for a in removed}
+    after = replace(
+        before,
+        assignments=[a for a in before.assignments if a.id not in removed_ids] + list(added),
+        absences=[*before.absences, *added_absences],
+    )
+
+    def around(facts: Facts) -> list[Conflict]:
+        return [
+            c
+            for c in detect(facts, window_first, window_last)
+            if (c.type in COVERAGE_TYPES and (c.shift_type_id, c.date) in touched)
+            or (c.type not in COVERAGE_TYPES and c.analyst_id in involved)
+        ]
+
+    existing = {c.key for c in around(before)}
+    remaining = around(after)
+    created = [c for c in remaining if c.key not in existing]
+    added_ids = {a.id for a in added}
+    return Assessment(
+        created_hard=[c for c in created if c.is_hard and added_ids & set(c.assignment_ids)],
+        created=created,
+        remaining=remaining,
+    )
+
+
+def emit_detected(
+    session: AsyncSession,
+    actor: Actor,
+    conflicts: Sequence[Conflict],
+    *,
+    cause: str,
+    cause_id: int | None = None,
+) -> None:
+    """One `conflict.detected` event for the conflicts a committed change created."""
+    if not conflicts:
+        return
+    emit(
+        session,
+        DomainEvent(
+            type=EventType.CONFLICT_DETECTED,
+            org_id=actor.org_id,
+            resource_type=cause,
+            resource_id=cause_id,
+            actor_user_id=actor.user_id,
+            data={"conflicts": [to_schema(c).model_dump(mode="json") for c in conflicts]},
+        ),
+    )

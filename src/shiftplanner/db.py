@@ -1,0 +1,122 @@
+"""Engine, sessions and the few places where SQLite and PostgreSQL must be told apart.
+
+Exactly one place commits: the request's session dependency (`shiftplanner.dependencies`)
+or a worker job's `session_scope`. Services and repositories only flush."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, false, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from shiftplanner.config import Settings
+
+# session.info keys
+OUTBOX_PENDING = "outbox_pending"
+ON_OUTBOX_COMMIT = "on_outbox_commit"
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            url,
+            echo=settings.database_echo,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+        return engine
+    return create_async_engine(
+        url,
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_pre_ping=True,
+    )
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the single writer; NORMAL is durable in WAL mode
+    # except for the last transactions on power loss, the usual trade for an embedded app.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def create_session_factory(
+    engine: AsyncEngine, *, on_outbox_commit: Callable[[], None] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    info: dict[str, Any] = {}
+    if on_outbox_commit is not None:
+        info[ON_OUTBOX_COMMIT] = on_outbox_commit
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_dispatcher_after_commit(session: Session) -> None:
+    """Events written by the transaction are now visible; nudge the dispatcher rather
+    than let them wait for its next poll."""
+    if session.info.pop(OUTBOX_PENDING, False):
+        callback = session.info.get(ON_OUTBOX_COMMIT)
+        if callback is not None:
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending_events(session: Session) -> None:
+    session.info.pop(OUTBOX_PENDING, None)
+
+
+@asynccontextmanager
+async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A unit of work for background jobs and commands: commit on success, roll back on
+    any error."""
+    async with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def lock_rows(
+    session: AsyncSession, key: InstrumentedAttribute[int], ids: Iterable[int]
+) -> None:
+    """Serialize writers that touch the same rows until this transaction ends, so that a
+    check followed by a write (no double booking, version match) cannot interleave with
+    another transaction's.
+
+    PostgreSQL locks just those rows (in id order, so two writers cannot deadlock).
+    SQLite has one writer at a time: a no-op UPDATE takes the database write lock now,
+    before the reads that the check depends on."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return
+    if is_postgresql(session):
+        await session.execute(select(key).where(key.in_(wanted)).order_by(key).with_for_update())
+        return
+    table = key.class_.__table__
+    await session.execute(update(table).where(false()).values({key.key: key}))

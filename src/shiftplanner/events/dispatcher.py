@@ -1,0 +1,250 @@
+"""The outbox dispatcher: hands committed events to the registered consumers, in event
+order, at least once.
+
+- Events are claimed with a lease (and `FOR UPDATE SKIP LOCKED` on PostgreSQL), so
+  several processes can run dispatchers without handing one event out twice at once, and
+  a dispatcher that dies mid-batch only delays its events until the lease runs out.
+- Each consumer runs in its own transaction. One that fails is retried with backoff for
+  that event while the others, and later events, go on; after the last attempt it is
+  marked dead for the event and logged.
+- Consumers must be idempotent: a crash between a consumer's commit and the dispatcher's
+  bookkeeping runs it again for that event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shiftplanner.db import is_postgresql, session_scope
+from shiftplanner.events.types import DispatchedEvent
+from shiftplanner.kit.time import utcnow
+from shiftplanner.logging import get_logger
+from shiftplanner.models import ConsumptionStatus, OutboxConsumption, OutboxEvent
+
+log = get_logger(__name__)
+
+ConsumerFunc = Callable[[AsyncSession, DispatchedEvent], Awaitable[None]]
+
+MAX_BACKOFF = timedelta(hours=1)
+ERROR_EXCERPT_LENGTH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Consumer:
+    name: str
+    handle: ConsumerFunc
+    timeout_seconds: float = 30.0
+
+
+def retry_delay(attempts: int, *, base_seconds: float = 2.0) -> timedelta:
+    """Exponential backoff with up to 10 % jitter, capped at an hour."""
+    delay = min(base_seconds * 2 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
+    return timedelta(seconds=delay * (1 + random.random() / 10))  # noqa: S311 (jitter, not crypto)
+
+
+class EventDispatcher:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        batch_size: int = 100,
+        poll_interval: float = 1.0,
+        lease_seconds: float = 60.0,
+        max_attempts: int = 12,
+    ) -> None:
+        self._session_factory = session_factory
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._lease = timedelta(seconds=lease_seconds)
+        self._max_attempts = max_attempts
+        self._consumers: dict[str, Consumer] = {}
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def consumers(self) -> Sequence[Consumer]:
+        return tuple(self._consumers.values())
+
+    def register(self, consumer: Consumer) -> None:
+        if consumer.name in self._consumers:
+            raise ValueError(f"a consumer named {consumer.name!r} is already registered")
+        self._consumers[consumer.name] = consumer
+
+    def wake(self) -> None:
+        """Dispatch soon: called after a commit that wrote events."""
+        self._wakeup.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _run(self) -> None:
+        while True:
+            self._wakeup.clear()
+            try:
+                handled = await self.dispatch_pending()
+            except Exception:
+                log.exception("outbox_dispatch_failed")
+                handled = 0
+            if handled >= self._batch_size:
+                continue  # more are waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+
+    async def dispatch_pending(self) -> int:
+        """Claim one batch of due events and hand each to the consumers that still owe
+        it. Returns how many events were claimed."""
+        events = await self._claim_batch()
+        if not events:
+            return 0
+        states = await self._load_states([event.id for event in events])
+        for event in events:
+            await self._dispatch_one(event, states.get(event.id, {}))
+        return len(events)
+
+    async def _claim_batch(self) -> list[DispatchedEvent]:
+        now = utcnow()
+        async with session_scope(self._session_factory) as session:
+            query = (
+                select(OutboxEvent)
+                .where(
+                    OutboxEvent.dispatched_at.is_(None),
+                    or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until <= now),
+                )
+                .order_by(OutboxEvent.id)
+                .limit(self._batch_size)
+            )
+            if is_postgresql(session):
+                query = query.with_for_update(skip_locked=True)
+            rows = list((await session.scalars(query)).all())
+            for row in rows:
+                row.claimed_until = now + self._lease
+            return [
+                DispatchedEvent(
+                    id=row.id,
+                    type=row.event_type,
+                    org_id=row.org_id,
+                    resource_type=row.resource_type,
+                    resource_id=row.resource_id,
+                    actor_user_id=row.actor_user_id,
+                    occurred_at=row.occurred_at,
+                    payload=row.payload,
+                )
+                for row in rows
+            ]
+
+    async def _load_states(self, event_ids: list[int]) -> dict[int, dict[str, OutboxConsumption]]:
+        async with self._session_factory() as session:
+            rows = await session.scalars(
+                select(OutboxConsumption).where(OutboxConsumption.event_id.in_(event_ids))
+            )
+            states: dict[int, dict[str, OutboxConsumption]] = {}
+            for row in rows:
+                states.setdefault(row.event_id, {})[row.consumer] = row
+            return states
+
+    async def _dispatch_one(
+        self, event: DispatchedEvent, states: dict[str, OutboxConsumption]
+    ) -> None:
+        now = utcnow()
+        outcomes: dict[str, BaseException | None] = {}
+        for consumer in self._consumers.values():
+            state = states.get(consumer.name)
+            if state is not None and state.status is not ConsumptionStatus.FAILED:
+                continue  # done or dead
+            if state is not None and state.next_attempt_at and state.next_attempt_at > now:
+                continue
+            outcomes[consumer.name] = await self._run_consumer(consumer, event)
+        await self._record(event, states, outcomes)
+
+    async def _run_consumer(self, consumer: Consumer, event: DispatchedEvent) -> Exception | None:
+        try:
+            async with asyncio.timeout(consumer.timeout_seconds):
+                async with session_scope(self._session_factory) as session:
+                    await consumer.handle(session, event)
+        except Exception as exc:
+            log.warning(
+                "outbox_consumer_failed",
+                consumer=consumer.name,
+                event_id=event.id,
+                event_type=event.type,
+                error=repr(exc),
+            )
+            return exc
+        return None
+
+    async def _record(
+        self,
+        event: DispatchedEvent,
+        states: dict[str, OutboxConsumption],
+        outcomes: dict[str, BaseException | None],
+    ) -> None:
+        now = utcnow()
+        pending_retries: list[datetime] = []
+        async with session_scope(self._session_factory) as session:
+            row = await session.get(OutboxEvent, event.id)
+            if row is None:
+                return
+            all_first_try_ok = not states and all(error is None for error in outcomes.values())
+            if not all_first_try_ok:
+                for name, error in outcomes.items():
+                    state = await session.merge(
+                        states.get(name)
+                        or OutboxConsumption(
+                            event_id=event.id,
+                            consumer=name,
+                            status=ConsumptionStatus.FAILED,
+                            attempts=0,
+                            updated_at=now,
+                        )
+                    )
+                    state.attempts += 1
+                    state.updated_at = now
+                    if error is None:
+                        state.status = ConsumptionStatus.DONE
+                        state.next_attempt_at = None
+                    elif state.attempts >= self._max_attempts:
+                        state.status = ConsumptionStatus.DEAD
+                        state.last_error = repr(error)[:ERROR_EXCERPT_LENGTH]
+                        state.next_attempt_at = None
+                        log.error(
+                            "outbox_consumer_gave_up",
+                            consumer=name,
+                            event_id=event.id,
+                            attempts=state.attempts,
+                        )
+                    else:
+                        state.status = ConsumptionStatus.FAILED
+                        state.last_error = repr(error)[:ERROR_EXCERPT_LENGTH]
+                        state.next_attempt_at = now + retry_delay(state.attempts)
+                        pending_retries.append(state.next_attempt_at)
+                waiting = [
+                    state.next_attempt_at
+                    for name, state in states.items()
+                    if name not in outcomes
+                    and state.status is ConsumptionStatus.FAILED
+                    and state.next_attempt_at is not None
+                    and name in self._consumers
+                ]
+                pending_retries.extend(waiting)
+            if pending_retries:
+                row.claimed_until = min(pending_retries)
+            else:
+                row.dispatched_at = now
+                row.claimed_until = None

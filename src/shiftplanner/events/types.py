@@ -1,0 +1,82 @@
+"""The domain events every change emits: one name per kind of change, one shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class EventType(StrEnum):
+    ORGANIZATION_CREATED = "organization.created"
+    ORGANIZATION_UPDATED = "organization.updated"
+    TEAM_CREATED = "team.created"
+    TEAM_UPDATED = "team.updated"
+    TEAM_DELETED = "team.deleted"
+    USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_DELETED = "user.deleted"
+    ANALYST_CREATED = "analyst.created"
+    ANALYST_UPDATED = "analyst.updated"
+    ANALYST_DELETED = "analyst.deleted"
+    SHIFT_TYPE_CREATED = "shift_type.created"
+    SHIFT_TYPE_UPDATED = "shift_type.updated"
+    SHIFT_TYPE_DELETED = "shift_type.deleted"
+    SCHEDULE_CREATED = "schedule.created"
+    SCHEDULE_UPDATED = "schedule.updated"
+    SCHEDULE_DELETED = "schedule.deleted"
+    ABSENCE_REQUESTED = "absence.requested"
+    ABSENCE_APPROVED = "absence.approved"
+    ABSENCE_REJECTED = "absence.rejected"
+    ABSENCE_CANCELLED = "absence.cancelled"
+    HOLIDAY_CREATED = "holiday.created"
+    HOLIDAY_UPDATED = "holiday.updated"
+    HOLIDAY_DELETED = "holiday.deleted"
+    BLACKOUT_DATE_CREATED = "blackout_date.created"
+    BLACKOUT_DATE_UPDATED = "blackout_date.updated"
+    BLACKOUT_DATE_DELETED = "blackout_date.deleted"
+    CONFLICT_DETECTED = "conflict.detected"
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """What a service says happened. `data` is the resource's public representation after
+    the change (before it, for a deletion); `changes` names each updated field's old and
+    new value."""
+
+    type: EventType
+    org_id: int | None
+    resource_type: str
+    resource_id: int | None
+    data: Mapping[str, Any]
+    actor_user_id: int | None = None
+    changes: Mapping[str, Mapping[str, Any]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchedEvent:
+    """A committed event as the dispatcher hands it to consumers."""
+
+    id: int
+    type: str
+    org_id: int | None
+    resource_type: str
+    resource_id: int | None
+    actor_user_id: int | None
+    occurred_at: datetime
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Bookkeeping fields that change with every write and say nothing about the change.
+UNTRACKED_FIELDS = frozenset({"updated_at", "version"})
+
+
+def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """`{field: {"old": ..., "new": ...}}` for every field whose value differs."""
+    return {
+        name: {"old": before.get(name), "new": value}
+        for name, value in after.items()
+        if name not in UNTRACKED_FIELDS and before.get(name) != value
+    }

@@ -1,0 +1,36 @@
+"""ORM models, one table a module. Importing this package registers every table on
+`Base.metadata` (Alembic and the tests rely on that)."""
+
+from shiftplanner.models.absence import Absence, AbsenceKind, AbsenceStatus
+from shiftplanner.models.analyst import SCREENER_SKILL, Analyst
+from shiftplanner.models.assignment import Assignment, AssignmentSource
+from shiftplanner.models.base import Base
+from shiftplanner.models.blackout_date import BlackoutDate
+from shiftplanner.models.holiday import Holiday
+from shiftplanner.models.organization import Organization
+from shiftplanner.models.outbox_consumption import ConsumptionStatus, OutboxConsumption
+from shiftplanner.models.outbox_event import OutboxEvent
+from shiftplanner.models.shift_type import ShiftType
+from shiftplanner.models.team import Team
+from shiftplanner.models.user import Role, User
+
+__all__ = [
+    "SCREENER_SKILL",
+    "Absence",
+    "AbsenceKind",
+    "AbsenceStatus",
+    "Analyst",
+    "Assignment",
+    "AssignmentSource",
+    "Base",
+    "BlackoutDate",
+    "ConsumptionStatus",
+    "Holiday",
+    "Organization",
+    "OutboxConsumption",
+    "OutboxEvent",
+    "Role",
+    "ShiftType",
+    "Team",
+    "User",
+]

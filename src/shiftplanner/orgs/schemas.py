@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from shiftplanner.kit.schemas import InputSchema, TimestampedSchema
+from shiftplanner.kit.validators import Name, Slug, TimezoneName
+from shiftplanner.models.organization import DEFAULT_MAX_CONSECUTIVE_DAYS, DEFAULT_MIN_REST_HOURS
+
+
+class OrganizationCreate(InputSchema):
+    name: Name
+    slug: Slug
+    timezone: TimezoneName = "UTC"
+    min_rest_hours: int = Field(default=DEFAULT_MIN_REST_HOURS, ge=0, le=48)
+    max_consecutive_days: int = Field(default=DEFAULT_MAX_CONSECUTIVE_DAYS, ge=1, le=31)
+
+
+class OrganizationUpdate(InputSchema):
+    name: Name | None = None
+    timezone: TimezoneName | None = None
+    min_rest_hours: int | None = Field(default=None, ge=0, le=48)
+    max_consecutive_days: int | None = Field(default=None, ge=1, le=31)
+
+
+class Organization(TimestampedSchema):
+    id: int
+    name: str
+    slug: str
+    timezone: str
+    min_rest_hours: int
+    max_consecutive_days: int

@@ -1,0 +1,59 @@
+"""The long-lived objects of one running service, built once from the settings: the app
+lifespan and the CLI commands share this so they configure things the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shiftplanner.config import Settings
+from shiftplanner.db import create_engine, create_session_factory
+from shiftplanner.events import EventDispatcher
+from shiftplanner.security.passwords import Passwords
+from shiftplanner.security.tokens import Tokens
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    dispatcher: EventDispatcher
+    passwords: Passwords
+    tokens: Tokens
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        engine = create_engine(settings)
+        # The dispatcher needs the session factory and the factory's commits wake the
+        # dispatcher: a forwarding closure ties the knot.
+        dispatcher_ref: list[EventDispatcher] = []
+        session_factory = create_session_factory(
+            engine, on_outbox_commit=lambda: dispatcher_ref[0].wake() if dispatcher_ref else None
+        )
+        dispatcher = EventDispatcher(
+            session_factory,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval_seconds,
+            lease_seconds=settings.outbox_lease_seconds,
+            max_attempts=settings.outbox_max_attempts,
+        )
+        dispatcher_ref.append(dispatcher)
+        return cls(
+            settings=settings,
+            engine=engine,
+            session_factory=session_factory,
+            dispatcher=dispatcher,
+            passwords=Passwords(settings),
+            tokens=Tokens(
+                settings.signing_secret,
+                access_ttl=timedelta(seconds=settings.jwt_access_ttl_seconds),
+                refresh_ttl=timedelta(seconds=settings.jwt_refresh_ttl_seconds),
+            ),
+        )
+
+    async def close(self) -> None:
+        await self.dispatcher.stop()
+        await self.engine.dispose()

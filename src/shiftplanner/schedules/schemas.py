@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+
+from shiftplanner.conflicts.schemas import Conflict
+from shiftplanner.kit.schemas import InputSchema, Schema, TimestampedSchema, UpdateSchema
+from shiftplanner.kit.validators import Day, Id
+from shiftplanner.models import AssignmentSource
+
+MAX_BULK_ITEMS = 1000
+
+Note = Annotated[str, StringConstraints(max_length=500)]
+Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class AssignmentFields(InputSchema):
+    analyst_id: Id
+    shift_type_id: Id
+    date: Day = Field(
+        description="The local date (in the shift type's team time zone) the shift starts."
+    )
+    is_screener: bool = False
+    note: Note = ""
+    source: AssignmentSource = AssignmentSource.MANUAL
+
+
+class AssignmentCreate(AssignmentFields):
+    pass
+
+
+class AssignmentUpdate(UpdateSchema):
+    analyst_id: Id | None = None
+    shift_type_id: Id | None = None
+    date: Day | None = None
+    is_screener: bool | None = None
+    note: Note | None = None
+    version: Version | None = Field(
+        default=None,
+        description="The version you read; or send it as `If-Match`. One of the two is required.",
+    )
+
+
+class Assignment(TimestampedSchema):
+    id: int
+    org_id: int
+    analyst_id: int
+    shift_type_id: int
+    date: date
+    is_screener: bool
+    source: AssignmentSource
+    note: str
+    version: int
+
+
+class AssignmentWritten(Assignment):
+    conflicts: list[Conflict] = Field(
+        description="Warnings the schedule has around this assignment after the write."
+    )
+
+
+class BulkItem(AssignmentFields):
+    """A new assignment, or with `id` and `version` the full replacement of one."""
+
+    id: Id | None = None
+    version: Version | None = None
+
+    @model_validator(mode="after")
+    def _version_with_id(self) -> BulkItem:
+        if self.id is not None and self.version is None:
+            raise ValueError(
+                "an item that replaces an assignment (`id`) needs the `version` you read"
+            )
+        return self
+
+
+class BulkDelete(InputSchema):
+    id: Id
+    version: Version
+
+
+class BulkRequest(InputSchema):
+    items: list[BulkItem] = Field(default_factory=list, max_length=MAX_BULK_ITEMS)
+    deletes: list[BulkDelete] = Field(default_factory=list, max_length=MAX_BULK_ITEMS)
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> BulkRequest:
+        if not self.items and not self.deletes:
+            raise ValueError("send at least one item or delete")
+        ids = [item.id for item in self.items if item.id is not None] + [d.id for d in self.deletes]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each assignment id may appear only once in items and deletes")
+        return self
+
+
+class BulkResult(Schema):
+    created: list[Assignment]
+    updated: list[Assignment]
+    deleted: list[int]
+    conflicts: list[Conflict] = Field(
+        description="Warnings around the changed assignments after the write."
+    )
+
+
+class AssignmentDeleted(Schema):
+    id: int
+    conflicts: list[Conflict] = Field(
+        description="Warnings the deletion leaves, e.g. a coverage gap."
+    )

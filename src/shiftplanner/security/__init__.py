@@ -1,0 +1,1 @@
+"""Authentication (passwords, JWT), roles and the request's acting user."""

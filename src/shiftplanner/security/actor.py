@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shiftplanner.models import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is making a change: services scope every query by `org_id` and attribute every
+    event to `user_id` (None for the system itself, e.g. demo seeding)."""
+
+    org_id: int
+    role: Role
+    user_id: int | None = None
+    is_superuser: bool = False
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+    @classmethod
+    def system(cls, org_id: int) -> Actor:
+        return cls(org_id=org_id, role=Role.ADMIN)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+
+from shiftplanner.kit.repository import OrgScopedRepository
+from shiftplanner.models import Analyst, ShiftType, Team
+
+
+class TeamRepository(OrgScopedRepository[Team]):
+    model = Team
+
+    async def get_by_code(self, org_id: int, code: str) -> Team | None:
+        result = await self.session.scalars(self.scoped(org_id).where(Team.code == code))
+        return result.one_or_none()
+
+    async def is_in_use(self, team_id: int) -> bool:
+        """Whether analysts or shift types still belong to the team."""
+        query = select(
+            exists().where(Analyst.team_id == team_id)
+            | exists().where(ShiftType.team_id == team_id)
+        )
+        return bool(await self.session.scalar(query))

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from shiftplanner.dependencies import SessionDep
+from shiftplanner.kit.openapi import problems
+from shiftplanner.kit.pagination import PageParamsDep
+from shiftplanner.kit.schemas import Page
+from shiftplanner.kit.validators import IdPath
+from shiftplanner.security.dependencies import AdminActor, CurrentActor
+from shiftplanner.teams import schemas
+from shiftplanner.teams import service as team_service
+
+router = APIRouter(prefix="/api/teams", tags=["teams"])
+
+
+@router.get("")
+async def list_teams(
+    session: SessionDep, actor: CurrentActor, page: PageParamsDep
+) -> Page[schemas.Team]:
+    """The teams (sites, regions) of your organization."""
+    return Page[schemas.Team].build(*await team_service.list_teams(session, actor, page))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems({409: "Code taken"}))
+async def create_team(
+    data: schemas.TeamCreate, session: SessionDep, actor: AdminActor
+) -> schemas.Team:
+    """Add a team with its IANA time zone (admin)."""
+    return schemas.Team.model_validate(await team_service.create_team(session, actor, data))
+
+
+@router.get("/{team_id}", responses=problems({404: "No such team in your organization"}))
+async def get_team(team_id: IdPath, session: SessionDep, actor: CurrentActor) -> schemas.Team:
+    """One team."""
+    return schemas.Team.model_validate(await team_service.get_team(session, actor, team_id))
+
+
+@router.patch("/{team_id}", responses=problems({404: "Not found", 409: "Code taken"}))
+async def update_team(
+    team_id: IdPath, data: schemas.TeamUpdate, session: SessionDep, actor: AdminActor
+) -> schemas.Team:
+    """Rename a team or change its code or time zone (admin). Shift times stay local: a new
+    time zone moves every shift of the team in UTC."""
+    return schemas.Team.model_validate(
+        await team_service.update_team(session, actor, team_id, data)
+    )
+
+
+@router.delete(
+    "/{team_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems({404: "Not found", 409: "Team still in use"}),
+)
+async def delete_team(team_id: IdPath, session: SessionDep, actor: AdminActor) -> None:
+    """Delete a team without analysts or shift types, with its holidays and blackout dates (admin)."""
+    await team_service.delete_team(session, actor, team_id)

@@ -1,0 +1,82 @@
+"""Teams: the sites or regions of an organization, each with its own time zone."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shiftplanner.errors import Conflict, NotFound
+from shiftplanner.events import EventType
+from shiftplanner.events.resources import apply_update, emit_resource_event
+from shiftplanner.kit.pagination import PageParams
+from shiftplanner.models import Team
+from shiftplanner.security.actor import Actor
+from shiftplanner.teams import schemas
+from shiftplanner.teams.repository import TeamRepository
+
+
+async def get_team(session: AsyncSession, actor: Actor, team_id: int) -> Team:
+    team = await TeamRepository(session).get(actor.org_id, team_id)
+    if team is None:
+        raise NotFound.resource("Team", team_id)
+    return team
+
+
+async def list_teams(
+    session: AsyncSession, actor: Actor, params: PageParams
+) -> tuple[list[Team], str | None]:
+    repository = TeamRepository(session)
+    return await repository.page(repository.scoped(actor.org_id), params)
+
+
+async def _ensure_code_free(
+    repository: TeamRepository, org_id: int, code: str, team_id: int | None = None
+) -> None:
+    existing = await repository.get_by_code(org_id, code)
+    if existing is not None and existing.id != team_id:
+        raise Conflict(f"Another team already has the code {code!r}.")
+
+
+async def create_team(session: AsyncSession, actor: Actor, data: schemas.TeamCreate) -> Team:
+    repository = TeamRepository(session)
+    await _ensure_code_free(repository, actor.org_id, data.code)
+    team = await repository.add(Team(org_id=actor.org_id, **data.model_dump()))
+    emit_resource_event(
+        session, EventType.TEAM_CREATED, team, schemas.Team, actor_user_id=actor.user_id
+    )
+    return team
+
+
+async def update_team(
+    session: AsyncSession, actor: Actor, team_id: int, data: schemas.TeamUpdate
+) -> Team:
+    repository = TeamRepository(session)
+    team = await get_team(session, actor, team_id)
+    if data.code is not None:
+        await _ensure_code_free(repository, actor.org_id, data.code, team.id)
+    changes = await apply_update(session, team, data.changes(), schemas.Team)
+    if changes:
+        emit_resource_event(
+            session,
+            EventType.TEAM_UPDATED,
+            team,
+            schemas.Team,
+            actor_user_id=actor.user_id,
+            changes=changes,
+        )
+    return team
+
+
+async def delete_team(session: AsyncSession, actor: Actor, team_id: int) -> None:
+    repository = TeamRepository(session)
+    team = await get_team(session, actor, team_id)
+    if await repository.is_in_use(team.id):
+        raise Conflict("The team still has analysts or shift types; move or delete them first.")
+    emit_resource_event(
+        session, EventType.TEAM_DELETED, team, schemas.Team, actor_user_id=actor.user_id
+    )
+    await repository.delete(team)
+
+
+async def find_team(session: AsyncSession, actor: Actor, team_id: int) -> Team | None:
+    """The team if it belongs to the caller's organization (for validating references)."""
+    return await TeamRepository(session).get(actor.org_id, team_id)

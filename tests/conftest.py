@@ -1,0 +1,213 @@
+"""Test harness: every database test runs on SQLite and on PostgreSQL.
+
+Each backend gets one database per test session, built through the Alembic migrations;
+each test commits for real (so concurrency and the outbox dispatcher behave as in
+production) and the tables are emptied after it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from shiftplanner.app import create_app
+from shiftplanner.config import Settings
+from shiftplanner.models import Base
+from shiftplanner.runtime import Runtime
+from tests.factories import Tenant, make_tenant
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SHIFTPLANNER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_SERVICES = os.environ.get("SHIFTPLANNER_REQUIRE_SERVICES") == "1"
+BACKENDS = ["sqlite", "postgresql"]
+TEST_SECRET = "test-signing-secret-that-is-long-enough-0123456789"
+
+
+def service_unavailable(what: str, error: BaseException) -> None:
+    """Skip the test with a clear message, or fail it where CI requires the services."""
+    message = f"{what} is not reachable ({error!r}); start it (see README, 'Development')"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " — SHIFTPLANNER_REQUIRE_SERVICES=1 makes this a failure")
+    pytest.skip(message)
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+async def migrate(database_url: str, revision: str = "head") -> None:
+    # env.py runs its own event loop, so it runs in a thread of its own.
+    await asyncio.to_thread(command.upgrade, alembic_config(database_url), revision)
+
+
+async def create_postgres_database(name: str) -> str:
+    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def drop_postgres_database(name: str) -> None:
+    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+class DatabasePool:
+    """One migrated database per backend, created the first time a test asks for it."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.urls: dict[str, str] = {}
+        self.errors: dict[str, BaseException] = {}
+        self.pg_name = f"shiftplanner_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+    async def url(self, backend: str) -> str:
+        if backend in self.errors:
+            service_unavailable("PostgreSQL", self.errors[backend])
+        if backend not in self.urls:
+            try:
+                self.urls[backend] = await self._create(backend)
+            except OSError as error:
+                self.errors[backend] = error
+                service_unavailable("PostgreSQL", error)
+        return self.urls[backend]
+
+    async def _create(self, backend: str) -> str:
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{self.tmp_dir / 'test.db'}"
+        else:
+            url = await create_postgres_database(self.pg_name)
+        await migrate(url)
+        return url
+
+    async def close(self) -> None:
+        if "postgresql" in self.urls:
+            await drop_postgres_database(self.pg_name)
+
+
+@pytest.fixture(scope="session")
+async def database_pool(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DatabasePool]:
+    pool = DatabasePool(tmp_path_factory.mktemp("db"))
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+async def empty_tables(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(delete(table))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def database_url(backend: str, database_pool: DatabasePool) -> AsyncIterator[str]:
+    url = await database_pool.url(backend)
+    yield url
+    await empty_tables(url)
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    base = Settings(
+        _env_file=None,
+        database_url=database_url,
+        jwt_secret=SecretStr(TEST_SECRET),
+        password_hash_time_cost=1,
+        password_hash_memory_kib=8,
+        password_hash_parallelism=1,
+        outbox_poll_interval_seconds=0.05,
+        dispatcher_enabled=False,
+        log_level="warning",
+        data_dir=Path("/nonexistent-data-dir-tests-must-not-use"),
+    )
+    return base.model_copy(update=overrides)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def runtime(app: FastAPI) -> Runtime:
+    result: Runtime = app.state.runtime
+    return result
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+async def session(runtime: Runtime) -> AsyncIterator[AsyncSession]:
+    """A session for arranging and checking data directly; commit to make it visible."""
+    async with runtime.session_factory() as db:
+        yield db
+
+
+@pytest.fixture(autouse=True)
+def _no_environment_leaks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests configure the app explicitly; a developer's .env or shell must not leak in.
+    for name in list(os.environ):
+        if name.startswith("SHIFTPLANNER_") and name not in (
+            "SHIFTPLANNER_REQUIRE_SERVICES",
+            "SHIFTPLANNER_TEST_POSTGRES_URL",
+            "SHIFTPLANNER_TEST_REDIS_URL",
+        ):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture
+async def tenant(session: AsyncSession, runtime: Runtime) -> Tenant:
+    """The organization under test; its admin is also the platform operator."""
+    return await make_tenant(session, runtime, superuser=True)
+
+
+@pytest.fixture
+async def other_tenant(session: AsyncSession, runtime: Runtime) -> Tenant:
+    """Another organization, whose data the first must never see."""
+    return await make_tenant(session, runtime)
