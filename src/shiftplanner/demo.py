@@ -332,7 +332,7 @@ async def _approved_days(session: AsyncSession, analyst_ids: list[int]) -> set[t
         )
     )
     return {
-        (analyst_id, day) for analyst_id, start, end in rows.tuples() for day in days(start, end)
+        (analyst_id, day) for analyst_id, start, end in rows for day in days(start, end)
     }
 
 
@@ -346,7 +346,7 @@ async def _recent_assignments(
             Assignment.date.between(monday - timedelta(days=7), monday),
         )
     )
-    return [(a, d, by_id[s]) for a, d, s in rows.tuples() if s in by_id]
+    return [(a, d, by_id[s]) for a, d, s in rows if s in by_id]
 
 
 Worked = dict[int, list[tuple[date, datetime, datetime]]]

@@ -59,7 +59,7 @@ class ConflictFactsRepository:
                 screeners_required=shift.screeners_required,
                 is_active=shift.is_active,
             )
-            for shift, timezone in rows.tuples()
+            for shift, timezone in rows
         }
 
     async def analysts(self, org_id: int) -> dict[int, AnalystFacts]:
@@ -77,7 +77,7 @@ class ConflictFactsRepository:
                 is_active=analyst.is_active,
                 is_screener=SCREENER_SKILL in analyst.skills,
             )
-            for analyst, timezone in rows.tuples()
+            for analyst, timezone in rows
         }
 
     async def assignments(
@@ -116,7 +116,7 @@ class ConflictFactsRepository:
                 date=day,
                 is_screener=screener,
             )
-            for id_, analyst_id, shift_type_id, day, screener in rows.tuples()
+            for id_, analyst_id, shift_type_id, day, screener in rows
         ]
 
     async def approved_absences(
@@ -132,5 +132,5 @@ class ConflictFactsRepository:
         rows = await self.session.execute(query)
         return [
             AbsenceFacts(id=id_, analyst_id=analyst_id, start_date=start, end_date=end)
-            for id_, analyst_id, start, end in rows.tuples()
+            for id_, analyst_id, start, end in rows
         ]
