@@ -123,6 +123,21 @@ def backend(request: pytest.FixtureRequest) -> str:
     return name
 
 
+@pytest.fixture
+async def empty_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A database of its own, with no tables: for migrations and CLI tests."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"shiftplanner_empty_{uuid.uuid4().hex[:8]}"
+    try:
+        url = await create_postgres_database(name)
+    except OSError as error:
+        service_unavailable("PostgreSQL", error)
+    yield url
+    await drop_postgres_database(name)
+
+
 async def empty_tables(database_url: str) -> None:
     engine = create_async_engine(database_url)
     try:

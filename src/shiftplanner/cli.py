@@ -209,3 +209,7 @@ async def _create_user(
         console.print(f"Created {user.email} ({user.role.value}) in {org.name}.")
     finally:
         await runtime.close()
+
+
+if __name__ == "__main__":
+    app()

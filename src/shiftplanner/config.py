@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     dispatcher_enabled: bool = True
 
     @model_validator(mode="after")
+    def _argon2_memory_fits_parallelism(self) -> Settings:
+        if self.password_hash_memory_kib < 8 * self.password_hash_parallelism:
+            raise ValueError("SHIFTPLANNER_PASSWORD_HASH_MEMORY_KIB must be at least 8 × the parallelism")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:
         if self.env is not Environment.PRODUCTION:
             return self

@@ -331,9 +331,7 @@ async def _approved_days(session: AsyncSession, analyst_ids: list[int]) -> set[t
             Absence.analyst_id.in_(analyst_ids), Absence.status == AbsenceStatus.APPROVED
         )
     )
-    return {
-        (analyst_id, day) for analyst_id, start, end in rows for day in days(start, end)
-    }
+    return {(analyst_id, day) for analyst_id, start, end in rows for day in days(start, end)}
 
 
 async def _recent_assignments(

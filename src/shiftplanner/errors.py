@@ -13,6 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shiftplanner.logging import get_logger
@@ -221,6 +223,31 @@ async def _handle_http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _handle_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # The services check what they can before writing; a constraint that still fails is a
+    # concurrent change that got there first, so the client may retry.
+    log.warning(
+        "integrity_error", path=request.url.path, error=str(getattr(exc, "orig", exc))[:500]
+    )
+    return problem_response(
+        request,
+        status=409,
+        slug=Conflict.slug,
+        title=Conflict.title,
+        detail="The change conflicts with data saved meanwhile; read it again and retry.",
+    )
+
+
+async def _handle_stale_data(request: Request, exc: Exception) -> JSONResponse:
+    return problem_response(
+        request,
+        status=409,
+        slug=StaleVersion.slug,
+        title=StaleVersion.title,
+        detail="The resource changed while you were changing it; read it again and retry.",
+    )
+
+
 async def _handle_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path, method=request.method)
     return problem_response(
@@ -236,4 +263,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ShiftPlannerError, _handle_domain_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
+    app.add_exception_handler(IntegrityError, _handle_integrity_error)
+    app.add_exception_handler(StaleDataError, _handle_stale_data)
     app.add_exception_handler(Exception, _handle_unexpected_error)

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.db import is_postgresql, session_scope
@@ -119,22 +119,28 @@ class EventDispatcher:
         return len(events)
 
     async def _claim_batch(self) -> list[DispatchedEvent]:
+        """Lease the oldest due events in one UPDATE ... RETURNING: atomic on SQLite (the
+        statement takes the write lock) and on PostgreSQL (rows another dispatcher holds
+        are skipped, and the due condition is checked again on the locked row)."""
         now = utcnow()
+        due = (
+            OutboxEvent.dispatched_at.is_(None),
+            or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until <= now),
+        )
         async with session_scope(self._session_factory) as session:
-            query = (
-                select(OutboxEvent)
-                .where(
-                    OutboxEvent.dispatched_at.is_(None),
-                    or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until <= now),
-                )
-                .order_by(OutboxEvent.id)
-                .limit(self._batch_size)
+            oldest = (
+                select(OutboxEvent.id).where(*due).order_by(OutboxEvent.id).limit(self._batch_size)
             )
             if is_postgresql(session):
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(query)).all())
-            for row in rows:
-                row.claimed_until = now + self._lease
+                oldest = oldest.with_for_update(skip_locked=True)
+            claim = (
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(oldest.scalar_subquery()), *due)
+                .values(claimed_until=now + self._lease)
+                .returning(OutboxEvent)
+                .execution_options(synchronize_session=False)
+            )
+            rows = sorted((await session.scalars(claim)).all(), key=lambda row: row.id)
             return [
                 DispatchedEvent(
                     id=row.id,

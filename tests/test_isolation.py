@@ -1,0 +1,362 @@
+"""Every route in the OpenAPI schema, walked three ways: without a token, with each role
+that may not use it, and by a user of another organization. A route added without an
+entry in RULES fails here, so nothing reaches main unscoped."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shiftplanner.models import AbsenceStatus, BlackoutDate, Holiday, Role
+from tests.factories import Tenant, make_absence, make_assignment
+
+PUBLIC = frozenset[str]()
+ANY = frozenset(Role)
+STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST})
+MANAGE = frozenset({Role.ADMIN, Role.MANAGER})
+ADMIN = frozenset({Role.ADMIN})
+SUPERUSER = frozenset({"superuser"})
+
+# Who may call each operation. PUBLIC needs no token; SUPERUSER is the platform operator.
+RULES: dict[tuple[str, str], frozenset[Any]] = {
+    ("GET", "/health"): PUBLIC,
+    ("POST", "/api/auth/login"): PUBLIC,
+    ("POST", "/api/auth/refresh"): PUBLIC,
+    ("GET", "/api/auth/me"): ANY,
+    ("GET", "/api/organizations"): ANY,
+    ("POST", "/api/organizations"): SUPERUSER,
+    ("GET", "/api/organizations/{org_id}"): ANY,
+    ("PATCH", "/api/organizations/{org_id}"): ADMIN,
+    ("GET", "/api/teams"): ANY,
+    ("POST", "/api/teams"): ADMIN,
+    ("GET", "/api/teams/{team_id}"): ANY,
+    ("PATCH", "/api/teams/{team_id}"): ADMIN,
+    ("DELETE", "/api/teams/{team_id}"): ADMIN,
+    ("GET", "/api/users"): ADMIN,
+    ("POST", "/api/users"): ADMIN,
+    ("GET", "/api/users/{user_id}"): ADMIN,
+    ("PATCH", "/api/users/{user_id}"): ADMIN,
+    ("DELETE", "/api/users/{user_id}"): ADMIN,
+    ("GET", "/api/analysts"): ANY,
+    ("POST", "/api/analysts"): MANAGE,
+    ("GET", "/api/analysts/{analyst_id}"): ANY,
+    ("PATCH", "/api/analysts/{analyst_id}"): MANAGE,
+    ("DELETE", "/api/analysts/{analyst_id}"): MANAGE,
+    ("GET", "/api/shift-types"): ANY,
+    ("POST", "/api/shift-types"): ADMIN,
+    ("GET", "/api/shift-types/{shift_type_id}"): ANY,
+    ("PATCH", "/api/shift-types/{shift_type_id}"): ADMIN,
+    ("DELETE", "/api/shift-types/{shift_type_id}"): ADMIN,
+    ("GET", "/api/schedules"): ANY,
+    ("POST", "/api/schedules"): MANAGE,
+    ("POST", "/api/schedules/bulk"): MANAGE,
+    ("GET", "/api/schedules/{assignment_id}"): ANY,
+    ("PATCH", "/api/schedules/{assignment_id}"): MANAGE,
+    ("DELETE", "/api/schedules/{assignment_id}"): MANAGE,
+    ("GET", "/api/absences"): ANY,
+    ("POST", "/api/absences"): STAFF,
+    ("GET", "/api/absences/{absence_id}"): ANY,
+    ("POST", "/api/absences/{absence_id}/approve"): MANAGE,
+    ("POST", "/api/absences/{absence_id}/reject"): MANAGE,
+    ("POST", "/api/absences/{absence_id}/cancel"): STAFF,
+    ("GET", "/api/conflicts"): ANY,
+    ("GET", "/api/holidays"): ANY,
+    ("POST", "/api/holidays"): ADMIN,
+    ("GET", "/api/holidays/{holiday_id}"): ANY,
+    ("PATCH", "/api/holidays/{holiday_id}"): ADMIN,
+    ("DELETE", "/api/holidays/{holiday_id}"): ADMIN,
+    ("GET", "/api/blackout-dates"): ANY,
+    ("POST", "/api/blackout-dates"): MANAGE,
+    ("GET", "/api/blackout-dates/{blackout_id}"): ANY,
+    ("PATCH", "/api/blackout-dates/{blackout_id}"): MANAGE,
+    ("DELETE", "/api/blackout-dates/{blackout_id}"): MANAGE,
+}
+
+QUERIES = {
+    "/api/schedules": {"start": "2030-01-01", "end": "2030-01-31"},
+    "/api/conflicts": {"start": "2030-01-01", "end": "2030-01-31"},
+}
+_unique = itertools.count(1)
+
+
+@dataclass
+class Ids:
+    """The resources of one organization that paths and bodies refer to."""
+
+    org: int
+    team: int
+    user: int
+    analyst: int
+    shift_type: int
+    assignment: int
+    absence: int
+    holiday: int
+    blackout: int
+
+    def for_param(self, name: str) -> int:
+        mapping = {
+            "org_id": self.org,
+            "team_id": self.team,
+            "user_id": self.user,
+            "analyst_id": self.analyst,
+            "shift_type_id": self.shift_type,
+            "assignment_id": self.assignment,
+            "absence_id": self.absence,
+            "holiday_id": self.holiday,
+            "blackout_id": self.blackout,
+        }
+        assert name in mapping, f"path parameter {name!r} is new: add it to Ids and the walk"
+        return mapping[name]
+
+
+def body(method: str, path: str, ids: Ids) -> dict[str, Any] | None:
+    """A request body that is valid for the operation, referring to `ids`."""
+    n = next(_unique)
+    creates: dict[str, Callable[[], dict[str, Any]]] = {
+        "/api/organizations": lambda: {"name": "Walk", "slug": f"walk-{n}", "timezone": "UTC"},
+        "/api/teams": lambda: {"name": "Walk", "code": f"W{n}", "timezone": "UTC"},
+        "/api/users": lambda: {
+            "email": f"walk{n}@example.com",
+            "role": "viewer",
+            "password": "walk password 123",
+        },
+        "/api/analysts": lambda: {
+            "name": f"Walk {n}",
+            "email": f"walk{n}@example.com",
+            "team_id": ids.team,
+        },
+        "/api/shift-types": lambda: {
+            "team_id": ids.team,
+            "name": f"W{n}",
+            "start_time": "09:00",
+            "end_time": "17:00",
+        },
+        "/api/schedules": lambda: {
+            "analyst_id": ids.analyst,
+            "shift_type_id": ids.shift_type,
+            "date": "2030-01-07",
+        },
+        "/api/schedules/bulk": lambda: {
+            "items": [
+                {"analyst_id": ids.analyst, "shift_type_id": ids.shift_type, "date": "2030-01-08"}
+            ]
+        },
+        "/api/absences": lambda: {
+            "analyst_id": ids.analyst,
+            "start_date": f"2031-01-{1 + n % 28:02d}",
+            "end_date": f"2031-01-{1 + n % 28:02d}",
+            "kind": "vacation",
+        },
+        "/api/holidays": lambda: {"team_id": ids.team, "name": f"Walk {n}", "date": "2030-05-01"},
+        "/api/blackout-dates": lambda: {"team_id": ids.team, "start_date": "2030-06-01"},
+    }
+    updates: dict[str, dict[str, Any]] = {
+        "/api/organizations/{org_id}": {"name": "Walked"},
+        "/api/teams/{team_id}": {"name": "Walked"},
+        "/api/users/{user_id}": {"full_name": "Walked"},
+        "/api/analysts/{analyst_id}": {"name": "Walked"},
+        "/api/shift-types/{shift_type_id}": {"name": f"W{n}"},
+        "/api/schedules/{assignment_id}": {"note": "walked", "version": 1},
+        "/api/holidays/{holiday_id}": {"name": "Walked"},
+        "/api/blackout-dates/{blackout_id}": {"reason": "walked"},
+    }
+    if method == "POST" and path in creates:
+        return creates[path]()
+    if method == "PATCH":
+        return updates[path]
+    if method == "POST" and path.startswith("/api/auth/"):
+        return (
+            {"email": "nobody@example.com", "password": "x"}
+            if path.endswith("login")
+            else {"refresh_token": "x"}
+        )
+    return None
+
+
+def operations(app: FastAPI) -> Iterator[tuple[str, str, list[str]]]:
+    for path, item in app.openapi()["paths"].items():
+        for method, operation in item.items():
+            params = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+            yield method.upper(), path, params
+
+
+async def call(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    params: list[str],
+    ids: Ids,
+    headers: dict[str, str],
+) -> httpx.Response:
+    url = path.format(**{name: ids.for_param(name) for name in params})
+    return await client.request(
+        method, url, json=body(method, path, ids), params=QUERIES.get(path), headers=headers
+    )
+
+
+async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
+    analyst = tenant.analysts[1]
+    assignment = await make_assignment(session, analyst, tenant.shift_types[0], date(2030, 1, 2))
+    absence = await make_absence(
+        session, analyst, date(2030, 1, 20), date(2030, 1, 21), status=AbsenceStatus.REQUESTED
+    )
+    holiday = Holiday(
+        org_id=tenant.org.id, team_id=tenant.team.id, name="Walk Day", date=date(2030, 1, 1)
+    )
+    blackout = BlackoutDate(
+        org_id=tenant.org.id,
+        analyst_id=analyst.id,
+        start_date=date(2030, 1, 25),
+        end_date=date(2030, 1, 25),
+    )
+    session.add_all([holiday, blackout])
+    await session.commit()
+    return Ids(
+        org=tenant.org.id,
+        team=tenant.team.id,
+        user=tenant.users[Role.VIEWER].id,
+        analyst=analyst.id,
+        shift_type=tenant.shift_types[0].id,
+        assignment=assignment.id,
+        absence=absence.id,
+        holiday=holiday.id,
+        blackout=blackout.id,
+    )
+
+
+def test_every_route_has_an_access_rule(app: FastAPI) -> None:
+    known = set(RULES)
+    present = {
+        (method, path) for method, path, _ in operations(app) if not path.startswith("/docs")
+    }
+    assert present - known == set(), (
+        "new routes need an access rule in RULES (and bodies in body())"
+    )
+    assert known - present == set(), "RULES lists routes that no longer exist"
+
+
+async def test_without_a_token_only_public_routes_answer(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, session: AsyncSession
+) -> None:
+    ids = await arrange(session, tenant)
+    for method, path, params in operations(app):
+        response = await call(client, method, path, params, ids, {})
+        if RULES[(method, path)] == PUBLIC:
+            assert response.status_code != 403, (method, path)
+        else:
+            assert response.status_code == 401, (method, path, response.status_code, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_roles_without_permission_are_refused(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    session: AsyncSession,
+) -> None:
+    # `other_tenant`'s admin is not the platform operator.
+    ids = await arrange(session, other_tenant)
+    for (method, path, params), role in itertools.product(list(operations(app)), Role):
+        allowed = RULES[(method, path)]
+        if allowed == PUBLIC or role in allowed:
+            continue
+        response = await call(client, method, path, params, ids, other_tenant.headers[role])
+        assert response.status_code == 403, (
+            method,
+            path,
+            role,
+            response.status_code,
+            response.text,
+        )
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_another_organization_sees_nothing_and_changes_nothing(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    session: AsyncSession,
+) -> None:
+    victim = await arrange(session, tenant)
+    intruder = other_tenant.admin
+    for method, path, params in operations(app):
+        if RULES[(method, path)] in (PUBLIC, SUPERUSER):
+            continue
+        if params:
+            response = await call(client, method, path, params, victim, intruder)
+            assert response.status_code == 404, (method, path, response.status_code, response.text)
+        elif method == "GET":
+            response = await call(client, method, path, params, victim, intruder)
+            assert response.status_code == 200, (path, response.text)
+            leaked = sorted(find_foreign(response.json(), victim))
+            assert not leaked, (path, leaked)
+    # And nothing of the victim's changed: its assignment is still at version 1, its
+    # absence still requested, its team still named as before.
+    headers = tenant.admin
+    assert (await client.get(f"/api/schedules/{victim.assignment}", headers=headers)).json()[
+        "version"
+    ] == 1
+    assert (await client.get(f"/api/absences/{victim.absence}", headers=headers)).json()[
+        "status"
+    ] == "requested"
+    assert (await client.get(f"/api/teams/{victim.team}", headers=headers)).json()[
+        "name"
+    ] == tenant.team.name
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/schedules", "analyst_id"),
+        ("/api/schedules", "shift_type_id"),
+        ("/api/analysts", "team_id"),
+        ("/api/shift-types", "team_id"),
+        ("/api/holidays", "team_id"),
+        ("/api/blackout-dates", "team_id"),
+        ("/api/absences", "analyst_id"),
+    ],
+)
+async def test_a_body_cannot_refer_to_another_organizations_resources(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    session: AsyncSession,
+    path: str,
+    field: str,
+) -> None:
+    victim = await arrange(session, tenant)
+    own = await arrange(session, other_tenant)
+    payload = body("POST", path, own)
+    assert payload is not None
+    payload[field] = getattr(victim, field.removesuffix("_id"))
+    response = await client.post(path, json=payload, headers=other_tenant.admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["pointer"] == f"#/{field}"
+
+
+def find_foreign(document: Any, victim: Ids) -> Iterator[str]:
+    """Places in a response that show the victim organization's data."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key == "org_id" and value == victim.org:
+                yield f"org_id={value}"
+            elif key == "analyst_id" and value == victim.analyst:
+                yield f"analyst_id={value}"
+            elif key == "assignment_ids" and victim.assignment in (value or []):
+                yield f"assignment_ids∋{victim.assignment}"
+            else:
+                yield from find_foreign(value, victim)
+    elif isinstance(document, list):
+        for item in document:
+            yield from find_foreign(item, victim)
