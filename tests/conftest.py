@@ -6,7 +6,6 @@ production) and the tables are emptied after it."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -15,23 +14,23 @@ from typing import Any
 
 import httpx
 import pytest
-from alembic import command
-from alembic.config import Config
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy import delete, text
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from shiftplanner.app import create_app
 from shiftplanner.config import Settings
 from shiftplanner.models import Base
 from shiftplanner.runtime import Runtime
+from tests.databases import (
+    ROOT,
+    create_postgres_database,
+    drop_postgres_database,
+    migrate,
+)
 from tests.factories import Tenant, make_tenant
 
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_ADMIN_URL = os.environ.get(
-    "SHIFTPLANNER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 REQUIRE_SERVICES = os.environ.get("SHIFTPLANNER_REQUIRE_SERVICES") == "1"
 BACKENDS = ["sqlite", "postgresql"]
 TEST_SECRET = "test-signing-secret-that-is-long-enough-0123456789"
@@ -43,38 +42,6 @@ def service_unavailable(what: str, error: BaseException) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(message + " — SHIFTPLANNER_REQUIRE_SERVICES=1 makes this a failure")
     pytest.skip(message)
-
-
-def alembic_config(database_url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["database_url"] = database_url
-    return config
-
-
-async def migrate(database_url: str, revision: str = "head") -> None:
-    # env.py runs its own event loop, so it runs in a thread of its own.
-    await asyncio.to_thread(command.upgrade, alembic_config(database_url), revision)
-
-
-async def create_postgres_database(name: str) -> str:
-    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-async def drop_postgres_database(name: str) -> None:
-    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 class DatabasePool:

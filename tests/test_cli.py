@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.databases import ROOT
 
 COMMAND = [sys.executable, "-m", "shiftplanner.cli"]
 

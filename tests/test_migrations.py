@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shiftplanner.models import Base
-from tests.conftest import alembic_config, migrate
+from tests.databases import alembic_config, migrate
 
 
 def _tables(connection: Connection) -> set[str]:

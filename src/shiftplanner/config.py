@@ -73,7 +73,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _argon2_memory_fits_parallelism(self) -> Settings:
         if self.password_hash_memory_kib < 8 * self.password_hash_parallelism:
-            raise ValueError("SHIFTPLANNER_PASSWORD_HASH_MEMORY_KIB must be at least 8 × the parallelism")
+            raise ValueError(
+                "SHIFTPLANNER_PASSWORD_HASH_MEMORY_KIB must be at least 8 × the parallelism"
+            )
         return self
 
     @model_validator(mode="after")

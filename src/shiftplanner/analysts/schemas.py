@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from shiftplanner.kit.schemas import InputSchema, Schema, TimestampedSchema, UpdateSchema
 from shiftplanner.kit.time import Weekday
@@ -13,9 +13,15 @@ def _unique_sorted(values: list[str]) -> list[str]:
     return sorted(set(values))
 
 
+def _normalise_skill(value: object) -> object:
+    # Before the pattern check: pydantic checks a pattern before it lower-cases.
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 Skill = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$"),
+    BeforeValidator(_normalise_skill),
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$"),
 ]
 Skills = Annotated[
     list[Skill],

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shiftplanner.kit.schemas import InputSchema, TimestampedSchema
+from shiftplanner.kit.schemas import InputSchema, TimestampedSchema, UpdateSchema
 from shiftplanner.kit.validators import Name, Slug, TimezoneName
 from shiftplanner.models.organization import DEFAULT_MAX_CONSECUTIVE_DAYS, DEFAULT_MIN_REST_HOURS
 
@@ -15,7 +15,7 @@ class OrganizationCreate(InputSchema):
     max_consecutive_days: int = Field(default=DEFAULT_MAX_CONSECUTIVE_DAYS, ge=1, le=31)
 
 
-class OrganizationUpdate(InputSchema):
+class OrganizationUpdate(UpdateSchema):
     name: Name | None = None
     timezone: TimezoneName | None = None
     min_rest_hours: int | None = Field(default=None, ge=0, le=48)

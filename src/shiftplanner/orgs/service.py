@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.errors import Conflict, NotFound
-from shiftplanner.events import DomainEvent, EventType, changes_between, emit
+from shiftplanner.events import DomainEvent, EventType, emit
+from shiftplanner.events.resources import apply_update, public
 from shiftplanner.kit.pagination import PageParams, paginate
 from shiftplanner.models import Organization
 from shiftplanner.orgs import schemas
@@ -24,7 +25,7 @@ def _event(
         org_id=org.id,
         resource_type="organization",
         resource_id=org.id,
-        data=schemas.Organization.model_validate(org).model_dump(mode="json"),
+        data=public(schemas.Organization, org),
         actor_user_id=actor.user_id,
         changes=changes,
     )
@@ -63,12 +64,7 @@ async def update_organization(
     session: AsyncSession, actor: Actor, org_id: int, data: schemas.OrganizationUpdate
 ) -> Organization:
     organization = await get_organization(session, actor, org_id)
-    before = schemas.Organization.model_validate(organization).model_dump(mode="json")
-    for name, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
-        setattr(organization, name, value)
-    await session.flush()
-    after = schemas.Organization.model_validate(organization).model_dump(mode="json")
-    changes = changes_between(before, after)
+    changes = await apply_update(session, organization, data.changes(), schemas.Organization)
     if changes:
         emit(session, _event(EventType.ORGANIZATION_UPDATED, organization, actor, changes))
     return organization
