@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 55cfde3d0396
+Revision ID: 4f7b5a48f81c
 Revises: 
-Create Date: 2026-11-23 20:12:15.369986+00:00
+Create Date: 2026-11-23 20:41:25.420413+00:00
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '55cfde3d0396'
+revision: str = '4f7b5a48f81c'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -199,10 +199,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['analyst_id'], ['analysts.id'], name=op.f('fk_assignments_analyst_id_analysts'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_assignments_org_id_organizations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shift_type_id'], ['shift_types.id'], name=op.f('fk_assignments_shift_type_id_shift_types'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignments')),
-    sa.UniqueConstraint('analyst_id', 'date', 'shift_type_id', name=op.f('uq_assignments_analyst_id_date_shift_type_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignments'))
     )
     with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.create_index('ix_assignments_analyst_date', ['analyst_id', 'date'], unique=False)
         batch_op.create_index('ix_assignments_org_date', ['org_id', 'date', 'id'], unique=False)
         batch_op.create_index('ix_assignments_shift_type_date', ['shift_type_id', 'date'], unique=False)
 
@@ -238,6 +238,7 @@ def downgrade() -> None:
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index('ix_assignments_shift_type_date')
         batch_op.drop_index('ix_assignments_org_date')
+        batch_op.drop_index('ix_assignments_analyst_date')
 
     op.drop_table('assignments')
     with op.batch_alter_table('absences', schema=None) as batch_op:

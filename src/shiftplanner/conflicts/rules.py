@@ -34,13 +34,13 @@ def double_bookings(facts: Facts, first: date, last: date) -> Iterator[Conflict]
                 later_span = facts.interval(later)
                 if later_span.start >= earlier_span.end:
                     break
-                if not (
-                    _in_window(earlier.date, first, last) or _in_window(later.date, first, last)
-                ):
+                # Dated on the later of the two days, and reported in that day's window only.
+                day = max(earlier.date, later.date)
+                if not _in_window(day, first, last):
                     continue
                 yield Conflict(
                     type=ConflictType.DOUBLE_BOOKING,
-                    date=later.date,
+                    date=day,
                     analyst_id=analyst_id,
                     assignment_ids=(earlier.id, later.id),
                     message=(

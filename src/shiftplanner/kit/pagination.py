@@ -65,12 +65,16 @@ def decode_cursor(token: str, keys: Sequence[InstrumentedAttribute[Any]]) -> tup
     if not isinstance(values, list) or len(values) != len(keys):
         raise invalid
     try:
-        return tuple(
+        position = tuple(
             TypeAdapter(key.type.python_type).validate_python(value, strict=False)
             for key, value in zip(keys, values, strict=True)
         )
     except (ValidationError, NotImplementedError):
         raise invalid from None
+    # An integer the database cannot hold would fail in the query, not here.
+    if any(isinstance(value, int) and not -(2**63) <= value < 2**63 for value in position):
+        raise invalid
+    return position
 
 
 async def paginate(

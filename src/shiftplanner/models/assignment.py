@@ -4,7 +4,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shiftplanner.models.base import Base, IdType, TimestampMixin, enum_column
@@ -21,7 +21,10 @@ class Assignment(TimestampMixin, Base):
 
     __tablename__ = "assignments"
     __table_args__ = (
-        UniqueConstraint("analyst_id", "date", "shift_type_id"),
+        # One analyst's schedule by date. Not unique: double bookings (of which a
+        # duplicate is one kind) are refused by the conflict rules under the analyst's
+        # row lock, and a unique key would refuse a swap of two analysts in one bulk.
+        Index("ix_assignments_analyst_date", "analyst_id", "date"),
         # The schedule of an organization for a date range, in keyset order.
         Index("ix_assignments_org_date", "org_id", "date", "id"),
         # Coverage of one shift type per day.
@@ -30,8 +33,6 @@ class Assignment(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     org_id: Mapped[int] = mapped_column(IdType, ForeignKey("organizations.id", ondelete="CASCADE"))
-    # The unique constraint's index (analyst_id, date, shift_type_id) serves an analyst's
-    # schedule by date range, so no separate index is needed for it.
     analyst_id: Mapped[int] = mapped_column(IdType, ForeignKey("analysts.id", ondelete="RESTRICT"))
     shift_type_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("shift_types.id", ondelete="RESTRICT")

@@ -189,11 +189,7 @@ async def apply_writes(
         session, actor.org_id, removed=removed, added=added
     )
     if assessment.created_hard:
-        items = {
-            fact_id: w.index
-            for fact_id, w in proposed.items()
-            if w.index is not None and fact_id < 0
-        }
+        items = {fact_id: w.index for fact_id, w in proposed.items() if w.index is not None}
         raise ScheduleConflict(
             f"The change would create {len(assessment.created_hard)} scheduling conflict(s).",
             conflicts=[

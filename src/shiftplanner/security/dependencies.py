@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shiftplanner.dependencies import RuntimeDep, SessionDep
@@ -19,6 +19,7 @@ bearer_scheme = HTTPBearer(auto_error=False, description="An access token from /
 
 
 async def get_current_user(
+    request: Request,
     runtime: RuntimeDep,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
@@ -29,6 +30,7 @@ async def get_current_user(
     user = await session.get(User, claims.user_id)
     if user is None or not user.is_active or user.org_id != claims.org_id:
         raise Unauthorized("The account behind this token no longer exists or is disabled.")
+    request.state.user_id = user.id  # for the access log line
     return user
 
 

@@ -1,0 +1,426 @@
+"""The conflict rules as pure functions over hand-built facts (no database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
+
+import pytest
+
+from shiftplanner.conflicts.facts import (
+    AbsenceFacts,
+    AnalystFacts,
+    AssignmentFacts,
+    Conflict,
+    ConflictType,
+    Facts,
+    Rules,
+    Severity,
+    ShiftFacts,
+)
+from shiftplanner.conflicts.rules import detect
+from shiftplanner.kit.time import Weekday
+
+LONDON = "Europe/London"
+SINGAPORE = "Asia/Singapore"
+MON = date(2026, 1, 12)  # a Monday in winter: London is on UTC
+
+
+def day(offset: int) -> date:
+    return MON + timedelta(days=offset)
+
+
+def shift(id_: int, name: str, start: time, end: time, tz: str = LONDON) -> ShiftFacts:
+    """A shift type running every day, needing nobody (tests opt into coverage)."""
+    team = 2 if tz == SINGAPORE else 1
+    return ShiftFacts(id_, name, team, tz, start, end, frozenset(Weekday), 0, 0)
+
+
+MORNING = shift(1, "MORNING", time(7), time(15))
+NIGHT = shift(2, "NIGHT", time(23), time(7))
+EARLY = shift(3, "EARLY", time(5), time(13))
+LATE = shift(4, "LATE", time(15), time(23))
+SGP_MORNING = shift(5, "SGP MORNING", time(7), time(15), SINGAPORE)
+SGP_DAY = shift(6, "SGP DAY", time(14), time(22), SINGAPORE)
+
+
+def analyst(
+    id_: int, *, tz: str = LONDON, active: bool = True, screener: bool = False
+) -> AnalystFacts:
+    return AnalystFacts(id_, f"Analyst {id_}", 2 if tz == SINGAPORE else 1, tz, active, screener)
+
+
+ALICE, BOB = analyst(1, screener=True), analyst(2)
+
+
+@dataclass
+class Plan:
+    """Facts arranged one assignment at a time; ids are handed out in order."""
+
+    shifts: list[ShiftFacts] = field(
+        default_factory=lambda: [MORNING, NIGHT, EARLY, LATE, SGP_MORNING, SGP_DAY]
+    )
+    analysts: list[AnalystFacts] = field(default_factory=lambda: [ALICE, BOB])
+    rules: Rules = field(default_factory=Rules)
+    assignments: list[AssignmentFacts] = field(default_factory=list)
+    absences: list[AbsenceFacts] = field(default_factory=list)
+
+    def add(self, who: AnalystFacts, what: ShiftFacts, day: date, *, screener: bool = False) -> int:
+        id_ = len(self.assignments) + 1
+        self.assignments.append(AssignmentFacts(id_, who.id, what.id, day, screener))
+        return id_
+
+    def absent(self, who: AnalystFacts, start: date, end: date) -> int:
+        id_ = len(self.absences) + 100
+        self.absences.append(AbsenceFacts(id_, who.id, start, end))
+        return id_
+
+    def facts(self) -> Facts:
+        return Facts(
+            shifts={s.id: s for s in self.shifts},
+            analysts={a.id: a for a in self.analysts},
+            assignments=list(self.assignments),
+            absences=list(self.absences),
+            rules=self.rules,
+        )
+
+    def detect(self, first: date, last: date | None = None) -> list[Conflict]:
+        return detect(self.facts(), first, last or first)
+
+    def found(self, kind: ConflictType, first: date, last: date | None = None) -> list[Conflict]:
+        return [c for c in self.detect(first, last) if c.type is kind]
+
+
+# --- double bookings ---------------------------------------------------------------------
+
+
+def test_a_night_shift_overlapping_an_early_shift_next_morning_is_a_double_booking() -> None:
+    plan = Plan()
+    night = plan.add(ALICE, NIGHT, MON)
+    early = plan.add(ALICE, EARLY, day(1))
+    plan.add(BOB, EARLY, day(1))  # overlaps Alice's night, but Bob is someone else
+    [conflict] = plan.found(ConflictType.DOUBLE_BOOKING, MON, day(1))
+    assert conflict.severity is Severity.ERROR
+    assert conflict.date == day(1)
+    assert conflict.analyst_id == ALICE.id
+    assert conflict.assignment_ids == (night, early)
+    assert conflict.details == {
+        "overlap_start": "2026-01-13T05:00:00+00:00",
+        "overlap_end": "2026-01-13T07:00:00+00:00",
+    }
+    assert not plan.found(ConflictType.REST_VIOLATION, MON, day(1))
+
+
+def test_night_then_morning_next_day_touches_without_overlap_and_leaves_zero_rest() -> None:
+    plan = Plan()
+    night = plan.add(ALICE, NIGHT, MON)
+    morning = plan.add(ALICE, MORNING, day(1))
+    conflicts = plan.detect(MON, day(1))
+    assert [c.type for c in conflicts] == [ConflictType.REST_VIOLATION]
+    [rest] = conflicts
+    assert rest.severity is Severity.WARNING
+    assert rest.date == day(1)
+    assert rest.assignment_ids == (night, morning)
+    assert rest.details == {"rest_hours": 0, "minimum_hours": 10}
+
+
+def test_time_zones_decide_overlaps_not_how_alike_local_times_look() -> None:
+    plan = Plan()
+    # London 23:00-07:00 on Monday is Singapore 07:00-15:00 on Tuesday: the same hours.
+    london = plan.add(ALICE, NIGHT, MON)
+    singapore = plan.add(ALICE, SGP_MORNING, day(1))
+    # 07:00-15:00 in Singapore ends (07:00 UTC) just as 07:00-15:00 in London starts.
+    plan.add(BOB, SGP_MORNING, MON)
+    plan.add(BOB, MORNING, MON)
+    found = [(c.type, c.analyst_id, c.date) for c in plan.detect(MON, day(1))]
+    assert found == [
+        (ConflictType.DOUBLE_BOOKING, ALICE.id, day(1)),
+        (ConflictType.REST_VIOLATION, BOB.id, MON),
+    ]
+    double = plan.found(ConflictType.DOUBLE_BOOKING, MON, day(1))[0]
+    assert set(double.assignment_ids) == {london, singapore}
+    assert double.details["overlap_start"] == "2026-01-12T23:00:00+00:00"
+    assert plan.found(ConflictType.REST_VIOLATION, MON)[0].details["rest_hours"] == 0
+
+
+# --- absences, inactive analysts, screeners ----------------------------------------------
+
+
+def test_a_shift_during_an_approved_absence_is_an_error() -> None:
+    plan = Plan()
+    booked = plan.add(BOB, MORNING, day(1))
+    absence = plan.absent(BOB, MON, day(2))
+    [conflict] = plan.found(ConflictType.ABSENCE_OVERLAP, MON, day(2))
+    assert conflict.severity is Severity.ERROR
+    assert (conflict.absence_id, conflict.assignment_ids) == (absence, (booked,))
+    assert (conflict.analyst_id, conflict.shift_type_id) == (BOB.id, MORNING.id)
+
+
+def test_a_night_shift_on_the_eve_of_an_absence_overlaps_it_but_day_shifts_around_do_not() -> None:
+    plan = Plan()
+    night = plan.add(BOB, NIGHT, day(-1))
+    plan.add(BOB, MORNING, day(-1))
+    plan.add(BOB, MORNING, day(3))
+    plan.add(BOB, NIGHT, day(3))  # starts the evening after the absence
+    plan.add(ALICE, MORNING, day(1))  # someone else, during Bob's absence
+    plan.absent(BOB, MON, day(2))
+    [conflict] = plan.found(ConflictType.ABSENCE_OVERLAP, day(-7), day(7))
+    assert conflict.assignment_ids == (night,)
+    assert conflict.date == day(-1)
+
+
+def test_an_absence_is_whole_days_in_the_analysts_own_time_zone() -> None:
+    # Monday in Singapore begins at 16:00 UTC on Sunday, during London's Sunday LATE shift.
+    sgp_analyst = analyst(3, tz=SINGAPORE)
+    plan = Plan(analysts=[ALICE, BOB, sgp_analyst])
+    late = plan.add(sgp_analyst, LATE, day(-1))
+    plan.absent(sgp_analyst, MON, MON)
+    [conflict] = plan.found(ConflictType.ABSENCE_OVERLAP, day(-1), MON)
+    assert conflict.assignment_ids == (late,)
+
+
+@pytest.mark.parametrize(
+    ("who", "duty", "expected"),
+    [
+        (analyst(3, active=False), False, ConflictType.INACTIVE_ANALYST),
+        (analyst(3, active=True), False, None),
+        (BOB, True, ConflictType.UNQUALIFIED_SCREENER),
+        (ALICE, True, None),
+    ],
+    ids=["inactive", "active", "duty-without-skill", "duty-with-skill"],
+)
+def test_inactive_analysts_and_screener_duty_without_the_skill_are_errors(
+    who: AnalystFacts, duty: bool, expected: ConflictType | None
+) -> None:
+    plan = Plan(analysts=[who])
+    booked = plan.add(who, MORNING, MON, screener=duty)
+    found = [(c.type, c.severity, c.analyst_id, c.assignment_ids) for c in plan.detect(MON)]
+    assert found == ([(expected, Severity.ERROR, who.id, (booked,))] if expected else [])
+
+
+# --- coverage ----------------------------------------------------------------------------
+
+COVERED = replace(shift(7, "DESK", time(9), time(17)), required_headcount=2, screeners_required=1)
+
+
+def test_a_shift_short_of_analysts_is_a_coverage_gap_warning() -> None:
+    plan = Plan(shifts=[COVERED])
+    booked = plan.add(ALICE, COVERED, MON, screener=True)
+    [gap] = plan.found(ConflictType.COVERAGE_GAP, MON)
+    assert gap.severity is Severity.WARNING
+    assert (gap.shift_type_id, gap.date, gap.assignment_ids) == (COVERED.id, MON, (booked,))
+    assert gap.details == {"required": 2, "booked": 1, "effective": 1}
+    plan.add(BOB, COVERED, MON)
+    assert plan.detect(MON) == []
+
+
+@pytest.mark.parametrize("why", ["absent", "inactive"])
+def test_absent_or_inactive_analysts_do_not_cover_a_shift(why: str) -> None:
+    carol = analyst(3, active=why != "inactive")
+    plan = Plan(shifts=[COVERED], analysts=[ALICE, carol])
+    plan.add(ALICE, COVERED, MON, screener=True)
+    plan.add(carol, COVERED, MON)
+    if why == "absent":
+        plan.absent(carol, MON, MON)
+    [gap] = plan.found(ConflictType.COVERAGE_GAP, MON)
+    assert gap.details == {"required": 2, "booked": 2, "effective": 1}
+
+
+def test_shift_types_need_coverage_only_on_their_days_and_only_while_active() -> None:
+    weekdays = frozenset({Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI})
+    office = replace(
+        shift(8, "OFFICE", time(9), time(17)), days_of_week=weekdays, required_headcount=1
+    )
+    retired = replace(shift(9, "RETIRED", time(9), time(17)), required_headcount=1, is_active=False)
+    plan = Plan(shifts=[office, retired])
+    saturday, sunday = day(-2), day(-1)
+    gaps = plan.found(ConflictType.COVERAGE_GAP, saturday, day(1))
+    assert [(g.shift_type_id, g.date) for g in gaps] == [(8, MON), (8, day(1))]
+    assert all(g.date not in (saturday, sunday) for g in gaps)
+
+
+@pytest.mark.parametrize(("on_duty", "missing"), [(BOB, True), (ALICE, False)])
+def test_only_a_screener_duty_by_a_skilled_analyst_counts_as_a_screener(
+    on_duty: AnalystFacts, missing: bool
+) -> None:
+    plan = Plan(shifts=[COVERED])
+    plan.add(BOB, COVERED, MON, screener=on_duty is BOB)
+    plan.add(ALICE, COVERED, MON, screener=on_duty is ALICE)
+    found = plan.found(ConflictType.MISSING_SCREENER, MON)
+    assert plan.found(ConflictType.COVERAGE_GAP, MON) == []
+    assert [(c.severity, dict(c.details)) for c in found] == (
+        [(Severity.WARNING, {"required": 1, "effective": 0})] if missing else []
+    )
+
+
+# --- rest --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("next_start", "violation"),
+    [(time(1), False), (time(0, 59), True)],
+    ids=["exactly-10h", "one-minute-short"],
+)
+def test_rest_exactly_at_the_minimum_is_fine_and_a_minute_less_is_not(
+    next_start: time, violation: bool
+) -> None:
+    after = shift(10, "AFTER", next_start, time(9))
+    plan = Plan(shifts=[MORNING, after])
+    plan.add(ALICE, MORNING, MON)
+    plan.add(ALICE, after, day(1))
+    found = plan.found(ConflictType.REST_VIOLATION, MON, day(1))
+    assert len(found) == int(violation)
+    if violation:
+        assert found[0].details == {"rest_hours": 9.98, "minimum_hours": 10}
+
+
+@pytest.mark.parametrize(("minimum", "violation"), [(8, False), (10, True)])
+def test_the_minimum_rest_is_the_organizations_rule(minimum: int, violation: bool) -> None:
+    plan = Plan(rules=Rules(min_rest_hours=minimum))
+    plan.add(ALICE, MORNING, MON)
+    plan.add(ALICE, NIGHT, MON)  # 15:00 -> 23:00: 8 h
+    assert bool(plan.found(ConflictType.REST_VIOLATION, MON)) is violation
+
+
+# --- daylight saving time (Europe/London) ------------------------------------------------
+
+SPRING, FALL = date(2026, 3, 29), date(2026, 10, 25)
+
+
+@pytest.mark.parametrize(
+    ("night", "overlaps"),
+    [
+        (SPRING - timedelta(days=8), True),  # London night ends 07:00 UTC
+        (SPRING - timedelta(days=1), False),  # 7 h night ends 06:00 UTC
+        (FALL - timedelta(days=8), False),  # summer: ends 06:00 UTC
+        (FALL - timedelta(days=1), True),  # 9 h night ends 07:00 UTC
+    ],
+)
+def test_dst_decides_whether_a_london_night_overlaps_a_singapore_day(
+    night: date, overlaps: bool
+) -> None:
+    # The Singapore day shift starts at 14:00 SGT, 06:00 UTC, all year round.
+    plan = Plan()
+    plan.add(ALICE, NIGHT, night)
+    plan.add(ALICE, SGP_DAY, night + timedelta(days=1))
+    kinds = {c.type for c in plan.detect(night, night + timedelta(days=1))}
+    assert (ConflictType.DOUBLE_BOOKING in kinds) is overlaps
+    assert (ConflictType.REST_VIOLATION in kinds) is not overlaps
+
+
+@pytest.mark.parametrize(
+    ("late", "rest"), [(SPRING - timedelta(days=1), 9), (FALL - timedelta(days=1), None)]
+)
+def test_rest_across_a_dst_change_is_measured_in_real_hours(late: date, rest: int | None) -> None:
+    # 23:00 -> 09:00 is 10 h on the wall clock; 9 h in spring, 11 h in autumn.
+    after = shift(11, "LATE MORNING", time(9), time(17))
+    plan = Plan(shifts=[LATE, after])
+    plan.add(ALICE, LATE, late)
+    plan.add(ALICE, after, late + timedelta(days=1))
+    found = plan.found(ConflictType.REST_VIOLATION, late, late + timedelta(days=1))
+    assert [c.details["rest_hours"] for c in found] == ([rest] if rest else [])
+
+
+# --- consecutive days --------------------------------------------------------------------
+
+
+def work(plan: Plan, who: AnalystFacts, first: date, count: int) -> list[int]:
+    return [plan.add(who, MORNING, first + timedelta(days=n)) for n in range(count)]
+
+
+def test_a_run_beyond_the_limit_is_one_warning_dated_on_the_first_day_too_many() -> None:
+    plan = Plan()
+    ids = work(plan, ALICE, MON, 9)
+    [conflict] = plan.found(ConflictType.CONSECUTIVE_DAYS, MON, day(30))
+    assert conflict.severity is Severity.WARNING
+    assert conflict.date == day(6)
+    assert conflict.assignment_ids == tuple(ids)
+    assert conflict.details == {"days": 9, "limit": 6, "first": "2026-01-12", "last": "2026-01-20"}
+
+
+def test_each_run_beyond_the_limit_is_reported_and_the_limit_is_the_organizations() -> None:
+    plan = Plan(rules=Rules(max_consecutive_days=3))
+    work(plan, ALICE, MON, 4)
+    work(plan, ALICE, day(5), 3)  # a day off, then 3 days: fine
+    plan.add(ALICE, NIGHT, day(7))  # two shifts on one day are still one day
+    work(plan, ALICE, day(9), 5)
+    found = plan.found(ConflictType.CONSECUTIVE_DAYS, MON, day(30))
+    assert [c.date for c in found] == [day(3), day(12)]
+
+
+@pytest.mark.parametrize(("window_from", "reported"), [(4, True), (6, True), (7, False)])
+def test_a_run_that_started_before_the_window_counts_its_earlier_days(
+    window_from: int, reported: bool
+) -> None:
+    plan = Plan()
+    work(plan, ALICE, MON, 9)
+    first = day(window_from)
+    found = plan.found(ConflictType.CONSECUTIVE_DAYS, first, first + timedelta(days=30))
+    assert [c.date for c in found] == ([day(6)] if reported else [])
+
+
+# --- severity, order, window -------------------------------------------------------------
+
+
+def test_detect_lists_errors_first_then_warnings_each_by_date() -> None:
+    gone = analyst(3, active=False)
+    desk = replace(shift(12, "DESK", time(9), time(17)), required_headcount=1)
+    plan = Plan(shifts=[MORNING, NIGHT, desk], analysts=[ALICE, BOB, gone])
+    for offset in range(3):
+        plan.add(BOB, desk, day(offset))
+    plan.add(ALICE, NIGHT, MON)
+    plan.add(ALICE, MORNING, day(1))  # rest violation on Tue
+    plan.add(gone, MORNING, day(1))  # inactive on Tue
+    plan.add(BOB, MORNING, day(2), screener=True)  # double + unqualified
+    plan.absent(BOB, day(2), day(2))
+    conflicts = plan.detect(MON, day(2))
+    assert [(c.date - MON).days for c in conflicts] == [1, 2, 2, 2, 2, 1, 2]
+    expected = (
+        "inactive_analyst absence_overlap absence_overlap double_booking "
+        "unqualified_screener rest_violation coverage_gap"
+    )
+    assert [c.type.value for c in conflicts] == expected.split()
+    assert [c.severity for c in conflicts] == [Severity.ERROR] * 5 + [Severity.WARNING] * 2
+
+
+JAN_31, FEB_1 = date(2026, 1, 31), date(2026, 2, 1)
+
+
+def test_a_night_shift_into_a_new_month_is_judged_against_the_next_morning() -> None:
+    plan = Plan()
+    night = plan.add(ALICE, NIGHT, JAN_31)
+    morning = plan.add(ALICE, MORNING, FEB_1)
+    plan.add(BOB, NIGHT, JAN_31)
+    plan.absent(BOB, FEB_1, FEB_1 + timedelta(days=6))
+    february = plan.detect(FEB_1, date(2026, 2, 28))
+    assert [(c.type, c.date, c.assignment_ids) for c in february] == [
+        (ConflictType.REST_VIOLATION, FEB_1, (night, morning))
+    ]
+    january = plan.detect(date(2026, 1, 1), JAN_31)
+    assert [(c.type, c.date, c.analyst_id) for c in january] == [
+        (ConflictType.ABSENCE_OVERLAP, JAN_31, BOB.id)
+    ]
+
+
+def test_conflicts_are_reported_only_in_windows_that_contain_their_date() -> None:
+    gone = analyst(3, active=False)
+    desk = replace(COVERED, id=12, required_headcount=1)
+    plan = Plan(shifts=[MORNING, NIGHT, EARLY, desk], analysts=[ALICE, BOB, gone])
+    plan.add(ALICE, NIGHT, JAN_31)
+    plan.add(ALICE, EARLY, FEB_1)  # double booking across midnight and month
+    plan.add(BOB, NIGHT, JAN_31 - timedelta(days=1))
+    plan.add(BOB, MORNING, JAN_31, screener=True)
+    plan.add(gone, desk, FEB_1)
+    plan.absent(BOB, FEB_1, FEB_1)
+    plan.add(BOB, NIGHT, JAN_31)  # absence overlap on the eve
+    work(plan, ALICE, JAN_31 - timedelta(days=8), 7)
+    first, last = JAN_31 - timedelta(days=3), FEB_1 + timedelta(days=1)
+    whole = plan.detect(first, last)
+    assert {c.type for c in whole} == set(ConflictType)
+    by_day = []
+    for offset in range((last - first).days + 1):
+        each = first + timedelta(days=offset)
+        found = plan.detect(each)
+        assert [c for c in found if c.date != each] == []
+        by_day += found
+    assert sorted(c.key for c in by_day) == sorted(c.key for c in whole)
