@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from shiftplanner.config import Settings
@@ -69,7 +68,9 @@ def schedule_query(session: AsyncSession, org_id: int, start: date, end: date) -
     """The SQL of the API's first page for one organization's week, with its values inlined."""
     query = AssignmentRepository(session).in_range(org_id, start, end)
     query = query.order_by(Assignment.date, Assignment.id).limit(PAGE + 1)
-    return str(query.compile(dialect=PGDialect_asyncpg(), compile_kwargs={"literal_binds": True}))
+    return str(
+        query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    )
 
 
 async def timed(session: AsyncSession, sql: str) -> float:
