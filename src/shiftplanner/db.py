@@ -5,7 +5,7 @@ or a worker job's `session_scope`. Services and repositories only flush."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -61,13 +61,8 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_session_factory(
-    engine: AsyncEngine, *, on_outbox_commit: Callable[[], None] | None = None
-) -> async_sessionmaker[AsyncSession]:
-    info: dict[str, Any] = {}
-    if on_outbox_commit is not None:
-        info[ON_OUTBOX_COMMIT] = on_outbox_commit
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
 @event.listens_for(Session, "after_commit")

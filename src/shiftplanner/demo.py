@@ -97,13 +97,13 @@ async def seed(
     """Seed (or complete) the demo organization. Returns what was created."""
     organizations = OrganizationRepository(session)
     org = await organizations.get_by_slug(DEMO_SLUG)
-    result = DemoResult(organization=org or Organization(), admin=None)
+    created: dict[str, int] = {}
     if org is None:
         org = await organizations.add(
             Organization(name="Demo SOC", slug=DEMO_SLUG, timezone="Europe/London")
         )
-        result.organization = org
-        result.created["organizations"] = 1
+        created["organizations"] = 1
+    result = DemoResult(organization=org, admin=None, created=created)
     progress("admin account")
     result.admin = await ensure_admin(session, settings, passwords, org)
     actor = Actor.system(org.id)

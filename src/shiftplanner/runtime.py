@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shiftplanner.config import Settings
-from shiftplanner.db import create_engine, create_session_factory
+from shiftplanner.db import ON_OUTBOX_COMMIT, create_engine, create_session_factory
 from shiftplanner.events import EventDispatcher
 from shiftplanner.security.passwords import Passwords
 from shiftplanner.security.tokens import Tokens
@@ -27,12 +27,7 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         engine = create_engine(settings)
-        # The dispatcher needs the session factory and the factory's commits wake the
-        # dispatcher: a forwarding closure ties the knot.
-        dispatcher_ref: list[EventDispatcher] = []
-        session_factory = create_session_factory(
-            engine, on_outbox_commit=lambda: dispatcher_ref[0].wake() if dispatcher_ref else None
-        )
+        session_factory = create_session_factory(engine)
         dispatcher = EventDispatcher(
             session_factory,
             batch_size=settings.outbox_batch_size,
@@ -40,7 +35,8 @@ class Runtime:
             lease_seconds=settings.outbox_lease_seconds,
             max_attempts=settings.outbox_max_attempts,
         )
-        dispatcher_ref.append(dispatcher)
+        # A commit that wrote events wakes the dispatcher instead of waiting for its poll.
+        session_factory.configure(info={ON_OUTBOX_COMMIT: dispatcher.wake})
         return cls(
             settings=settings,
             engine=engine,
