@@ -6,9 +6,8 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from tests.assertions import PROBLEM
 from tests.factories import Tenant
-
-PROBLEM = "application/problem+json"
 
 
 async def test_an_unknown_route_is_a_problem(client: httpx.AsyncClient) -> None:

@@ -18,7 +18,7 @@ def run_suite_part(require: bool) -> subprocess.CompletedProcess[str]:
     env["SHIFTPLANNER_TEST_POSTGRES_URL"] = UNREACHABLE
     if require:
         env["SHIFTPLANNER_REQUIRE_SERVICES"] = "1"
-    return subprocess.run(  # noqa: S603 (our own test suite)
+    return subprocess.run(
         [
             sys.executable,
             "-m",

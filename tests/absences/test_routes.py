@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import AbsenceStatus, Role
 from shiftplanner.runtime import Runtime
+from tests.assertions import problem
 from tests.factories import (
     Tenant,
     bearer,
@@ -18,20 +19,11 @@ from tests.factories import (
     make_user,
 )
 
-PROBLEM = "application/problem+json"
 D = date(2025, 2, 10)  # a Monday in winter: Europe/London is UTC, no DST change nearby
 
 
 def day(offset: int) -> str:
     return date.fromordinal(D.toordinal() + offset).isoformat()
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 async def request(

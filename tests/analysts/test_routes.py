@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import Role
+from tests.assertions import problem
 from tests.factories import (
     Tenant,
     make_absence,
@@ -17,14 +18,6 @@ from tests.factories import (
 )
 
 URL = "/api/analysts"
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def pointers(body: dict[str, Any]) -> list[str]:

@@ -13,20 +13,13 @@ from shiftplanner.models import Role, User
 from shiftplanner.runtime import Runtime
 from shiftplanner.security.passwords import Passwords
 from shiftplanner.security.tokens import TokenKind, Tokens, key_id
+from tests.assertions import problem
 from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, Tenant, bearer, make_user
 
 LOGIN = "/api/auth/login"
 REFRESH = "/api/auth/refresh"
 ME = "/api/auth/me"
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def unauthorized(response: httpx.Response) -> dict[str, Any]:

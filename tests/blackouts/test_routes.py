@@ -5,18 +5,10 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.assertions import problem
 from tests.factories import Tenant, make_team
 
-PROBLEM = "application/problem+json"
 URL = "/api/blackout-dates"
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 async def create(client: httpx.AsyncClient, headers: dict[str, str], **body: Any) -> httpx.Response:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import AbsenceStatus, Role
+from tests.assertions import PROBLEM
 from tests.factories import (
     Tenant,
     make_absence,
@@ -20,7 +21,6 @@ from tests.factories import (
 )
 
 DAY = date(2026, 1, 13)  # a Tuesday in winter
-PROBLEM = "application/problem+json"
 
 
 async def report(

@@ -6,17 +6,10 @@ import httpx
 import pytest
 
 from shiftplanner.models import Role
+from tests.assertions import problem
 from tests.factories import Tenant
 
 URL = "/api/organizations"
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def pointers(body: dict[str, Any]) -> list[str]:

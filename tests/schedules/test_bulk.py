@@ -10,18 +10,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import Assignment
+from tests.assertions import problem
 from tests.factories import Tenant, make_assignment, make_shift_type
 
 URL = "/api/schedules/bulk"
 DAY = date(2030, 3, 4)
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def item(analyst_id: int, shift_type_id: int, offset: int = 0, **extra: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import AbsenceStatus
+from tests.assertions import problem
 from tests.factories import (
     Tenant,
     make_absence,
@@ -22,14 +23,6 @@ from tests.factories import (
 
 URL = "/api/schedules"
 DAY = date(2030, 3, 4)
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def booking(analyst_id: int, shift_type_id: int, day: date = DAY, **extra: Any) -> dict[str, Any]:

@@ -8,17 +8,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import Role
+from tests.assertions import problem
 from tests.factories import Tenant, make_assignment, make_shift_type, make_team
 
 URL = "/api/shift-types"
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def pointers(body: dict[str, Any]) -> list[str]:

@@ -8,18 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import Role
 from shiftplanner.runtime import Runtime
+from tests.assertions import problem
 from tests.factories import PASSWORD, Tenant, bearer, make_user
 
 URL = "/api/users"
 NEW_PASSWORD = "a much longer new passphrase"
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def pointers(body: dict[str, Any]) -> list[str]:

@@ -18,7 +18,7 @@ from shiftplanner.conflicts.facts import AbsenceFacts, ConflictType
 from shiftplanner.db import lock_rows
 from shiftplanner.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shiftplanner.events import EventType
-from shiftplanner.events.resources import apply_update, emit_resource_event
+from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.kit.time import utcnow
 from shiftplanner.models import Absence, AbsenceStatus, Analyst
@@ -121,7 +121,7 @@ async def _decide(
     note: str,
     event: EventType,
 ) -> None:
-    changes = await apply_update(
+    await update_with_event(
         session,
         absence,
         {
@@ -131,9 +131,8 @@ async def _decide(
             "decision_note": note,
         },
         schemas.Absence,
-    )
-    emit_resource_event(
-        session, event, absence, schemas.Absence, actor_user_id=actor.user_id, changes=changes
+        event,
+        actor_user_id=actor.user_id,
     )
 
 
@@ -213,15 +212,12 @@ async def cancel_absence(session: AsyncSession, actor: Actor, absence_id: int) -
     )
     if absence.status not in open_states:
         raise Conflict(f"A {absence.status.value} absence cannot be cancelled by you.")
-    changes = await apply_update(
-        session, absence, {"status": AbsenceStatus.CANCELLED}, schemas.Absence
-    )
-    emit_resource_event(
+    await update_with_event(
         session,
-        EventType.ABSENCE_CANCELLED,
         absence,
+        {"status": AbsenceStatus.CANCELLED},
         schemas.Absence,
+        EventType.ABSENCE_CANCELLED,
         actor_user_id=actor.user_id,
-        changes=changes,
     )
     return absence

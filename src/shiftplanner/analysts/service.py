@@ -11,7 +11,7 @@ from shiftplanner.analysts import schemas
 from shiftplanner.analysts.repository import AnalystRepository
 from shiftplanner.errors import Conflict, InvalidInput, NotFound
 from shiftplanner.events import EventType
-from shiftplanner.events.resources import apply_update, emit_resource_event
+from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.models import Analyst
 from shiftplanner.security.actor import Actor
@@ -96,16 +96,14 @@ async def update_analyst(
     analyst = await get_analyst(session, actor, analyst_id)
     values = data.model_dump(mode="json", exclude_unset=True)
     await _validate(session, actor, values, analyst.id)
-    changes = await apply_update(session, analyst, values, schemas.Analyst)
-    if changes:
-        emit_resource_event(
-            session,
-            EventType.ANALYST_UPDATED,
-            analyst,
-            schemas.Analyst,
-            actor_user_id=actor.user_id,
-            changes=changes,
-        )
+    await update_with_event(
+        session,
+        analyst,
+        values,
+        schemas.Analyst,
+        EventType.ANALYST_UPDATED,
+        actor_user_id=actor.user_id,
+    )
     return analyst
 
 

@@ -11,7 +11,7 @@ from shiftplanner.blackouts import schemas
 from shiftplanner.blackouts.repository import BlackoutDateRepository
 from shiftplanner.errors import InvalidInput, NotFound
 from shiftplanner.events import EventType
-from shiftplanner.events.resources import apply_update, emit_resource_event
+from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.models import Analyst, BlackoutDate
 from shiftplanner.security.actor import Actor
@@ -81,16 +81,14 @@ async def update_blackout_date(
         )
     except ValueError as error:
         raise InvalidInput(str(error), pointer="#/end_date") from None
-    changes = await apply_update(session, blackout, values, schemas.BlackoutDate)
-    if changes:
-        emit_resource_event(
-            session,
-            EventType.BLACKOUT_DATE_UPDATED,
-            blackout,
-            schemas.BlackoutDate,
-            actor_user_id=actor.user_id,
-            changes=changes,
-        )
+    await update_with_event(
+        session,
+        blackout,
+        values,
+        schemas.BlackoutDate,
+        EventType.BLACKOUT_DATE_UPDATED,
+        actor_user_id=actor.user_id,
+    )
     return blackout
 
 

@@ -58,3 +58,21 @@ async def apply_update(
         setattr(obj, name, value)
     await session.flush()
     return changes_between(before, public(schema, obj))
+
+
+async def update_with_event(
+    session: AsyncSession,
+    obj: OrgOwned,
+    values: Mapping[str, Any],
+    schema: type[BaseModel],
+    event_type: EventType,
+    *,
+    actor_user_id: int | None,
+) -> dict[str, Any]:
+    """`apply_update`, then the event of the update if it changed anything."""
+    changes = await apply_update(session, obj, values, schema)
+    if changes:
+        emit_resource_event(
+            session, event_type, obj, schema, actor_user_id=actor_user_id, changes=changes
+        )
+    return changes

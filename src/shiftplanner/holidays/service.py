@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.errors import Conflict, InvalidInput, NotFound
 from shiftplanner.events import EventType
-from shiftplanner.events.resources import apply_update, emit_resource_event
+from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.holidays import schemas
 from shiftplanner.holidays.repository import HolidayRepository
 from shiftplanner.kit.pagination import PageParams
@@ -57,16 +57,14 @@ async def update_holiday(
     )
     if same is not None and same.id != holiday.id:
         raise Conflict("The team already has that holiday on that date.")
-    changes = await apply_update(session, holiday, values, schemas.Holiday)
-    if changes:
-        emit_resource_event(
-            session,
-            EventType.HOLIDAY_UPDATED,
-            holiday,
-            schemas.Holiday,
-            actor_user_id=actor.user_id,
-            changes=changes,
-        )
+    await update_with_event(
+        session,
+        holiday,
+        values,
+        schemas.Holiday,
+        EventType.HOLIDAY_UPDATED,
+        actor_user_id=actor.user_id,
+    )
     return holiday
 
 

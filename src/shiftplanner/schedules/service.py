@@ -27,7 +27,7 @@ from shiftplanner.conflicts.facts import AssignmentFacts, Conflict
 from shiftplanner.db import lock_rows
 from shiftplanner.errors import InvalidInput, NotFound, ScheduleConflict, StaleVersion
 from shiftplanner.events import EventType
-from shiftplanner.events.resources import apply_update, emit_resource_event
+from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.models import Analyst, Assignment
 from shiftplanner.schedules import schemas
@@ -303,16 +303,14 @@ async def _write(
             continue
         if write.assignment_id is not None:
             assignment = existing[write.assignment_id]
-            changes = await apply_update(session, assignment, write.values, schemas.Assignment)
-            if changes:
-                emit_resource_event(
-                    session,
-                    EventType.SCHEDULE_UPDATED,
-                    assignment,
-                    schemas.Assignment,
-                    actor_user_id=actor.user_id,
-                    changes=changes,
-                )
+            await update_with_event(
+                session,
+                assignment,
+                write.values,
+                schemas.Assignment,
+                EventType.SCHEDULE_UPDATED,
+                actor_user_id=actor.user_id,
+            )
             outcome.updated.append(assignment)
         else:
             assignment = Assignment(org_id=actor.org_id, **write.values)

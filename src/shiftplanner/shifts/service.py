@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.errors import Conflict, InvalidInput, NotFound
 from shiftplanner.events import EventType
-from shiftplanner.events.resources import apply_update, emit_resource_event
+from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.models import ShiftType
 from shiftplanner.security.actor import Actor
@@ -96,16 +96,14 @@ async def update_shift_type(
         )
     except ValueError as error:
         raise InvalidInput(str(error)) from None
-    changes = await apply_update(session, shift_type, values, schemas.ShiftType)
-    if changes:
-        emit_resource_event(
-            session,
-            EventType.SHIFT_TYPE_UPDATED,
-            shift_type,
-            schemas.ShiftType,
-            actor_user_id=actor.user_id,
-            changes=changes,
-        )
+    await update_with_event(
+        session,
+        shift_type,
+        values,
+        schemas.ShiftType,
+        EventType.SHIFT_TYPE_UPDATED,
+        actor_user_id=actor.user_id,
+    )
     return shift_type
 
 

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.errors import Conflict, NotFound
 from shiftplanner.events import EventType
-from shiftplanner.events.resources import apply_update, emit_resource_event
+from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.models import Team
 from shiftplanner.security.actor import Actor
@@ -53,16 +53,14 @@ async def update_team(
     team = await get_team(session, actor, team_id)
     if data.code is not None:
         await _ensure_code_free(repository, actor.org_id, data.code, team.id)
-    changes = await apply_update(session, team, data.changes(), schemas.Team)
-    if changes:
-        emit_resource_event(
-            session,
-            EventType.TEAM_UPDATED,
-            team,
-            schemas.Team,
-            actor_user_id=actor.user_id,
-            changes=changes,
-        )
+    await update_with_event(
+        session,
+        team,
+        data.changes(),
+        schemas.Team,
+        EventType.TEAM_UPDATED,
+        actor_user_id=actor.user_id,
+    )
     return team
 
 
