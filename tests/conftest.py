@@ -132,6 +132,10 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         password_hash_parallelism=1,
         outbox_poll_interval_seconds=0.05,
         dispatcher_enabled=False,
+        # Generous limits, so the limiter runs in every test without refusing; the rate
+        # limit tests set their own.
+        rate_limit_api="100000/15minutes",
+        rate_limit_auth="100000/15minutes",
         log_level="warning",
         data_dir=Path("/nonexistent-data-dir-tests-must-not-use"),
     )

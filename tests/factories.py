@@ -22,6 +22,7 @@ from shiftplanner.models import (
     User,
 )
 from shiftplanner.runtime import Runtime
+from shiftplanner.security import sessions
 from shiftplanner.security.tokens import TokenKind
 
 PASSWORD = "correct horse battery staple"
@@ -172,9 +173,16 @@ async def make_absence(
     return absence
 
 
-def bearer(runtime: Runtime, user: User) -> dict[str, str]:
+async def bearer(session: AsyncSession, runtime: Runtime, user: User) -> dict[str, str]:
+    """Headers of a signed-in user: an access token of a new sign-in (token family)."""
+    family_id = await sessions.open_family(session, user.id)
+    await session.commit()
     token, _ = runtime.tokens.issue(
-        user_id=user.id, org_id=user.org_id, role=user.role, kind=TokenKind.ACCESS
+        user_id=user.id,
+        org_id=user.org_id,
+        role=user.role,
+        kind=TokenKind.ACCESS,
+        family_id=family_id,
     )
     return {"Authorization": f"Bearer {token}"}
 
@@ -231,7 +239,7 @@ async def make_tenant(
         org=org,
         team=team,
         users=users,
-        headers={role: bearer(runtime, user) for role, user in users.items()},
+        headers={role: await bearer(session, runtime, user) for role, user in users.items()},
         analysts=analysts,
         shift_types=shift_types,
     )

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shiftplanner.models import AbsenceStatus, BlackoutDate, Holiday, Role
+from shiftplanner.models import AbsenceStatus, ApiKey, BlackoutDate, Holiday, Role
 from tests.factories import Tenant, make_absence, make_assignment
 
 PUBLIC = frozenset[str]()
@@ -31,6 +31,14 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("POST", "/api/auth/login"): PUBLIC,
     ("POST", "/api/auth/refresh"): PUBLIC,
     ("GET", "/api/auth/me"): ANY,
+    ("POST", "/api/auth/logout"): ANY,
+    ("GET", "/api/api-keys"): ADMIN,
+    ("POST", "/api/api-keys"): ADMIN,
+    ("GET", "/api/api-keys/{api_key_id}"): ADMIN,
+    ("DELETE", "/api/api-keys/{api_key_id}"): ADMIN,
+    ("GET", "/monitoring/security/audit-logs"): ADMIN,
+    ("GET", "/monitoring/security/config"): ADMIN,
+    ("GET", "/monitoring/security/rate-limit/{identifier}"): ADMIN,
     ("GET", "/api/organizations"): ANY,
     ("POST", "/api/organizations"): SUPERUSER,
     ("GET", "/api/organizations/{org_id}"): ANY,
@@ -100,8 +108,9 @@ class Ids:
     absence: int
     holiday: int
     blackout: int
+    api_key: int
 
-    def for_param(self, name: str) -> int:
+    def for_param(self, name: str) -> int | str:
         mapping = {
             "org_id": self.org,
             "team_id": self.team,
@@ -112,6 +121,8 @@ class Ids:
             "absence_id": self.absence,
             "holiday_id": self.holiday,
             "blackout_id": self.blackout,
+            "api_key_id": self.api_key,
+            "identifier": f"user:{self.user}",
         }
         assert name in mapping, f"path parameter {name!r} is new: add it to Ids and the walk"
         return mapping[name]
@@ -157,6 +168,7 @@ def body(method: str, path: str, ids: Ids) -> dict[str, Any] | None:
         },
         "/api/holidays": lambda: {"team_id": ids.team, "name": f"Walk {n}", "date": "2030-05-01"},
         "/api/blackout-dates": lambda: {"team_id": ids.team, "start_date": "2030-06-01"},
+        "/api/api-keys": lambda: {"name": f"walk {n}", "role": "viewer"},
     }
     updates: dict[str, dict[str, Any]] = {
         "/api/organizations/{org_id}": {"name": "Walked"},
@@ -217,7 +229,14 @@ async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
         start_date=date(2030, 1, 25),
         end_date=date(2030, 1, 25),
     )
-    session.add_all([holiday, blackout])
+    api_key = ApiKey(
+        org_id=tenant.org.id,
+        name="walk",
+        prefix=f"walk{next(_unique)}",
+        secret_hash="0" * 64,
+        role=Role.VIEWER,
+    )
+    session.add_all([holiday, blackout, api_key])
     await session.commit()
     return Ids(
         org=tenant.org.id,
@@ -229,6 +248,7 @@ async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
         absence=absence.id,
         holiday=holiday.id,
         blackout=blackout.id,
+        api_key=api_key.id,
     )
 
 

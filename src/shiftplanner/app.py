@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from shiftplanner import __version__
 from shiftplanner.absences.routes import router as absences_router
@@ -21,10 +22,20 @@ from shiftplanner.health import router as health_router
 from shiftplanner.holidays.routes import router as holidays_router
 from shiftplanner.kit.openapi import install_problem_schema
 from shiftplanner.logging import configure_logging
-from shiftplanner.middleware import RequestContextMiddleware
+from shiftplanner.middleware import RequestContextMiddleware, UnhandledErrorMiddleware
 from shiftplanner.orgs.routes import router as organizations_router
 from shiftplanner.runtime import Runtime
 from shiftplanner.schedules.routes import router as schedules_router
+from shiftplanner.security.api_keys.routes import router as api_keys_router
+from shiftplanner.security.audit.routes import router as audit_router
+from shiftplanner.security.context import parse_networks
+from shiftplanner.security.middleware import (
+    AuditRefusalsMiddleware,
+    BodySizeLimitMiddleware,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
+from shiftplanner.security.routes import router as security_router
 from shiftplanner.shifts.routes import router as shift_types_router
 from shiftplanner.teams.routes import router as teams_router
 from shiftplanner.users.routes import router as users_router
@@ -41,6 +52,9 @@ API_ROUTERS = (
     conflicts_router,
     holidays_router,
     blackouts_router,
+    api_keys_router,
+    audit_router,
+    security_router,
 )
 
 DESCRIPTION = """
@@ -69,16 +83,56 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await runtime.close()
 
+    docs = settings.docs_visible
     app = FastAPI(
         title="ShiftPlanner",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     install_error_handlers(app)
     install_problem_schema(app)
-    app.add_middleware(RequestContextMiddleware)
+    install_middleware(app, settings)
     app.include_router(health_router)
     for router in API_ROUTERS:
         app.include_router(router)
     return app
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Pure ASGI middleware, outermost first: request context (id, client, access log),
+    security headers, CORS, body limit, rate limit, audit of refused writes, and the
+    safety net that turns any unhandled error into a 500 problem document."""
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(AuditRefusalsMiddleware)
+    app.add_middleware(RateLimitMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "X-API-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "RateLimit",
+                "RateLimit-Policy",
+                "Retry-After",
+                "X-Request-ID",
+            ],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware, hsts_max_age=settings.hsts_max_age_seconds)
+    app.add_middleware(
+        RequestContextMiddleware, trusted_proxies=parse_networks(settings.trusted_proxies)
+    )

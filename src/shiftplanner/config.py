@@ -6,10 +6,13 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 from functools import cached_property
+from ipaddress import ip_network
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from limits import parse as parse_rate
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Values people paste from examples; production refuses to sign tokens with them.
 PLACEHOLDER_SECRETS = frozenset(
@@ -51,6 +54,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
 
     jwt_secret: SecretStr | None = None
+    # Secrets signed with before a rotation: their tokens stay valid until they expire.
+    jwt_previous_secrets: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     jwt_access_ttl_seconds: int = Field(default=15 * 60, ge=30)
     jwt_refresh_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     admin_email: str | None = None
@@ -61,6 +66,24 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=64 * 1024, ge=8)
     password_hash_parallelism: int = Field(default=4, ge=1)
 
+    # Login lockout: this many failed logins of one account within the window refuse
+    # further attempts for it (whatever the client's address) until the window passes.
+    login_lockout_attempts: int = Field(default=5, ge=1)
+    login_lockout_window_seconds: int = Field(default=15 * 60, ge=1)
+
+    rate_limit_enabled: bool = True
+    rate_limit_api: str = "100/15minutes"
+    rate_limit_auth: str = "5/15minutes"
+    rate_limit_graphql: str = "200/15minutes"
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # The OpenAPI pages (/docs, /redoc, /openapi.json); off in production unless enabled.
+    docs_enabled: bool | None = None
+    hsts_max_age_seconds: int = Field(default=365 * 24 * 3600, ge=0)
+    audit_retention_days: int = Field(default=365, ge=1)
+
     log_level: str = "info"
     log_json: bool | None = None
 
@@ -69,6 +92,27 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=60.0, gt=0)
     outbox_max_attempts: int = Field(default=12, ge=1)
     dispatcher_enabled: bool = True
+
+    @field_validator("jwt_previous_secrets", "trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """Lists come from the environment as comma-separated values."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ip_network(item, strict=False)  # raises ValueError for a typo
+        return value
+
+    @field_validator("rate_limit_api", "rate_limit_auth", "rate_limit_graphql")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_rate(value)  # raises ValueError with the reason
+        return value
 
     @model_validator(mode="after")
     def _argon2_memory_fits_parallelism(self) -> Settings:
@@ -100,6 +144,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def docs_visible(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else not self.is_production
 
     @property
     def logs_as_json(self) -> bool:

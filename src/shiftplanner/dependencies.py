@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shiftplanner.errors import ShiftPlannerError
 from shiftplanner.runtime import Runtime
 
 
@@ -26,6 +27,9 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     async with runtime.session_factory() as session:
         try:
             yield session
+        except ShiftPlannerError as error:
+            await (session.commit() if error.keep_changes else session.rollback())
+            raise
         except BaseException:
             await session.rollback()
             raise

@@ -6,6 +6,7 @@ never sees a stack trace and bad input never becomes a 500."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope, Send
 
 from shiftplanner.logging import get_logger
 
@@ -36,10 +38,15 @@ class ShiftPlannerError(Exception):
         *,
         extra: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        keep_changes: bool = False,
     ) -> None:
         self.detail = detail or self.title
         self.extra = dict(extra or {})
         self.headers = dict(headers or {})
+        # A refusal whose own records must outlive it (the audit entry of a failed login,
+        # the revocation of a stolen token's family): the request's transaction commits
+        # what was written before the error instead of rolling it back.
+        self.keep_changes = keep_changes
         super().__init__(self.detail)
 
 
@@ -54,8 +61,8 @@ class Unauthorized(ShiftPlannerError):
     slug = "unauthorized"
     title = "Authentication required"
 
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+    def __init__(self, detail: str | None = None, *, keep_changes: bool = False) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, keep_changes=keep_changes)
 
 
 class Forbidden(ShiftPlannerError):
@@ -124,6 +131,12 @@ class InvalidInput(ShiftPlannerError):
         super().__init__(detail, extra={"errors": entries} if entries else None)
 
 
+class PayloadTooLarge(ShiftPlannerError):
+    status_code = 413
+    slug = "payload-too-large"
+    title = "The request body is too large"
+
+
 class TooManyRequests(ShiftPlannerError):
     status_code = 429
     slug = "too-many-requests"
@@ -158,6 +171,35 @@ def problem_response(
         headers=dict(headers or {}),
         media_type=PROBLEM_CONTENT_TYPE,
     )
+
+
+async def send_problem(
+    scope: Scope, send: Send, error: ShiftPlannerError, headers: Mapping[str, str] | None = None
+) -> None:
+    """A problem document sent by middleware, before the app's error handlers exist."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + error.slug,
+        "title": error.title,
+        "status": error.status_code,
+        "detail": error.detail,
+        "instance": scope.get("path", ""),
+    }
+    request_id = scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    payload = json.dumps(body).encode()
+    response_headers = [
+        (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+        (b"content-length", str(len(payload)).encode()),
+        *(
+            (name.lower().encode(), value.encode())
+            for name, value in {**error.headers, **(headers or {})}.items()
+        ),
+    ]
+    await send(
+        {"type": "http.response.start", "status": error.status_code, "headers": response_headers}
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 def _json_pointer(location: Sequence[str | int]) -> str:

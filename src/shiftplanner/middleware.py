@@ -12,7 +12,17 @@ import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shiftplanner.errors import ShiftPlannerError, send_problem
 from shiftplanner.logging import get_logger
+from shiftplanner.security.context import (
+    Network,
+    RequestContext,
+    bind_request,
+    client_address,
+    is_https,
+    unbind_request,
+    user_agent,
+)
 
 REQUEST_ID_HEADER = "x-request-id"
 # A client's id is kept only if it is short and plain, so logs cannot be forged with it.
@@ -30,15 +40,25 @@ def route_template(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, trusted_proxies: tuple[Network, ...] = ()) -> None:
         self.app = app
+        self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = self._request_id(scope)
-        scope.setdefault("state", {})["request_id"] = request_id
+        context = RequestContext(
+            request_id=request_id,
+            client_ip=client_address(scope, self.trusted_proxies),
+            user_agent=user_agent(scope),
+            https=is_https(scope, self.trusted_proxies),
+        )
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["context"] = context
+        bind_request(context)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
@@ -54,16 +74,18 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            state = scope.get("state", {})
             access_log.info(
                 "request",
                 method=scope["method"],
                 route=route_template(scope),
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                user_id=state.get("user_id"),
+                client_ip=context.client_ip,
+                user_id=context.user_id,
+                api_key_id=context.api_key_id,
             )
             structlog.contextvars.clear_contextvars()
+            unbind_request()
 
     @staticmethod
     def _request_id(scope: Scope) -> str:
@@ -74,3 +96,40 @@ class RequestContextMiddleware:
                     return candidate
                 break
         return uuid.uuid4().hex
+
+
+class UnhandledErrorMiddleware:
+    """The innermost safety net: an exception no handler took becomes a 500 problem
+    document here, inside the other middleware, so that even a failure carries the
+    request id, the security headers and its audit entry. Its details go to the log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            access_log.exception(
+                "unhandled_error", method=scope.get("method"), route=route_template(scope)
+            )
+            if started:
+                raise
+            await send_problem(
+                scope,
+                send,
+                ShiftPlannerError(
+                    "The server failed to handle the request; quote the request id when reporting it."
+                ),
+            )

@@ -10,9 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shiftplanner.config import Settings
 from shiftplanner.db import ON_OUTBOX_COMMIT, create_engine, create_session_factory
-from shiftplanner.events import EventDispatcher
+from shiftplanner.events import EventDispatcher, add_transactional_hook
+from shiftplanner.security.audit import service as audit_service
+from shiftplanner.security.lockout import LockoutPolicy
 from shiftplanner.security.passwords import Passwords
+from shiftplanner.security.ratelimit import RateLimiter
 from shiftplanner.security.tokens import Tokens
+
+# Every change's audit entry is written in the change's own transaction.
+add_transactional_hook(audit_service.record_event)
 
 
 @dataclass(slots=True)
@@ -23,6 +29,8 @@ class Runtime:
     dispatcher: EventDispatcher
     passwords: Passwords
     tokens: Tokens
+    lockout: LockoutPolicy
+    rate_limiter: RateLimiter
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -47,7 +55,13 @@ class Runtime:
                 settings.signing_secret,
                 access_ttl=timedelta(seconds=settings.jwt_access_ttl_seconds),
                 refresh_ttl=timedelta(seconds=settings.jwt_refresh_ttl_seconds),
+                previous_secrets=tuple(s.get_secret_value() for s in settings.jwt_previous_secrets),
             ),
+            lockout=LockoutPolicy(
+                attempts=settings.login_lockout_attempts,
+                window=timedelta(seconds=settings.login_lockout_window_seconds),
+            ),
+            rate_limiter=RateLimiter(settings),
         )
 
     async def close(self) -> None:

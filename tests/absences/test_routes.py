@@ -81,10 +81,15 @@ async def test_who_may_request_for_whom(
     problem(await request(client, tenant.viewer, 0, 0), 403)
     unlinked_user = await make_user(session, runtime, tenant.org, Role.ANALYST)
     await session.commit()
-    for headers in (bearer(runtime, unlinked_user), tenant.manager):
+    for headers in (await bearer(session, runtime, unlinked_user), tenant.manager):
         unlinked = problem(await request(client, headers, 0, 0), 422)
         assert unlinked["errors"][0]["pointer"] == "#/analyst_id"
-    problem(await request(client, bearer(runtime, unlinked_user), 0, 0, analyst_id=other), 403)
+    problem(
+        await request(
+            client, await bearer(session, runtime, unlinked_user), 0, 0, analyst_id=other
+        ),
+        403,
+    )
     listed = await client.get("/api/absences", headers=tenant.manager)
     assert listed.json()["items"] == []
     for role in (Role.MANAGER, Role.ADMIN):

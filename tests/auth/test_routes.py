@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import Role, User
 from shiftplanner.runtime import Runtime
+from shiftplanner.security import sessions
 from shiftplanner.security.passwords import Passwords
 from shiftplanner.security.tokens import TokenKind, Tokens, key_id
 from tests.assertions import problem
@@ -105,25 +106,25 @@ async def test_tokens_only_work_for_their_purpose(
 
 
 async def test_expired_tokens_are_refused(
-    client: httpx.AsyncClient, runtime: Runtime, tenant: Tenant
+    client: httpx.AsyncClient, runtime: Runtime, tenant: Tenant, session: AsyncSession
 ) -> None:
     expired = Tokens(
         TEST_SECRET, access_ttl=timedelta(seconds=-60), refresh_ttl=timedelta(seconds=-60)
     )
     user = tenant.users[Role.ADMIN]
     access, _ = expired.issue(
-        user_id=user.id, org_id=user.org_id, role=user.role, kind=TokenKind.ACCESS
+        user_id=user.id, org_id=user.org_id, role=user.role, kind=TokenKind.ACCESS, family_id="f"
     )
     refresh, _ = expired.issue(
-        user_id=user.id, org_id=user.org_id, role=user.role, kind=TokenKind.REFRESH
+        user_id=user.id, org_id=user.org_id, role=user.role, kind=TokenKind.REFRESH, family_id="f"
     )
     unauthorized(await client.get(ME, headers=auth(access)))
     unauthorized(await client.post(REFRESH, json={"refresh_token": refresh}))
     # The same user with a fresh token is fine: only the expiry refused them.
-    assert (await client.get(ME, headers=bearer(runtime, user))).status_code == 200
+    assert (await client.get(ME, headers=await bearer(session, runtime, user))).status_code == 200
 
 
-def forged(secret: str, user: User, kind: TokenKind, *, kid: str) -> str:
+def forged(secret: str, user: User, kind: TokenKind, *, kid: str, family_id: str = "f" * 32) -> str:
     now = datetime.now(UTC)
     payload = {
         "iss": "shiftplanner",
@@ -132,6 +133,7 @@ def forged(secret: str, user: User, kind: TokenKind, *, kid: str) -> str:
         "role": user.role.value,
         "typ": kind.value,
         "jti": "f" * 32,
+        "fam": family_id,
         "iat": now,
         "exp": now + timedelta(minutes=5),
     }
@@ -140,7 +142,7 @@ def forged(secret: str, user: User, kind: TokenKind, *, kid: str) -> str:
 
 @pytest.mark.parametrize("same_kid", [True, False])
 async def test_tokens_signed_with_another_secret_are_refused(
-    client: httpx.AsyncClient, tenant: Tenant, same_kid: bool
+    client: httpx.AsyncClient, tenant: Tenant, same_kid: bool, session: AsyncSession
 ) -> None:
     other = "another-signing-secret-that-is-also-long-enough-987"
     user = tenant.users[Role.ADMIN]
@@ -158,7 +160,9 @@ async def test_tokens_signed_with_another_secret_are_refused(
     )
     unauthorized(await client.get(ME, headers=auth(unsigned)))
     # The same claims signed with the real secret are accepted.
-    genuine = forged(TEST_SECRET, user, TokenKind.ACCESS, kid=key_id(TEST_SECRET))
+    family = await sessions.open_family(session, user.id)
+    await session.commit()
+    genuine = forged(TEST_SECRET, user, TokenKind.ACCESS, kid=key_id(TEST_SECRET), family_id=family)
     assert (await client.get(ME, headers=auth(genuine))).status_code == 200
 
 

@@ -235,11 +235,15 @@ async def test_an_existing_token_stops_working_once_deactivated(
 ) -> None:
     extra = await make_user(session, runtime, tenant.org, Role.MANAGER)
     await session.commit()
-    headers = bearer(runtime, extra)
+    headers = await bearer(session, runtime, extra)
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
     off = await client.patch(f"{URL}/{extra.id}", json={"is_active": False}, headers=tenant.admin)
     assert off.status_code == 200, off.text
     problem(await client.get("/api/analysts", headers=headers), 401)
     on = await client.patch(f"{URL}/{extra.id}", json={"is_active": True}, headers=tenant.admin)
     assert on.status_code == 200, on.text
-    assert (await client.get("/api/analysts", headers=headers)).status_code == 200
+    # Disabling ended the account's sign-ins: the old token stays dead, a new sign-in works.
+    problem(await client.get("/api/analysts", headers=headers), 401)
+    assert (
+        await client.get("/api/analysts", headers=await bearer(session, runtime, extra))
+    ).status_code == 200

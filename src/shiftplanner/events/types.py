@@ -37,6 +37,8 @@ class EventType(StrEnum):
     BLACKOUT_DATE_CREATED = "blackout_date.created"
     BLACKOUT_DATE_UPDATED = "blackout_date.updated"
     BLACKOUT_DATE_DELETED = "blackout_date.deleted"
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_REVOKED = "api_key.revoked"
     CONFLICT_DETECTED = "conflict.detected"
 
 

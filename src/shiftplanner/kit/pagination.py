@@ -83,13 +83,15 @@ async def paginate(
     *,
     keys: Sequence[InstrumentedAttribute[Any]],
     params: PageParams,
+    descending: bool = False,
 ) -> tuple[list[M], str | None]:
-    """Run `query` ordered by `keys` (ascending; the last key must be unique, e.g. the id)
-    from the position after the cursor. Returns the page and the next cursor."""
+    """Run `query` ordered by `keys` (the last key must be unique, e.g. the id) from the
+    position after the cursor. Returns the page and the next cursor."""
     if params.cursor:
-        position = decode_cursor(params.cursor, keys)
-        query = query.where(tuple_(*keys) > tuple_(*position))
-    rows = list((await session.scalars(query.order_by(*keys).limit(params.limit + 1))).all())
+        position = tuple_(*decode_cursor(params.cursor, keys))
+        query = query.where(tuple_(*keys) < position if descending else tuple_(*keys) > position)
+    order = [key.desc() for key in keys] if descending else list(keys)
+    rows = list((await session.scalars(query.order_by(*order).limit(params.limit + 1))).all())
     if len(rows) <= params.limit:
         return rows, None
     rows = rows[: params.limit]

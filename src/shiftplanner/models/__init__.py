@@ -3,15 +3,19 @@
 
 from shiftplanner.models.absence import Absence, AbsenceKind, AbsenceStatus
 from shiftplanner.models.analyst import SCREENER_SKILL, Analyst
+from shiftplanner.models.api_key import ApiKey
 from shiftplanner.models.assignment import Assignment, AssignmentSource
+from shiftplanner.models.audit_log import AuditLog, AuditOutcome
 from shiftplanner.models.base import Base
 from shiftplanner.models.blackout_date import BlackoutDate
 from shiftplanner.models.holiday import Holiday
 from shiftplanner.models.organization import Organization
 from shiftplanner.models.outbox_consumption import ConsumptionStatus, OutboxConsumption
 from shiftplanner.models.outbox_event import OutboxEvent
+from shiftplanner.models.refresh_token import RefreshToken
 from shiftplanner.models.shift_type import ShiftType
 from shiftplanner.models.team import Team
+from shiftplanner.models.token_family import TokenFamily
 from shiftplanner.models.user import Role, User
 
 __all__ = [
@@ -20,8 +24,11 @@ __all__ = [
     "AbsenceKind",
     "AbsenceStatus",
     "Analyst",
+    "ApiKey",
     "Assignment",
     "AssignmentSource",
+    "AuditLog",
+    "AuditOutcome",
     "Base",
     "BlackoutDate",
     "ConsumptionStatus",
@@ -29,8 +36,10 @@ __all__ = [
     "Organization",
     "OutboxConsumption",
     "OutboxEvent",
+    "RefreshToken",
     "Role",
     "ShiftType",
     "Team",
+    "TokenFamily",
     "User",
 ]

@@ -8,11 +8,13 @@ from shiftplanner.models import Role
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who is making a change: services scope every query by `org_id` and attribute every
-    event to `user_id` (None for the system itself, e.g. demo seeding)."""
+    event to `user_id`. A machine client has an `api_key_id` instead; the system itself
+    (demo seeding, commands) has neither."""
 
     org_id: int
     role: Role
     user_id: int | None = None
+    api_key_id: int | None = None
     is_superuser: bool = False
 
     @property

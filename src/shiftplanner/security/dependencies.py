@@ -1,53 +1,104 @@
-"""Who is calling: the bearer token's user, loaded fresh on every request (a deactivated
-user or a changed role takes effect at once), and the role each route requires."""
+"""Who is calling: a user with a bearer access token (loaded fresh on every request, so a
+disabled account, a changed role or a logout takes effect at once) or a machine client
+with an API key; and the role each route requires."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shiftplanner.dependencies import RuntimeDep, SessionDep
 from shiftplanner.errors import Forbidden, Unauthorized
 from shiftplanner.models import Role, User
+from shiftplanner.security import credentials, sessions
 from shiftplanner.security.actor import Actor
-from shiftplanner.security.tokens import TokenKind
+from shiftplanner.security.api_keys import service as api_key_service
+from shiftplanner.security.context import RequestContext
+from shiftplanner.security.tokens import TokenClaims, TokenKind
 
-bearer_scheme = HTTPBearer(auto_error=False, description="An access token from /api/auth/login.")
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="An access token from /api/auth/login, or an API key (`spk_...`).",
+)
+ApiKeyHeader = Annotated[
+    str | None,
+    Header(alias="X-API-Key", max_length=256, description="An API key, instead of a bearer token."),
+]
 
 
-async def get_current_user(
+def _bind(request: Request, actor: Actor) -> Actor:
+    context = getattr(request.state, "context", None)
+    if isinstance(context, RequestContext):
+        context.user_id, context.api_key_id, context.org_id = (
+            actor.user_id,
+            actor.api_key_id,
+            actor.org_id,
+        )
+    return actor
+
+
+async def get_actor(
     request: Request,
     runtime: RuntimeDep,
     session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> User:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("Send an access token as `Authorization: Bearer <token>`.")
-    claims = runtime.tokens.decode(credentials.credentials, expected=TokenKind.ACCESS)
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    api_key: ApiKeyHeader = None,
+) -> Actor:
+    token = credentials.presented(f"Bearer {bearer.credentials}" if bearer else None, api_key)
+    if token is None:
+        raise Unauthorized(
+            "Send an access token as `Authorization: Bearer <token>`, or an API key."
+        )
+    if credentials.split_api_key(token) is not None:
+        key = await api_key_service.authenticate(session, token)
+        if key is None:
+            raise Unauthorized("The API key is unknown, revoked or expired.")
+        return _bind(request, Actor(org_id=key.org_id, role=key.role, api_key_id=key.id))
+    claims = runtime.tokens.decode(token, expected=TokenKind.ACCESS)
     user = await session.get(User, claims.user_id)
     if user is None or not user.is_active or user.org_id != claims.org_id:
         raise Unauthorized("The account behind this token no longer exists or is disabled.")
-    request.state.user_id = user.id  # for the access log line
+    assert claims.family_id is not None
+    if not await sessions.is_active(session, claims.family_id, user.id):
+        raise Unauthorized(
+            "This sign-in has ended (logged out, or its token was stolen); sign in again."
+        )
+    request.state.user = user
+    request.state.claims = claims
+    actor = Actor(
+        org_id=user.org_id, role=user.role, user_id=user.id, is_superuser=user.is_superuser
+    )
+    return _bind(request, actor)
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+def get_current_user(request: Request, actor: CurrentActor) -> User:
+    """The signed-in user; an API key has none."""
+    user = getattr(request.state, "user", None)
+    if actor.user_id is None or not isinstance(user, User):
+        raise Forbidden("This needs a user's sign-in; an API key cannot do it.")
     return user
 
 
+def get_claims(request: Request, user: Annotated[User, Depends(get_current_user)]) -> TokenClaims:
+    claims: TokenClaims = request.state.claims
+    return claims
+
+
 CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-def get_actor(user: CurrentUser) -> Actor:
-    return Actor(
-        org_id=user.org_id, role=user.role, user_id=user.id, is_superuser=user.is_superuser
-    )
+CurrentClaims = Annotated[TokenClaims, Depends(get_claims)]
 
 
 def require_role(*roles: Role) -> Callable[[Actor], Actor]:
     allowed = frozenset(roles)
     names = ", ".join(sorted(role.value for role in allowed))
 
-    def check(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+    def check(actor: CurrentActor) -> Actor:
         if actor.role not in allowed:
             raise Forbidden(f"This needs one of the roles: {names}.")
         return actor
@@ -55,14 +106,12 @@ def require_role(*roles: Role) -> Callable[[Actor], Actor]:
     return check
 
 
-def require_superuser(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+def require_superuser(actor: CurrentActor) -> Actor:
     if not actor.is_superuser:
         raise Forbidden("Only the platform operator can do this.")
     return actor
 
 
-# Any signed-in user of the organization: every role may read.
-CurrentActor = Annotated[Actor, Depends(get_actor)]
 ManagerActor = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.MANAGER))]
 AdminActor = Annotated[Actor, Depends(require_role(Role.ADMIN))]
 SuperuserActor = Annotated[Actor, Depends(require_superuser)]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cache, cached_property
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from shiftplanner.config import Settings
 
@@ -19,6 +20,15 @@ class Passwords:
             type=argon2.Type.ID,
         )
         self.min_length = settings.password_min_length
+
+    def weakness(self, password: str) -> str | None:
+        """Why a new password is not acceptable, or None: too short, or one of the 30,000
+        most common passwords (zxcvbn's list; compared without case)."""
+        if len(password) < self.min_length:
+            return f"The password needs at least {self.min_length} characters."
+        if password.lower() in _common_passwords():
+            return "The password is one of the most common passwords; choose another."
+        return None
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -43,3 +53,8 @@ class Passwords:
         """Verify against a dummy hash, so that a login for an unknown email takes as
         long as one for a known email and cannot reveal which addresses have accounts."""
         self.verify(self._dummy_hash, password)
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])

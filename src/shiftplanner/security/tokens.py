@@ -33,6 +33,8 @@ class TokenClaims:
     jti: str
     issued_at: datetime
     expires_at: datetime
+    # The sign-in (token family) the token belongs to; revoking it ends the token.
+    family_id: str | None = None
 
 
 def key_id(secret: str) -> str:
@@ -54,7 +56,7 @@ class Tokens:
         self._ttl = {TokenKind.ACCESS: access_ttl, TokenKind.REFRESH: refresh_ttl}
 
     def issue(
-        self, *, user_id: int, org_id: int, role: Role, kind: TokenKind
+        self, *, user_id: int, org_id: int, role: Role, kind: TokenKind, family_id: str
     ) -> tuple[str, TokenClaims]:
         now = utcnow().replace(microsecond=0)
         claims = TokenClaims(
@@ -65,6 +67,7 @@ class Tokens:
             jti=uuid.uuid4().hex,
             issued_at=now,
             expires_at=now + self._ttl[kind],
+            family_id=family_id,
         )
         token = jwt.encode(
             {
@@ -74,6 +77,7 @@ class Tokens:
                 "role": role.value,
                 "typ": kind.value,
                 "jti": claims.jti,
+                "fam": family_id,
                 "iat": claims.issued_at,
                 "exp": claims.expires_at,
             },
@@ -82,6 +86,11 @@ class Tokens:
             headers={"kid": self._kid},
         )
         return token, claims
+
+    @property
+    def key_ids(self) -> tuple[str, list[str]]:
+        """The key id tokens are signed with now, and those still accepted."""
+        return self._kid, sorted(kid for kid in self._keys if kid != self._kid)
 
     def ttl_seconds(self, kind: TokenKind) -> int:
         return int(self._ttl[kind].total_seconds())
@@ -98,7 +107,7 @@ class Tokens:
                 secret,
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "jti", "iss"]},
+                options={"require": ["exp", "iat", "sub", "jti", "iss", "fam"]},
             )
             claims = TokenClaims(
                 user_id=int(payload["sub"]),
@@ -108,6 +117,7 @@ class Tokens:
                 jti=str(payload["jti"]),
                 issued_at=datetime.fromtimestamp(payload["iat"], tz=utcnow().tzinfo),
                 expires_at=datetime.fromtimestamp(payload["exp"], tz=utcnow().tzinfo),
+                family_id=str(payload["fam"]),
             )
         except (jwt.PyJWTError, KeyError, ValueError, TypeError):
             raise invalid from None

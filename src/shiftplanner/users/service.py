@@ -12,6 +12,7 @@ from shiftplanner.events.resources import apply_update, emit_resource_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.kit.time import utcnow
 from shiftplanner.models import Organization, Role, User
+from shiftplanner.security import sessions
 from shiftplanner.security.actor import Actor
 from shiftplanner.security.passwords import Passwords
 from shiftplanner.users import schemas
@@ -44,10 +45,9 @@ async def find_user(session: AsyncSession, actor: Actor, user_id: int) -> User |
 
 
 def _check_password(passwords: Passwords, password: str) -> None:
-    if len(password) < passwords.min_length:
-        raise InvalidInput(
-            f"The password needs at least {passwords.min_length} characters.", pointer="#/password"
-        )
+    weakness = passwords.weakness(password)
+    if weakness is not None:
+        raise InvalidInput(weakness, pointer="#/password")
 
 
 async def create_user(
@@ -110,6 +110,9 @@ async def update_user(
         user.password_hash = passwords.hash(password.get_secret_value())
         await session.flush()
         changes["password"] = {"changed": True}  # never the value, old or new
+        await sessions.revoke_user_sessions(session, user.id, reason="password_changed")
+    if changes.get("is_active", {}).get("new") is False:
+        await sessions.revoke_user_sessions(session, user.id, reason="account_disabled")
     if changes:
         emit_resource_event(
             session,
@@ -150,6 +153,11 @@ async def authenticate(
     user.last_login_at = utcnow()
     await session.flush()
     return user
+
+
+async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    """The account with this email, in any organization and any state."""
+    return await UserRepository(session).get_by_email(email)
 
 
 async def get_active(session: AsyncSession, user_id: int) -> User | None:

@@ -1,0 +1,1 @@
+"""Operations: metrics (and, in later issues, health, SLA, profiling, error tracking)."""

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, Field
+
+from shiftplanner.kit.schemas import InputSchema, Schema, TimestampedSchema
+from shiftplanner.kit.validators import Name
+from shiftplanner.models import Role
+
+
+class ApiKeyCreate(InputSchema):
+    name: Name = Field(description="What the key is for, e.g. `prometheus` or `hr-sync`.")
+    role: Role = Field(description="What the key may do, as a user of that role would.")
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When it stops working; never if left out."
+    )
+
+
+class ApiKey(TimestampedSchema):
+    id: int
+    org_id: int
+    name: str
+    prefix: str = Field(description="The key's public part; the full key starts `spk_<prefix>_`.")
+    role: Role
+    created_by_user_id: int | None
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(Schema):
+    key: str = Field(description="The key itself. Store it now: it is not shown again.")
+    api_key: ApiKey

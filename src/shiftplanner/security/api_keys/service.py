@@ -1,0 +1,111 @@
+"""API keys: created by an admin, shown once, stored as a SHA-256 of their secret,
+scoped to a role and an organization, revocable, with their last use recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shiftplanner.errors import Conflict, InvalidInput, NotFound
+from shiftplanner.events import EventType
+from shiftplanner.events.resources import emit_resource_event, update_with_event
+from shiftplanner.kit.pagination import PageParams
+from shiftplanner.kit.time import utcnow
+from shiftplanner.models import ApiKey, AuditOutcome
+from shiftplanner.security.actor import Actor
+from shiftplanner.security.api_keys import schemas
+from shiftplanner.security.api_keys.repository import ApiKeyRepository
+from shiftplanner.security.audit import service as audit_service
+from shiftplanner.security.credentials import API_KEY_SCHEME, split_api_key
+
+# Record a key's use at most this often: a write per request would be a write per scrape.
+USE_RECORD_INTERVAL = timedelta(minutes=1)
+
+
+def _digest(secret: str) -> str:
+    # The secret is 256 random bits, so a fast hash is as good as a slow one here.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_api_key(
+    session: AsyncSession, actor: Actor, data: schemas.ApiKeyCreate
+) -> tuple[ApiKey, str]:
+    """Returns the key record and the full key, which only this answer ever shows."""
+    if data.expires_at is not None and data.expires_at <= utcnow():
+        raise InvalidInput("The expiry is in the past.", pointer="#/expires_at")
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    key = await ApiKeyRepository(session).add(
+        ApiKey(
+            org_id=actor.org_id,
+            name=data.name,
+            prefix=prefix,
+            secret_hash=_digest(secret),
+            role=data.role,
+            created_by_user_id=actor.user_id,
+            expires_at=data.expires_at,
+        )
+    )
+    emit_resource_event(
+        session, EventType.API_KEY_CREATED, key, schemas.ApiKey, actor_user_id=actor.user_id
+    )
+    return key, f"{API_KEY_SCHEME}_{prefix}_{secret}"
+
+
+async def list_api_keys(
+    session: AsyncSession, actor: Actor, params: PageParams
+) -> tuple[list[ApiKey], str | None]:
+    repository = ApiKeyRepository(session)
+    return await repository.page(repository.scoped(actor.org_id), params)
+
+
+async def get_api_key(session: AsyncSession, actor: Actor, key_id: int) -> ApiKey:
+    key = await ApiKeyRepository(session).get(actor.org_id, key_id)
+    if key is None:
+        raise NotFound.resource("API key", key_id)
+    return key
+
+
+async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: int) -> ApiKey:
+    key = await get_api_key(session, actor, key_id)
+    if key.revoked_at is not None:
+        raise Conflict("The key is already revoked.")
+    await update_with_event(
+        session,
+        key,
+        {"revoked_at": utcnow()},
+        schemas.ApiKey,
+        EventType.API_KEY_REVOKED,
+        actor_user_id=actor.user_id,
+    )
+    return key
+
+
+async def authenticate(session: AsyncSession, token: str) -> ApiKey | None:
+    """The live key a presented token is, or None. Records its use (and audits it) at
+    most once a minute."""
+    parts = split_api_key(token)
+    if parts is None:
+        return None
+    key = await ApiKeyRepository(session).get_by_prefix(parts.prefix)
+    expected = key.secret_hash if key is not None else _digest("no such key")
+    matches = hmac.compare_digest(expected, _digest(parts.secret))
+    now = utcnow()
+    if key is None or not matches or key.revoked_at is not None:
+        return None
+    if key.expires_at is not None and key.expires_at <= now:
+        return None
+    if key.last_used_at is None or now - key.last_used_at >= USE_RECORD_INTERVAL:
+        key.last_used_at = now
+        audit_service.record(
+            session,
+            action="api_key.used",
+            outcome=AuditOutcome.SUCCESS,
+            org_id=key.org_id,
+            resource_type="api_key",
+            resource_id=key.id,
+        )
+    return key

@@ -1,0 +1,136 @@
+"""Rate limiting with the `limits` library: a moving window per policy and identity
+(exact, so no double burst at a window's edge), counted in Redis when
+SHIFTPLANNER_REDIS_URL is set (shared by every process and replica) or in memory.
+
+If the storage cannot be reached the limiter fails open: the request goes through, the
+failure is counted in a metric and logged at most once a minute."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from shiftplanner.config import Settings
+from shiftplanner.logging import get_logger
+from shiftplanner.monitoring.metrics import RATE_LIMIT_STORAGE_ERRORS
+
+log = get_logger(__name__)
+
+API, AUTH, GRAPHQL = "api", "auth", "graphql"
+ERROR_LOG_INTERVAL_SECONDS = 60.0
+STORAGE_TIMEOUT_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    item: RateLimitItem
+
+    @property
+    def limit(self) -> int:
+        return int(self.item.amount)
+
+    @property
+    def window_seconds(self) -> int:
+        return int(self.item.get_expiry())
+
+    @property
+    def header(self) -> str:
+        """`RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers): quota and window."""
+        return f'"{self.name}";q={self.limit};w={self.window_seconds}'
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    policy: Policy
+    allowed: bool
+    remaining: int | None  # None when the storage could not be asked
+    reset_after: int  # seconds until the window has room again
+
+    @property
+    def header(self) -> str | None:
+        """`RateLimit`: what is left of the quota and when it resets."""
+        if self.remaining is None:
+            return None
+        return f'"{self.policy.name}";r={self.remaining};t={self.reset_after}'
+
+
+def redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class RateLimiter:
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.rate_limit_enabled
+        self.policies = {
+            API: Policy(API, parse(settings.rate_limit_api)),
+            AUTH: Policy(AUTH, parse(settings.rate_limit_auth)),
+            GRAPHQL: Policy(GRAPHQL, parse(settings.rate_limit_graphql)),
+        }
+        self.storage: Storage
+        if settings.redis_url:
+            self.storage_name = "redis " + redact_url(settings.redis_url)
+            self.storage = RedisStorage(
+                "async+" + settings.redis_url,
+                implementation="redispy",
+                key_prefix="shiftplanner:ratelimit",
+                socket_timeout=STORAGE_TIMEOUT_SECONDS,
+                socket_connect_timeout=STORAGE_TIMEOUT_SECONDS,
+            )
+        else:
+            self.storage_name = "memory (this process only)"
+            self.storage = MemoryStorage()
+        self._strategy = MovingWindowRateLimiter(self.storage)
+        self._last_error_log = -math.inf
+
+    async def hit(self, policy_name: str, identity: str) -> Decision:
+        """Count one request of `identity` against the policy and say whether it may pass."""
+        policy = self.policies[policy_name]
+        try:
+            allowed = await self._strategy.hit(policy.item, identity)
+            stats = await self._strategy.get_window_stats(policy.item, identity)
+        except Exception as error:
+            self._storage_failed(policy, error)
+            return Decision(policy, allowed=True, remaining=None, reset_after=0)
+        reset_after = max(0, math.ceil(stats.reset_time - time.time()))
+        return Decision(policy, allowed=allowed, remaining=stats.remaining, reset_after=reset_after)
+
+    async def status(self, identity: str) -> list[Decision]:
+        """Each policy's remaining quota for an identity, without counting a request."""
+        decisions = []
+        for policy in self.policies.values():
+            try:
+                stats = await self._strategy.get_window_stats(policy.item, identity)
+            except Exception as error:
+                self._storage_failed(policy, error)
+                decisions.append(Decision(policy, allowed=True, remaining=None, reset_after=0))
+                continue
+            reset_after = max(0, math.ceil(stats.reset_time - time.time()))
+            decisions.append(Decision(policy, stats.remaining > 0, stats.remaining, reset_after))
+        return decisions
+
+    def _storage_failed(self, policy: Policy, error: Exception) -> None:
+        RATE_LIMIT_STORAGE_ERRORS.labels(policy=policy.name).inc()
+        now = time.monotonic()
+        if now - self._last_error_log >= ERROR_LOG_INTERVAL_SECONDS:
+            self._last_error_log = now
+            log.error(
+                "rate_limit_storage_unreachable",
+                storage=self.storage_name,
+                error=repr(error),
+                effect="requests are let through unlimited until it is back",
+            )
+
+    async def reset(self) -> None:
+        await self.storage.reset()

@@ -1,0 +1,95 @@
+"""Sign-in sessions as token families, and the one-use rule of refresh tokens."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shiftplanner.kit.time import utcnow
+from shiftplanner.models import RefreshToken, TokenFamily
+from shiftplanner.security.tokens import TokenClaims
+
+
+class RefreshOutcome(StrEnum):
+    ROTATED = "rotated"  # first use: the caller gets the next token of the family
+    REUSED = "reused"  # a second use: the family is now revoked
+    INVALID = "invalid"  # unknown, expired or already revoked
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshUse:
+    outcome: RefreshOutcome
+    family_id: str | None = None
+
+
+async def open_family(session: AsyncSession, user_id: int) -> str:
+    family = TokenFamily(id=uuid.uuid4().hex, user_id=user_id)
+    session.add(family)
+    await session.flush()
+    return family.id
+
+
+def remember_refresh(session: AsyncSession, claims: TokenClaims) -> None:
+    assert claims.family_id is not None
+    session.add(
+        RefreshToken(
+            jti=claims.jti,
+            family_id=claims.family_id,
+            issued_at=claims.issued_at,
+            expires_at=claims.expires_at,
+        )
+    )
+
+
+async def use_refresh(session: AsyncSession, claims: TokenClaims) -> RefreshUse:
+    """Spend a refresh token. One conditional UPDATE decides between two concurrent uses,
+    on SQLite and PostgreSQL alike: exactly one of them rotates."""
+    token = await session.get(RefreshToken, claims.jti)
+    if token is None or token.family_id != claims.family_id:
+        return RefreshUse(RefreshOutcome.INVALID)
+    family = await session.get(TokenFamily, token.family_id)
+    if family is None or family.revoked_at is not None or family.user_id != claims.user_id:
+        return RefreshUse(RefreshOutcome.INVALID, token.family_id)
+    spent = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.jti == claims.jti, RefreshToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(spent, "rowcount", 0) == 1:
+        return RefreshUse(RefreshOutcome.ROTATED, token.family_id)
+    await revoke_family(session, token.family_id, reason="refresh_token_reused")
+    return RefreshUse(RefreshOutcome.REUSED, token.family_id)
+
+
+async def revoke_family(session: AsyncSession, family_id: str, *, reason: str) -> None:
+    await session.execute(
+        update(TokenFamily)
+        .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def revoke_user_sessions(session: AsyncSession, user_id: int, *, reason: str) -> None:
+    """End every sign-in of a user (password changed, account disabled)."""
+    await session.execute(
+        update(TokenFamily)
+        .where(TokenFamily.user_id == user_id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def is_active(session: AsyncSession, family_id: str, user_id: int) -> bool:
+    revoked = await session.execute(
+        select(TokenFamily.revoked_at).where(
+            TokenFamily.id == family_id, TokenFamily.user_id == user_id
+        )
+    )
+    row = revoked.one_or_none()
+    return row is not None and row[0] is None
