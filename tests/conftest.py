@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import redis
+import redis.asyncio
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import delete
@@ -84,6 +87,32 @@ async def database_pool(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
     await pool.close()
 
 
+REDIS_URL = os.environ.get("SHIFTPLANNER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """The real Redis, checked for a PONG; the tests keep to keys under their own prefix
+    (`redis_settings`)."""
+    client = redis.asyncio.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        await client.ping()
+    except (OSError, redis.RedisError) as error:
+        service_unavailable("Redis", error)
+    finally:
+        await client.aclose()
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_settings(settings: Settings, redis_url: str) -> Settings:
+    """The test's settings with Redis for rate-limit counters, under a key prefix of
+    this test's own (parallel runs share the server)."""
+    return settings.model_copy(
+        update={"redis_url": redis_url, "redis_key_prefix": f"test-{uuid.uuid4().hex}"}
+    )
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
@@ -145,6 +174,24 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return make_settings(database_url)
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings,
+    *,
+    client_address: tuple[str, int] = ("127.0.0.1", 50000),
+    base_url: str = "http://testserver",
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """An app of its own (with these settings) and a client of it, for tests that need
+    settings other than the defaults or a particular client address."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(
+            app=application, raise_app_exceptions=False, client=client_address
+        )
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
+            yield application, http
 
 
 @pytest.fixture

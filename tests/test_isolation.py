@@ -111,7 +111,7 @@ class Ids:
     api_key: int
 
     def for_param(self, name: str) -> int | str:
-        mapping = {
+        mapping: dict[str, int | str] = {
             "org_id": self.org,
             "team_id": self.team,
             "user_id": self.user,

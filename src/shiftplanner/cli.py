@@ -25,6 +25,7 @@ from shiftplanner.logging import configure_logging
 from shiftplanner.models import Organization, Role
 from shiftplanner.runtime import Runtime
 from shiftplanner.security.actor import Actor
+from shiftplanner.security.audit import service as audit_service
 from shiftplanner.users import schemas as user_schemas
 from shiftplanner.users import service as user_service
 
@@ -33,6 +34,8 @@ db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_he
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 
@@ -207,6 +210,32 @@ async def _create_user(
             )
             user.is_superuser = superuser
         console.print(f"Created {user.email} ({user.role.value}) in {org.name}.")
+    finally:
+        await runtime.close()
+
+
+@audit_app.command("purge")
+def audit_purge(
+    retention_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Keep this many days; defaults to SHIFTPLANNER_AUDIT_RETENTION_DAYS."
+        ),
+    ] = None,
+) -> None:
+    """Delete audit entries older than the retention period."""
+    settings = get_settings()
+    configure_logging(settings)
+    days = retention_days or settings.audit_retention_days
+    deleted = asyncio.run(_purge_audit(settings, days))
+    console.print(f"Deleted {deleted} audit entries older than {days} days.")
+
+
+async def _purge_audit(settings: Settings, days: int) -> int:
+    runtime = Runtime.build(settings)
+    try:
+        with console.status(f"Deleting audit entries older than {days} days"):
+            return await audit_service.purge(runtime.session_factory, retention_days=days)
     finally:
         await runtime.close()
 

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=10, ge=0, le=200)
     database_echo: bool = False
     redis_url: str | None = None
+    # Prefix of every key the service writes to Redis, so deployments can share one.
+    redis_key_prefix: str = "shiftplanner"
     host: str = "127.0.0.1"
     port: int = Field(default=4000, ge=1, le=65535)
     data_dir: Path = Path("data")

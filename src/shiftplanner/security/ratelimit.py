@@ -84,7 +84,7 @@ class RateLimiter:
             self.storage = RedisStorage(
                 "async+" + settings.redis_url,
                 implementation="redispy",
-                key_prefix="shiftplanner:ratelimit",
+                key_prefix=f"{settings.redis_key_prefix}:ratelimit",
                 socket_timeout=STORAGE_TIMEOUT_SECONDS,
                 socket_connect_timeout=STORAGE_TIMEOUT_SECONDS,
             )
@@ -98,8 +98,10 @@ class RateLimiter:
         """Count one request of `identity` against the policy and say whether it may pass."""
         policy = self.policies[policy_name]
         try:
-            allowed = await self._strategy.hit(policy.item, identity)
-            stats = await self._strategy.get_window_stats(policy.item, identity)
+            # The policy's name is part of the key: two policies with the same rate must
+            # not share a counter.
+            allowed = await self._strategy.hit(policy.item, policy.name, identity)
+            stats = await self._strategy.get_window_stats(policy.item, policy.name, identity)
         except Exception as error:
             self._storage_failed(policy, error)
             return Decision(policy, allowed=True, remaining=None, reset_after=0)
@@ -111,7 +113,7 @@ class RateLimiter:
         decisions = []
         for policy in self.policies.values():
             try:
-                stats = await self._strategy.get_window_stats(policy.item, identity)
+                stats = await self._strategy.get_window_stats(policy.item, policy.name, identity)
             except Exception as error:
                 self._storage_failed(policy, error)
                 decisions.append(Decision(policy, allowed=True, remaining=None, reset_after=0))
