@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from enum import StrEnum
-from functools import cached_property
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated
@@ -155,7 +154,6 @@ class Settings(BaseSettings):
     def logs_as_json(self) -> bool:
         return self.log_json if self.log_json is not None else self.is_production
 
-    @cached_property
     def signing_secret(self) -> str:
         """The JWT signing secret. In development without one configured, a random secret
         is kept in the data directory so that tokens survive a restart of `make run`."""

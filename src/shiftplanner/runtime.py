@@ -12,6 +12,7 @@ from shiftplanner.config import Settings
 from shiftplanner.db import ON_OUTBOX_COMMIT, create_engine, create_session_factory
 from shiftplanner.events import EventDispatcher, add_transactional_hook
 from shiftplanner.security.audit import service as audit_service
+from shiftplanner.security.credentials import VerifiedKeys
 from shiftplanner.security.lockout import LockoutPolicy
 from shiftplanner.security.passwords import Passwords
 from shiftplanner.security.ratelimit import RateLimiter
@@ -31,6 +32,7 @@ class Runtime:
     tokens: Tokens
     lockout: LockoutPolicy
     rate_limiter: RateLimiter
+    verified_keys: VerifiedKeys
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -52,7 +54,7 @@ class Runtime:
             dispatcher=dispatcher,
             passwords=Passwords(settings),
             tokens=Tokens(
-                settings.signing_secret,
+                settings.signing_secret(),
                 access_ttl=timedelta(seconds=settings.jwt_access_ttl_seconds),
                 refresh_ttl=timedelta(seconds=settings.jwt_refresh_ttl_seconds),
                 previous_secrets=tuple(s.get_secret_value() for s in settings.jwt_previous_secrets),
@@ -62,6 +64,7 @@ class Runtime:
                 window=timedelta(seconds=settings.login_lockout_window_seconds),
             ),
             rate_limiter=RateLimiter(settings),
+            verified_keys=VerifiedKeys(),
         )
 
     async def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated
 
@@ -51,3 +52,12 @@ def _lower(value: str) -> str:
 
 # Email addresses are compared case-insensitively everywhere, so they are stored lower-cased.
 Email = Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(_lower)]
+
+
+_DECIMAL = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(text: str) -> int | None:
+    """The id a string spells in ASCII digits (at most 18 of them), else None. Not
+    `str.isdigit()`: it accepts characters such as "²" that `int()` refuses."""
+    return int(text) if _DECIMAL.fullmatch(text) else None

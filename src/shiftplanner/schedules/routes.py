@@ -11,7 +11,7 @@ from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.ranges import DateRange, date_range
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import Id, IdPath
+from shiftplanner.kit.validators import Id, IdPath, parse_id
 from shiftplanner.models import Assignment
 from shiftplanner.schedules import schemas
 from shiftplanner.schedules import service as schedule_service
@@ -46,7 +46,7 @@ def matched_version(if_match: str, current: int) -> bool:
         if tag == "*":
             return True
         value = tag.removeprefix("W/").strip('"')
-        if value.isdigit() and int(value) == current:
+        if parse_id(value) == current:
             return True
     return False
 

@@ -3,6 +3,10 @@ as a bearer token or in `X-API-Key`."""
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.types import Scope
@@ -45,14 +49,51 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def rate_limit_identity(scope: Scope, tokens: Tokens) -> str | None:
-    """Who is asking, for counting requests, without touching the database: the API key
-    prefix, or the user of a validly signed access token. None for anonymous callers."""
+class VerifiedKeys:
+    """The API keys that authenticated in this process lately, by a digest of the whole
+    key. The rate limiter counts a key's requests as the key's only once it is known to
+    be genuine; a guessed or made-up key counts against the caller's address, so it can
+    neither escape the address's limit nor use up a real key's quota."""
+
+    def __init__(self, *, ttl_seconds: float = 300.0, capacity: int = 10_000) -> None:
+        self._ttl = ttl_seconds
+        self._capacity = capacity
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    @staticmethod
+    def _digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def remember(self, token: str) -> None:
+        digest = self._digest(token)
+        self._seen[digest] = time.monotonic() + self._ttl
+        self._seen.move_to_end(digest)
+        while len(self._seen) > self._capacity:
+            self._seen.popitem(last=False)
+
+    def knows(self, token: str) -> bool:
+        expires = self._seen.get(self._digest(token))
+        return expires is not None and expires > time.monotonic()
+
+
+KeyCheck = Callable[[str], Awaitable[bool]]
+
+
+async def rate_limit_identity(
+    scope: Scope, tokens: Tokens, verified_keys: VerifiedKeys, check_key: KeyCheck
+) -> str | None:
+    """Who is asking, for counting requests: a genuine API key (checked against the
+    database once, then remembered), or the user of a validly signed access token. None
+    for anonymous callers and for credentials that are not genuine."""
     token = presented(_header(scope, b"authorization"), _header(scope, b"x-api-key"))
     if token is None:
         return None
     parts = split_api_key(token)
     if parts is not None:
+        if not verified_keys.knows(token):
+            if not await check_key(token):
+                return None
+            verified_keys.remember(token)
         return f"key:{parts.prefix}"
     try:
         claims = tokens.decode(token, expected=TokenKind.ACCESS)

@@ -56,6 +56,7 @@ async def get_actor(
         key = await api_key_service.authenticate(session, token)
         if key is None:
             raise Unauthorized("The API key is unknown, revoked or expired.")
+        runtime.verified_keys.remember(token)
         return _bind(request, Actor(org_id=key.org_id, role=key.role, api_key_id=key.id))
     claims = runtime.tokens.decode(token, expected=TokenKind.ACCESS)
     user = await session.get(User, claims.user_id)

@@ -9,11 +9,13 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shiftplanner.errors import PayloadTooLarge, TooManyRequests, send_problem
+from shiftplanner.kit.validators import parse_id
 from shiftplanner.logging import get_logger
 from shiftplanner.middleware import route_template
 from shiftplanner.models import AuditOutcome
 from shiftplanner.monitoring.metrics import RATE_LIMITED_REQUESTS
 from shiftplanner.security import credentials
+from shiftplanner.security.api_keys import service as api_key_service
 from shiftplanner.security.audit import service as audit_service
 from shiftplanner.security.context import RequestContext
 from shiftplanner.security.ratelimit import API, AUTH, GRAPHQL
@@ -157,10 +159,16 @@ class RateLimitMiddleware:
         address = context.client_ip if context else None
         identity = f"ip:{address}"
         if policy != AUTH:
-            identity = (
-                credentials.rate_limit_identity(scope, scope["app"].state.runtime.tokens)
-                or identity
+            runtime = scope["app"].state.runtime
+
+            async def genuine(token: str) -> bool:
+                async with runtime.session_factory() as session:
+                    return await api_key_service.find_live(session, token) is not None
+
+            known = await credentials.rate_limit_identity(
+                scope, runtime.tokens, runtime.verified_keys, genuine
             )
+            identity = known or identity
         decision = await limiter.hit(policy, identity)
         headers = {"RateLimit-Policy": decision.policy.header}
         if decision.header:
@@ -220,9 +228,9 @@ class AuditRefusalsMiddleware:
         params = scope.get("path_params") or {}
         resource_id = next(
             (
-                int(v)
+                number
                 for k, v in params.items()
-                if k.endswith("_id") and str(v).isdigit() and len(str(v)) < 19
+                if k.endswith("_id") and (number := parse_id(str(v))) is not None
             ),
             None,
         )

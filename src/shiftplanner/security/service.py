@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.errors import Forbidden, InvalidInput, NotFound
+from shiftplanner.kit.validators import parse_id
 from shiftplanner.models import User
 from shiftplanner.runtime import Runtime
 from shiftplanner.security import schemas
@@ -76,16 +77,17 @@ async def _identity(session: AsyncSession, actor: Actor, identifier: str) -> str
         ],
     )
     if kind in ("user", "key"):
-        if not value.isdigit() or len(value) > 18:
+        number = parse_id(value)
+        if number is None:
             raise invalid
         if kind == "user":
             user = await session.scalar(
-                select(User).where(User.id == int(value), User.org_id == actor.org_id)
+                select(User).where(User.id == number, User.org_id == actor.org_id)
             )
             if user is None:
-                raise NotFound.resource("User", value)
+                raise NotFound.resource("User", number)
             return f"user:{user.id}"
-        key = await api_key_service.get_api_key(session, actor, int(value))
+        key = await api_key_service.get_api_key(session, actor, number)
         return f"key:{key.prefix}"
     if kind == "ip":
         try:

@@ -84,27 +84,35 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: int) -> Ap
     return key
 
 
-async def authenticate(session: AsyncSession, token: str) -> ApiKey | None:
-    """The live key a presented token is, or None. Records its use (and audits it) at
-    most once a minute."""
+async def find_live(session: AsyncSession, token: str) -> ApiKey | None:
+    """The unrevoked, unexpired key a presented token is, or None. Reads only."""
     parts = split_api_key(token)
     if parts is None:
         return None
     key = await ApiKeyRepository(session).get_by_prefix(parts.prefix)
     expected = key.secret_hash if key is not None else _digest("no such key")
     matches = hmac.compare_digest(expected, _digest(parts.secret))
-    now = utcnow()
     if key is None or not matches or key.revoked_at is not None:
         return None
-    if key.expires_at is not None and key.expires_at <= now:
+    if key.expires_at is not None and key.expires_at <= utcnow():
         return None
-    if key.last_used_at is None or now - key.last_used_at >= USE_RECORD_INTERVAL:
-        key.last_used_at = now
+    return key
+
+
+async def authenticate(session: AsyncSession, token: str) -> ApiKey | None:
+    """The live key a presented token is, or None. Records its use (and audits it) at
+    most once a minute."""
+    key = await find_live(session, token)
+    if key is None:
+        return None
+    now = utcnow()
+    if await ApiKeyRepository(session).mark_used(key.id, now, not_since=now - USE_RECORD_INTERVAL):
         audit_service.record(
             session,
             action="api_key.used",
             outcome=AuditOutcome.SUCCESS,
             org_id=key.org_id,
+            actor_api_key_id=key.id,
             resource_type="api_key",
             resource_id=key.id,
         )

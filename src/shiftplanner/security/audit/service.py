@@ -33,6 +33,7 @@ def entry(
     resource_type: str | None = None,
     resource_id: int | None = None,
     actor_user_id: int | None = None,
+    actor_api_key_id: int | None = None,
     status_code: int | None = None,
     changes: Mapping[str, Any] | None = None,
     details: Mapping[str, Any] | None = None,
@@ -44,7 +45,9 @@ def entry(
         actor_user_id=actor_user_id
         if actor_user_id is not None
         else (request.user_id if request else None),
-        actor_api_key_id=request.api_key_id if request else None,
+        actor_api_key_id=actor_api_key_id
+        if actor_api_key_id is not None
+        else (request.api_key_id if request else None),
         client_ip=request.client_ip if request else None,
         user_agent=request.user_agent if request else None,
         request_id=request.request_id if request else None,
