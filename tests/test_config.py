@@ -31,13 +31,13 @@ def test_production_refuses_a_weak_or_missing_secret(secret: str | None) -> None
 def test_production_accepts_a_real_secret() -> None:
     settings = production("k" * 48)
     assert settings.is_production
-    assert settings.signing_secret == "k" * 48
+    assert settings.signing_secret() == "k" * 48
     assert settings.logs_as_json
 
 
 def test_development_keeps_a_generated_secret_across_restarts(tmp_path: Path) -> None:
-    first = Settings(_env_file=None, data_dir=tmp_path).signing_secret
-    second = Settings(_env_file=None, data_dir=tmp_path).signing_secret
+    first = Settings(_env_file=None, data_dir=tmp_path).signing_secret()
+    second = Settings(_env_file=None, data_dir=tmp_path).signing_secret()
     assert first == second
     assert len(first) >= 48
     mode = stat.S_IMODE((tmp_path / "jwt-secret").stat().st_mode)
