@@ -31,8 +31,8 @@ from shiftplanner.security.audit.routes import router as audit_router
 from shiftplanner.security.context import parse_networks
 from shiftplanner.security.middleware import (
     AuditRefusalsMiddleware,
-    BodySizeLimitMiddleware,
     RateLimitMiddleware,
+    RequestLimitsMiddleware,
     SecurityHeadersMiddleware,
 )
 from shiftplanner.security.routes import router as security_router
@@ -109,7 +109,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(AuditRefusalsMiddleware)
     app.add_middleware(RateLimitMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLimitsMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationInfo, field_validator
 
 
 class Schema(BaseModel):
@@ -15,11 +15,31 @@ class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_contains_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    return False
+
+
 class InputSchema(BaseModel):
     """A request body. Unknown fields are an error rather than silently dropped, so a
-    misspelt field name cannot look like a successful change."""
+    misspelt field name cannot look like a successful change. No text may contain a NUL
+    character: PostgreSQL cannot store one, and no name or note needs it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if _contains_nul(value):
+            raise ValueError("must not contain the NUL character (U+0000)")
+        return value
 
 
 class UpdateSchema(InputSchema):

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shiftplanner.errors import PayloadTooLarge, TooManyRequests, send_problem
+from shiftplanner.errors import BadRequest, PayloadTooLarge, TooManyRequests, send_problem
 from shiftplanner.kit.validators import parse_id
 from shiftplanner.logging import get_logger
 from shiftplanner.middleware import route_template
@@ -84,9 +84,10 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class BodySizeLimitMiddleware:
-    """Refuses bodies over the limit with 413: at once when Content-Length says so, or as
-    soon as a streamed body passes it."""
+class RequestLimitsMiddleware:
+    """Refuses what no route should see: a body over the limit (413, at once when
+    Content-Length says so, or as soon as a streamed body passes it) and a NUL character
+    in the path or query (400; PostgreSQL cannot store one, and no name needs it)."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -95,6 +96,12 @@ class BodySizeLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        query: bytes = scope.get("query_string", b"")
+        if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
+            await send_problem(
+                scope, send, BadRequest("The path or query contains a NUL character.")
+            )
             return
         too_large = PayloadTooLarge(f"The request body may have at most {self.max_bytes} bytes.")
         for name, value in scope.get("headers", ()):
@@ -107,17 +114,25 @@ class BodySizeLimitMiddleware:
                     await send_problem(scope, send, too_large, {"Connection": "close"})
                     return
         received = 0
+        refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > self.max_bytes and not refused:
+                    # Answer now; the app's own answer to the broken-off body is dropped.
+                    refused = True
+                    await send_problem(scope, send, too_large, {"Connection": "close"})
                     raise too_large
             return message
 
-        await self.app(scope, counting_receive, send)
+        async def send_unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counting_receive, send_unless_refused)
 
 
 Identify = Callable[[Scope], Awaitable[str]]
