@@ -43,7 +43,8 @@ def parse_networks(entries: list[str]) -> tuple[Network, ...]:
     return tuple(ip_network(entry, strict=False) for entry in entries)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value from the ASGI scope (`name` in lower case)."""
     for key, value in scope.get("headers", ()):
         if key == name:
             return bytes(value).decode("latin-1")
@@ -68,7 +69,7 @@ def client_address(scope: Scope, proxies: tuple[Network, ...]) -> str | None:
     address: str | None = peer[0] if peer else None
     if not _trusted(address, proxies):
         return address
-    forwarded = _header(scope, b"x-forwarded-for")
+    forwarded = header(scope, b"x-forwarded-for")
     if not forwarded:
         return address
     for hop in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
@@ -86,10 +87,10 @@ def is_https(scope: Scope, proxies: tuple[Network, ...]) -> bool:
         return True
     peer = scope.get("client")
     if peer and _trusted(peer[0], proxies):
-        return (_header(scope, b"x-forwarded-proto") or "").lower() == "https"
+        return (header(scope, b"x-forwarded-proto") or "").lower() == "https"
     return False
 
 
 def user_agent(scope: Scope) -> str | None:
-    agent = _header(scope, b"user-agent")
+    agent = header(scope, b"user-agent")
     return agent[:500] if agent else None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from starlette.types import Scope
 
 from shiftplanner.errors import Unauthorized
+from shiftplanner.security.context import header
 from shiftplanner.security.tokens import TokenKind, Tokens
 
 API_KEY_SCHEME = "spk"
@@ -39,13 +40,6 @@ def presented(authorization: str | None, api_key: str | None) -> str | None:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
-    return None
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value).decode("latin-1")
     return None
 
 
@@ -85,7 +79,7 @@ async def rate_limit_identity(
     """Who is asking, for counting requests: a genuine API key (checked against the
     database once, then remembered), or the user of a validly signed access token. None
     for anonymous callers and for credentials that are not genuine."""
-    token = presented(_header(scope, b"authorization"), _header(scope, b"x-api-key"))
+    token = presented(header(scope, b"authorization"), header(scope, b"x-api-key"))
     if token is None:
         return None
     parts = split_api_key(token)

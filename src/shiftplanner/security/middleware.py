@@ -3,8 +3,6 @@ rate limiting, and the audit entries of refused writes."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -133,9 +131,6 @@ class RequestLimitsMiddleware:
                 await send(message)
 
         await self.app(scope, counting_receive, send_unless_refused)
-
-
-Identify = Callable[[Scope], Awaitable[str]]
 
 
 class RateLimitMiddleware:
