@@ -8,13 +8,17 @@ from shiftplanner.models.assignment import Assignment, AssignmentSource
 from shiftplanner.models.audit_log import AuditLog, AuditOutcome
 from shiftplanner.models.base import Base
 from shiftplanner.models.blackout_date import BlackoutDate
+from shiftplanner.models.coverage_requirement import CoverageRequirement
+from shiftplanner.models.generation_job import GenerationJob, JobStatus
 from shiftplanner.models.holiday import Holiday
 from shiftplanner.models.organization import Organization
 from shiftplanner.models.outbox_consumption import ConsumptionStatus, OutboxConsumption
 from shiftplanner.models.outbox_event import OutboxEvent
 from shiftplanner.models.refresh_token import RefreshToken
+from shiftplanner.models.shift_request import RequestKind, RequestStatus, ShiftRequest
 from shiftplanner.models.shift_type import ShiftType
 from shiftplanner.models.team import Team
+from shiftplanner.models.team_schedule_settings import TeamScheduleSettings
 from shiftplanner.models.token_family import TokenFamily
 from shiftplanner.models.user import Role, User
 
@@ -32,14 +36,21 @@ __all__ = [
     "Base",
     "BlackoutDate",
     "ConsumptionStatus",
+    "CoverageRequirement",
+    "GenerationJob",
     "Holiday",
+    "JobStatus",
     "Organization",
     "OutboxConsumption",
     "OutboxEvent",
     "RefreshToken",
+    "RequestKind",
+    "RequestStatus",
     "Role",
+    "ShiftRequest",
     "ShiftType",
     "Team",
+    "TeamScheduleSettings",
     "TokenFamily",
     "User",
 ]

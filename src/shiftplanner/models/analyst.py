@@ -32,6 +32,9 @@ class Analyst(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     # {"preferred_shift_type_ids": [...], "preferred_days_off": ["sat", ...]}
     preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What schedule generation holds the analyst to: the solver's `Contract`, by name
+    # (max_shifts_per_type, min_minutes, max_minutes, max_consecutive_days, ...).
+    contract: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     @property
     def is_screener(self) -> bool:

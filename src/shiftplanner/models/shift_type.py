@@ -38,6 +38,10 @@ class ShiftType(TimestampMixin, Base):
     required_headcount: Mapped[int] = mapped_column(default=1)
     screeners_required: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Shift types of the team that may not be worked the day after this one.
+    forbidden_next_ids: Mapped[list[int]] = mapped_column(default=list)
+    # Counts as a night for fairness.
+    is_night: Mapped[bool] = mapped_column(default=False)
 
     @property
     def duration_minutes(self) -> int:

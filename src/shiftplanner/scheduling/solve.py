@@ -1,0 +1,246 @@
+"""`solve(problem)`: build the CP-SAT model from the rules, start it from a constructive
+hint, search, and report the roster with its cost breakdown (recomputed by the
+independent checker), the proved bound and the gap. An infeasible problem is explained by
+solving a relaxation that breaks as few hard rules as possible and naming them."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from shiftplanner.scheduling import checker
+from shiftplanner.scheduling.builder import ModelBuilder
+from shiftplanner.scheduling.heuristic import construct
+from shiftplanner.scheduling.horizon import Horizon
+from shiftplanner.scheduling.lns import DecisionVars, LargeNeighbourhoodSearch
+from shiftplanner.scheduling.problem import Assignment, Problem
+from shiftplanner.scheduling.rules import HARD_RULES, RULES
+from shiftplanner.scheduling.rules.coverage import coverage
+from shiftplanner.scheduling.solution import Progress, Solution, Status, Violation
+
+OnProgress = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit_seconds: float = 60.0
+    # The main CP-SAT search: its portfolio proves the bound and finds rosters. More
+    # workers than cores still pays, as the workers run different strategies in turns.
+    workers: int = 4
+    # Start from a constructive roster (or, when re-planning, the current one).
+    hint: bool = True
+    # Large-neighbourhood search beside the main search, on the incumbent.
+    lns: bool = True
+    lns_step_seconds: float = 1.0
+    # Stop once the roster is proved within this fraction of the bound (0: optimal).
+    gap_limit: float = 0.0
+    seed: int = 0
+    explain_seconds: float = 20.0
+
+
+@dataclass
+class _Best:
+    """What the searches share, under a lock: the best roster, the proved bound, and the
+    history of improvements."""
+
+    started: float
+    on_progress: OnProgress | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    values: list[int] | None = None
+    objective: int | None = None
+    bound: int = 0
+    history: list[Progress] = field(default_factory=list)
+
+    def offer(self, values: list[int], objective: int) -> bool:
+        with self.lock:
+            if self.objective is not None and objective >= self.objective:
+                return False
+            self.values, self.objective = values, objective
+            point = Progress(
+                seconds=round(time.monotonic() - self.started, 3),
+                objective=objective,
+                bound=self.bound,
+            )
+            self.history.append(point)
+        if self.on_progress is not None:
+            self.on_progress(point)
+        return True
+
+    def raise_bound(self, bound: float) -> None:
+        with self.lock:
+            self.bound = max(self.bound, math.ceil(bound - 1e-6))
+
+    def closed(self, gap_limit: float) -> bool:
+        with self.lock:
+            if self.objective is None:
+                return False
+            return (
+                self.objective <= self.bound
+                or (self.objective - self.bound) <= gap_limit * self.objective
+            )
+
+
+class _Recorder(cp_model.CpSolverSolutionCallback):
+    def __init__(self, best: _Best, decision: DecisionVars) -> None:
+        super().__init__()
+        self.best = best
+        self.decision = decision
+
+    def on_solution_callback(self) -> None:
+        self.best.raise_bound(self.best_objective_bound)
+        values = [int(self.boolean_value(var)) for var in self.decision.flat]
+        self.best.offer(values, round(self.objective_value))
+
+
+def build(problem: Problem, *, relaxed: bool = False) -> ModelBuilder:
+    builder = ModelBuilder(Horizon(problem), relaxed=relaxed)
+    for rule in (*HARD_RULES, coverage) if relaxed else RULES:
+        rule(builder)
+    builder.model.minimize(builder.objective())
+    return builder
+
+
+def _hint(builder: ModelBuilder, assignments: list[Assignment]) -> None:
+    h = builder.horizon
+    chosen = {
+        (h.analyst_index[a.analyst_id], h.index[a.date]): (
+            h.shift_index[a.shift_type_id],
+            a.is_screener,
+        )
+        for a in assignments
+        if a.date in h.index
+    }
+    for a in range(len(h.analysts)):
+        for d in range(h.size):
+            pick = chosen.get((a, d))
+            builder.model.add_hint(builder.work[a][d], pick is not None)
+            for s, var in enumerate(builder.x[a][d]):
+                builder.model.add_hint(var, pick is not None and pick[0] == s)
+            if a in builder.screener:
+                for s, var in enumerate(builder.screener[a][d]):
+                    builder.model.add_hint(var, pick is not None and pick[0] == s and pick[1])
+
+
+def _parameters(solver: cp_model.CpSolver, options: SolveOptions, time_limit: float) -> None:
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = options.workers
+    solver.parameters.random_seed = options.seed
+    solver.parameters.log_search_progress = False
+
+
+def _roster(builder: ModelBuilder, decision: DecisionVars, values: list[int]) -> list[Assignment]:
+    h = builder.horizon
+    roster = []
+    for (a, d), positions in decision.by_cell.items():
+        cell = [values[i] for i in positions]
+        shifts, duty = cell[: len(h.shifts)], cell[len(h.shifts) :]
+        for s, worked in enumerate(shifts):
+            if worked:
+                roster.append(
+                    Assignment(
+                        analyst_id=h.analysts[a].id,
+                        date=h.days[d],
+                        shift_type_id=h.shifts[s].id,
+                        is_screener=bool(duty and duty[s]),
+                    )
+                )
+    return roster
+
+
+def solve(
+    problem: Problem, options: SolveOptions | None = None, on_progress: OnProgress | None = None
+) -> Solution:
+    options = options or SolveOptions()
+    started = time.monotonic()
+    deadline = started + options.time_limit_seconds
+    builder = build(problem)
+    if options.hint:
+        _hint(builder, problem.hint if problem.hint is not None else construct(builder.horizon))
+    lns = LargeNeighbourhoodSearch(builder, options.seed)
+    best = _Best(started, on_progress)
+    solver = cp_model.CpSolver()
+    _parameters(solver, options, options.time_limit_seconds)
+    solver.best_bound_callback = best.raise_bound
+    recorder = _Recorder(best, lns.decision)
+    outcome: list[cp_model.CpSolverStatus] = []
+    main = threading.Thread(
+        target=lambda: outcome.append(solver.solve(builder.model, recorder)),
+        name="cp-sat",
+        daemon=True,
+    )
+    main.start()
+    while main.is_alive():
+        if best.closed(options.gap_limit):
+            solver.stop_search()
+            break
+        remaining = deadline - time.monotonic()
+        if not options.lns or remaining < 0.3 or best.values is None:
+            main.join(0.05)
+            continue
+        with best.lock:
+            values, objective, bound = best.values, best.objective, best.bound
+        assert values is not None
+        assert objective is not None
+        lns.offer(values, objective)
+        if lns.step(min(options.lns_step_seconds, remaining), bound):
+            assert lns.incumbent is not None
+            best.offer(lns.incumbent.values, lns.incumbent.objective)
+    main.join()
+    status = outcome[0] if outcome else cp_model.UNKNOWN
+    if status == cp_model.OPTIMAL:
+        best.raise_bound(solver.objective_value)
+    seconds = round(time.monotonic() - started, 3)
+    if status == cp_model.INFEASIBLE:
+        return Solution(
+            status=Status.INFEASIBLE, seconds=seconds, explanation=explain(problem, options)
+        )
+    if best.values is None or best.objective is None:
+        return Solution(status=Status.UNKNOWN, seconds=seconds, progress=best.history)
+    roster = _roster(builder, lns.decision, best.values)
+    report = checker.check(problem, roster)
+    objective, bound = best.objective, min(best.bound, best.objective)
+    return Solution(
+        status=Status.OPTIMAL if objective <= bound else Status.FEASIBLE,
+        assignments=roster,
+        objective=objective,
+        bound=bound,
+        gap=0.0 if objective == 0 else round((objective - bound) / objective, 4),
+        breakdown=report.breakdown,
+        seconds_to_first=best.history[0].seconds if best.history else None,
+        seconds_to_best=best.history[-1].seconds if best.history else None,
+        seconds=seconds,
+        progress=best.history,
+    )
+
+
+def explain(problem: Problem, options: SolveOptions) -> list[Violation]:
+    """The fewest hard-rule breaks (weighted by how much each is broken) that would let
+    a roster exist, each named with its rule, analyst, shift type and days."""
+    builder = build(problem, relaxed=True)
+    solver = cp_model.CpSolver()
+    _parameters(solver, options, options.explain_seconds)
+    status = solver.solve(builder.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return [
+            Violation(
+                rule="unexplained",
+                message="The rules contradict each other in a way the relaxation could not resolve in time.",
+            )
+        ]
+    return [
+        Violation(
+            rule=slack.ref.rule,
+            message=slack.ref.message,
+            analyst_id=slack.ref.analyst_id,
+            shift_type_id=slack.ref.shift_type_id,
+            dates=list(slack.ref.dates),
+            amount=solver.value(slack.var),
+        )
+        for slack in builder.slacks
+        if solver.value(slack.var) > 0
+    ]
