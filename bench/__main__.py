@@ -12,9 +12,11 @@ from collections.abc import Callable
 from rich.console import Console
 
 from bench import schedule_query
+from bench.solver import compare as solver_compare
 
 BENCHMARKS: dict[str, Callable[[Console], None]] = {
     "schedule_query": schedule_query.run,
+    "solver": solver_compare.run,
 }
 
 

@@ -43,6 +43,9 @@ class Slack:
 class ModelBuilder:
     horizon: Horizon
     relaxed: bool = False
+    # The textbook encoding only (one constraint per banned pair, no redundant cuts): the
+    # baseline the benchmark compares against.
+    plain: bool = False
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     # x[a][d][s]: analyst a works shift type s on day d.
     x: list[list[list[cp_model.IntVar]]] = field(default_factory=list)

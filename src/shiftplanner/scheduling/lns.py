@@ -84,13 +84,15 @@ def counts_by_analyst(
 
 
 class LargeNeighbourhoodSearch:
-    def __init__(self, builder: ModelBuilder, seed: int = 0) -> None:
+    def __init__(self, builder: ModelBuilder, seed: int = 0, workers: int = 1) -> None:
+        self.workers = workers
         self.builder = builder
         self.decision = DecisionVars(builder)
         self.rng = random.Random(seed)  # noqa: S311 (search diversity, not secrecy)
         self.analysts = len(builder.horizon.analysts)
         self.days = builder.horizon.size
         self.incumbent: Incumbent | None = None
+        self.turn = 0
         self.neighbourhoods = [
             Neighbourhood("extreme analysts", self._extreme_analysts, 0.25),
             Neighbourhood("random analysts", self._random_analysts, 0.25),
@@ -146,7 +148,8 @@ class LargeNeighbourhoodSearch:
         Returns whether the incumbent improved."""
         if self.incumbent is None or self.incumbent.objective <= lower_bound:
             return False
-        hood = max(self.neighbourhoods, key=lambda n: n.score + self.rng.random() * 0.3)
+        hood = self.neighbourhoods[self.turn % len(self.neighbourhoods)]
+        self.turn += 1
         free = hood.pick(self.rng, hood.size)
         sub = self.builder.model.clone()
         sub.clear_hints()  # type: ignore[no-untyped-call]
@@ -168,7 +171,7 @@ class LargeNeighbourhoodSearch:
         proto.objective.domain.extend([lower_bound, self.incumbent.objective - 1])
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = seconds
-        solver.parameters.num_workers = 1
+        solver.parameters.num_workers = self.workers
         solver.parameters.random_seed = self.rng.randrange(1_000_000)
         status = solver.solve(sub)
         hood.tried += 1

@@ -41,6 +41,9 @@ class SolveOptions:
     gap_limit: float = 0.0
     seed: int = 0
     explain_seconds: float = 20.0
+    # The baseline for the benchmark: the textbook model, CP-SAT's defaults, no hint, no
+    # large-neighbourhood search.
+    plain: bool = False
 
 
 @dataclass
@@ -97,8 +100,8 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.best.offer(values, round(self.objective_value))
 
 
-def build(problem: Problem, *, relaxed: bool = False) -> ModelBuilder:
-    builder = ModelBuilder(Horizon(problem), relaxed=relaxed)
+def build(problem: Problem, *, relaxed: bool = False, plain: bool = False) -> ModelBuilder:
+    builder = ModelBuilder(Horizon(problem), relaxed=relaxed, plain=plain)
     for rule in (*HARD_RULES, coverage) if relaxed else RULES:
         rule(builder)
     builder.model.minimize(builder.objective())
@@ -128,7 +131,8 @@ def _hint(builder: ModelBuilder, assignments: list[Assignment]) -> None:
 
 def _parameters(solver: cp_model.CpSolver, options: SolveOptions, time_limit: float) -> None:
     solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = options.workers
+    if not options.plain:
+        solver.parameters.num_workers = options.workers
     solver.parameters.random_seed = options.seed
     solver.parameters.log_search_progress = False
 
@@ -158,8 +162,8 @@ def solve(
     options = options or SolveOptions()
     started = time.monotonic()
     deadline = started + options.time_limit_seconds
-    builder = build(problem)
-    if options.hint:
+    builder = build(problem, plain=options.plain)
+    if options.hint and not options.plain:
         _hint(builder, problem.hint if problem.hint is not None else construct(builder.horizon))
     lns = LargeNeighbourhoodSearch(builder, options.seed)
     best = _Best(started, on_progress)
@@ -179,7 +183,7 @@ def solve(
             solver.stop_search()
             break
         remaining = deadline - time.monotonic()
-        if not options.lns or remaining < 0.3 or best.values is None:
+        if not options.lns or options.plain or remaining < 0.3 or best.values is None:
             main.join(0.05)
             continue
         with best.lock:

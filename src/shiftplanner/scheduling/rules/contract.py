@@ -186,8 +186,9 @@ def weekend_vars(b: ModelBuilder, a: int) -> list[cp_model.IntVar]:
         for w, days in enumerate(b.horizon.weekends):
             var = b.model.new_bool_var(f"weekend_{a}_{w}")
             b.model.add_max_equality(var, [b.work[a][d] for d in days])
-            # Spelled out for the LP: a weekend counts only if one of its days is worked.
-            b.model.add(var <= sum(b.work[a][d] for d in days))
+            if not b.plain:
+                # Spelled out for the LP: a weekend counts only if one of its days is worked.
+                b.model.add(var <= sum(b.work[a][d] for d in days))
             worked.append(var)
         b.worked_weekends[a] = worked
     return b.worked_weekends[a]

@@ -23,8 +23,9 @@ def _spread(
     b.model.add_min_equality(least, variables)
     # Redundant, but they give the LP the link between the band and the total work: a
     # spread of 0 needs a total divisible by the team's size, which coverage may forbid.
-    b.model.add(sum(variables) >= len(variables) * least)
-    b.model.add(sum(variables) <= len(variables) * most)
+    if not b.plain:
+        b.model.add(sum(variables) >= len(variables) * least)
+        b.model.add(sum(variables) <= len(variables) * most)
     spread = b.model.new_int_var(0, upper, f"{name}_spread")
     b.model.add(spread == most - least)
     return spread

@@ -22,7 +22,7 @@ def consecutive_screener_days(b: ModelBuilder) -> None:
                 dates=days,
             )
 
-        before = history_flags(b, a, lambda day: day.is_screener)
+        before = history_flags(b, a, lambda day: day.is_screener and day.shift_type_id is not None)
 
         def duty(i: int, a: int = a) -> LinearExpr:
             return b.screener_day(a, i)

@@ -37,4 +37,8 @@ def succession(b: ModelBuilder) -> None:
                     first.id,
                     (h.days[d], h.days[d + 1]),
                 )
-                b.at_most(b.x[a][d][s1] + sum(b.x[a][d + 1][s2] for s2 in banned), 1, ref)
+                if b.plain:
+                    for s2 in banned:
+                        b.at_most(b.x[a][d][s1] + b.x[a][d + 1][s2], 1, ref)
+                else:
+                    b.at_most(b.x[a][d][s1] + sum(b.x[a][d + 1][s2] for s2 in banned), 1, ref)
