@@ -73,9 +73,28 @@ class Horizon:
         return self.problem.rules.screener_skill in analyst.skills
 
     def history(self, analyst: AnalystSpec) -> dict[int, HistoryDay]:
-        """Known history days by offset from the horizon's start (-1 is the day before)."""
+        """Known history days by offset from the horizon's start (-1 is the day before).
+        A date listed more than once is worked if any entry worked, and a screener day if
+        any worked entry was (see `history_shifts` for every shift of such a day)."""
+        entries: dict[int, list[HistoryDay]] = {}
+        for day in self.problem.history.get(analyst.id, ()):
+            if day.date < self.problem.start:
+                entries.setdefault((day.date - self.problem.start).days, []).append(day)
+        days = {}
+        for offset, listed in entries.items():
+            worked = [day for day in listed if day.shift_type_id is not None]
+            days[offset] = (
+                worked[0].model_copy(update={"is_screener": any(d.is_screener for d in worked)})
+                if worked
+                else listed[0]
+            )
+        return days
+
+    def history_shifts(self, analyst: AnalystSpec, offset: int) -> set[int]:
+        """The ids of the shift types worked on a history day (offset < 0)."""
+        day = self.problem.start + timedelta(days=offset)
         return {
-            (day.date - self.problem.start).days: day
-            for day in self.problem.history.get(analyst.id, ())
-            if day.date < self.problem.start
+            entry.shift_type_id
+            for entry in self.problem.history.get(analyst.id, ())
+            if entry.date == day and entry.shift_type_id is not None
         }

@@ -105,8 +105,13 @@ class LargeNeighbourhoodSearch:
     def _all_days(self, analysts: set[int]) -> set[tuple[int, int]]:
         return {(a, d) for a in analysts for d in range(self.days)}
 
+    def _analyst_count(self, size: float) -> int:
+        """How many analysts a neighbourhood of `size` frees: at least two (a move between
+        two analysts), never more than the team has."""
+        return min(self.analysts, max(2, round(size * self.analysts)))
+
     def _random_analysts(self, rng: random.Random, size: float) -> set[tuple[int, int]]:
-        k = max(2, min(self.analysts, round(size * self.analysts)))
+        k = self._analyst_count(size)
         return self._all_days(set(rng.sample(range(self.analysts), k)))
 
     def _extreme_analysts(self, rng: random.Random, size: float) -> set[tuple[int, int]]:
@@ -114,14 +119,14 @@ class LargeNeighbourhoodSearch:
         counts = counts_by_analyst(self.builder, self.decision, self.incumbent.values)
         metric = counts[rng.choice(sorted(counts))]
         order = sorted(range(self.analysts), key=lambda a: (metric[a], rng.random()))
-        k = max(2, min(self.analysts, round(size * self.analysts)))
+        k = self._analyst_count(size)
         chosen = {order[0], order[-1]}
         while len(chosen) < k:
             chosen.add(rng.choice(order))
         return self._all_days(chosen)
 
     def _day_window(self, rng: random.Random, size: float) -> set[tuple[int, int]]:
-        width = max(3, min(self.days, round(size * self.days)))
+        width = min(self.days, max(3, round(size * self.days)))
         first = rng.randrange(0, self.days - width + 1)
         return {(a, d) for a in range(self.analysts) for d in range(first, first + width)}
 
@@ -130,7 +135,7 @@ class LargeNeighbourhoodSearch:
         days |= {
             d + offset for d in list(days) for offset in (-1, 1) if 0 <= d + offset < self.days
         }
-        k = max(2, min(self.analysts, round(size * self.analysts)))
+        k = self._analyst_count(size)
         analysts = set(rng.sample(range(self.analysts), k))
         return {(a, d) for a in analysts for d in days}
 

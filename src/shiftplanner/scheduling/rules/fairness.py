@@ -45,7 +45,7 @@ def fairness(b: ModelBuilder) -> None:
             Term.FAIRNESS_WEEKENDS, _spread(b, "weekends", counts, upper), weights.fairness_weekends
         )
     nights = [s for s, shift in enumerate(h.shifts) if shift.is_night]
-    if weights.fairness_nights and nights:
+    if weights.fairness_nights:  # history alone may leave a spread
         counts = [
             past[a].nights + sum(b.x[a][d][s] for d in range(h.size) for s in nights)
             for a in range(len(h.analysts))

@@ -12,12 +12,12 @@ def succession(b: ModelBuilder) -> None:
     together is at most one, a stronger cut than one constraint per pair."""
     h = b.horizon
     for a, analyst in enumerate(h.analysts):
-        before = h.history(analyst).get(-1)
+        before = h.history_shifts(analyst, -1)
         for s1, banned in h.banned_next.items():
             if not banned:
                 continue
             first = h.shifts[s1]
-            if before is not None and before.shift_type_id == first.id:
+            if first.id in before:
                 for s2 in banned:
                     ref = RuleRef(
                         "succession",
