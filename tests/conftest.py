@@ -161,6 +161,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         password_hash_parallelism=1,
         outbox_poll_interval_seconds=0.05,
         dispatcher_enabled=False,
+        # Solver processes only where a test asks for them (tests/generation).
+        generation_runner_enabled=False,
         # Generous limits, so the limiter runs in every test without refusing; the rate
         # limit tests set their own.
         rate_limit_api="100000/15minutes",

@@ -15,7 +15,17 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shiftplanner.models import AbsenceStatus, ApiKey, BlackoutDate, Holiday, Role
+from shiftplanner.models import (
+    AbsenceStatus,
+    ApiKey,
+    BlackoutDate,
+    CoverageRequirement,
+    GenerationJob,
+    Holiday,
+    RequestKind,
+    Role,
+    ShiftRequest,
+)
 from tests.factories import Tenant, make_absence, make_assignment
 
 PUBLIC = frozenset[str]()
@@ -86,6 +96,24 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("GET", "/api/blackout-dates/{blackout_id}"): ANY,
     ("PATCH", "/api/blackout-dates/{blackout_id}"): MANAGE,
     ("DELETE", "/api/blackout-dates/{blackout_id}"): MANAGE,
+    ("GET", "/api/coverage-requirements"): ANY,
+    ("POST", "/api/coverage-requirements"): MANAGE,
+    ("GET", "/api/coverage-requirements/{requirement_id}"): ANY,
+    ("PATCH", "/api/coverage-requirements/{requirement_id}"): MANAGE,
+    ("DELETE", "/api/coverage-requirements/{requirement_id}"): MANAGE,
+    ("GET", "/api/shift-requests"): ANY,
+    ("POST", "/api/shift-requests"): STAFF,
+    ("GET", "/api/shift-requests/{shift_request_id}"): ANY,
+    ("POST", "/api/shift-requests/{shift_request_id}/approve"): MANAGE,
+    ("POST", "/api/shift-requests/{shift_request_id}/reject"): MANAGE,
+    ("DELETE", "/api/shift-requests/{shift_request_id}"): STAFF,
+    ("GET", "/api/teams/{team_id}/schedule-settings"): ANY,
+    ("PUT", "/api/teams/{team_id}/schedule-settings"): MANAGE,
+    ("POST", "/api/schedules/generate"): MANAGE,
+    ("GET", "/api/schedules/generate/{job_id}"): MANAGE,
+    ("GET", "/api/schedules/generate/{job_id}/problem"): MANAGE,
+    ("POST", "/api/schedules/generate/{job_id}/apply"): MANAGE,
+    ("DELETE", "/api/schedules/generate/{job_id}"): MANAGE,
 }
 
 QUERIES = {
@@ -109,6 +137,9 @@ class Ids:
     holiday: int
     blackout: int
     api_key: int
+    requirement: int
+    shift_request: int
+    generation_job: int
 
     def for_param(self, name: str) -> int | str:
         mapping: dict[str, int | str] = {
@@ -122,6 +153,9 @@ class Ids:
             "holiday_id": self.holiday,
             "blackout_id": self.blackout,
             "api_key_id": self.api_key,
+            "requirement_id": self.requirement,
+            "shift_request_id": self.shift_request,
+            "job_id": self.generation_job,
             "identifier": f"user:{self.user}",
         }
         assert name in mapping, f"path parameter {name!r} is new: add it to Ids and the walk"
@@ -169,6 +203,23 @@ def body(method: str, path: str, ids: Ids) -> dict[str, Any] | None:
         "/api/holidays": lambda: {"team_id": ids.team, "name": f"Walk {n}", "date": "2030-05-01"},
         "/api/blackout-dates": lambda: {"team_id": ids.team, "start_date": "2030-06-01"},
         "/api/api-keys": lambda: {"name": f"walk {n}", "role": "viewer"},
+        "/api/coverage-requirements": lambda: {
+            "shift_type_id": ids.shift_type,
+            "date": f"2032-01-{1 + n % 28:02d}",
+            "required": 2,
+        },
+        "/api/shift-requests": lambda: {
+            "analyst_id": ids.analyst,
+            "shift_type_id": ids.shift_type,
+            "date": "2030-02-01",
+            "kind": "off",
+        },
+        "/api/schedules/generate": lambda: {
+            "team_id": ids.team,
+            "start": "2030-03-04",
+            "end": "2030-03-10",
+            "time_limit_seconds": 1,
+        },
     }
     updates: dict[str, dict[str, Any]] = {
         "/api/organizations/{org_id}": {"name": "Walked"},
@@ -179,11 +230,17 @@ def body(method: str, path: str, ids: Ids) -> dict[str, Any] | None:
         "/api/schedules/{assignment_id}": {"note": "walked", "version": 1},
         "/api/holidays/{holiday_id}": {"name": "Walked"},
         "/api/blackout-dates/{blackout_id}": {"reason": "walked"},
+        "/api/coverage-requirements/{requirement_id}": {"required": 3},
+    }
+    replacements: dict[str, dict[str, Any]] = {
+        "/api/teams/{team_id}/schedule-settings": {"weights": {"under_cover": 500}},
     }
     if method == "POST" and path in creates:
         return creates[path]()
     if method == "PATCH":
         return updates[path]
+    if method == "PUT":
+        return replacements[path]
     if method == "POST" and path.startswith("/api/auth/"):
         return (
             {"email": "nobody@example.com", "password": "x"}
@@ -236,7 +293,20 @@ async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
         secret_hash="0" * 64,
         role=Role.VIEWER,
     )
-    session.add_all([holiday, blackout, api_key])
+    requirement = CoverageRequirement(
+        org_id=tenant.org.id, shift_type_id=tenant.shift_types[0].id, weekday="mon", required=1
+    )
+    shift_request = ShiftRequest(
+        org_id=tenant.org.id, analyst_id=analyst.id, date=date(2030, 1, 3), kind=RequestKind.ON
+    )
+    generation_job = GenerationJob(
+        org_id=tenant.org.id,
+        team_id=tenant.team.id,
+        start=date(2030, 3, 4),
+        end=date(2030, 3, 10),
+        time_limit_seconds=1,
+    )
+    session.add_all([holiday, blackout, api_key, requirement, shift_request, generation_job])
     await session.commit()
     return Ids(
         org=tenant.org.id,
@@ -249,6 +319,9 @@ async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
         holiday=holiday.id,
         blackout=blackout.id,
         api_key=api_key.id,
+        requirement=requirement.id,
+        shift_request=shift_request.id,
+        generation_job=generation_job.id,
     )
 
 
@@ -333,6 +406,19 @@ async def test_another_organization_sees_nothing_and_changes_nothing(
     assert (await client.get(f"/api/teams/{victim.team}", headers=headers)).json()[
         "name"
     ] == tenant.team.name
+    # Its rules too: its requirement still needs one, its request is still requested, its
+    # team's settings are still the defaults.
+    requirement = await client.get(
+        f"/api/coverage-requirements/{victim.requirement}", headers=headers
+    )
+    assert requirement.json()["required"] == 1
+    shift_request = await client.get(f"/api/shift-requests/{victim.shift_request}", headers=headers)
+    assert shift_request.json()["status"] == "requested"
+    settings = await client.get(f"/api/teams/{victim.team}/schedule-settings", headers=headers)
+    assert settings.json()["weights"]["under_cover"] == 100
+    # Its generation job is still queued: not cancelled, not applied.
+    job = await client.get(f"/api/schedules/generate/{victim.generation_job}", headers=headers)
+    assert job.json()["status"] == "queued"
 
 
 @pytest.mark.parametrize(
@@ -345,6 +431,10 @@ async def test_another_organization_sees_nothing_and_changes_nothing(
         ("/api/holidays", "team_id"),
         ("/api/blackout-dates", "team_id"),
         ("/api/absences", "analyst_id"),
+        ("/api/coverage-requirements", "shift_type_id"),
+        ("/api/shift-requests", "analyst_id"),
+        ("/api/shift-requests", "shift_type_id"),
+        ("/api/schedules/generate", "team_id"),
     ],
 )
 async def test_a_body_cannot_refer_to_another_organizations_resources(

@@ -17,7 +17,9 @@ from shiftplanner.auth.routes import router as auth_router
 from shiftplanner.blackouts.routes import router as blackouts_router
 from shiftplanner.config import Settings, get_settings
 from shiftplanner.conflicts.routes import router as conflicts_router
+from shiftplanner.coverage.routes import router as coverage_router
 from shiftplanner.errors import install_error_handlers
+from shiftplanner.generation.routes import router as generation_router
 from shiftplanner.health import router as health_router
 from shiftplanner.holidays.routes import router as holidays_router
 from shiftplanner.kit.openapi import install_problem_schema
@@ -36,6 +38,7 @@ from shiftplanner.security.middleware import (
     SecurityHeadersMiddleware,
 )
 from shiftplanner.security.routes import router as security_router
+from shiftplanner.shift_requests.routes import router as shift_requests_router
 from shiftplanner.shifts.routes import router as shift_types_router
 from shiftplanner.teams.routes import router as teams_router
 from shiftplanner.users.routes import router as users_router
@@ -47,11 +50,15 @@ API_ROUTERS = (
     users_router,
     analysts_router,
     shift_types_router,
+    # Before the schedule router: /api/schedules/generate/... is not an assignment.
+    generation_router,
     schedules_router,
     absences_router,
     conflicts_router,
     holidays_router,
     blackouts_router,
+    coverage_router,
+    shift_requests_router,
     api_keys_router,
     audit_router,
     security_router,
@@ -78,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.started_at = time.monotonic()
         if settings.dispatcher_enabled:
             runtime.dispatcher.start()
+        if settings.generation_runner_enabled:
+            await runtime.generation_runner.start()
         try:
             yield
         finally:

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=12, ge=1)
     dispatcher_enabled: bool = True
 
+    # Schedule generation: solver processes run at once by each app process, and the
+    # CP-SAT search threads each one uses.
+    solver_max_jobs: int = Field(default=1, ge=1, le=64)
+    solver_workers: int = Field(default=4, ge=1, le=64)
+    generation_runner_enabled: bool = True
+    generation_poll_interval_seconds: float = Field(default=1.0, gt=0)
+
     @field_validator("jwt_previous_secrets", "trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shiftplanner.config import Settings
 from shiftplanner.db import ON_OUTBOX_COMMIT, create_engine, create_session_factory
 from shiftplanner.events import EventDispatcher, add_transactional_hook
+from shiftplanner.generation.runner import GenerationRunner
 from shiftplanner.security.audit import service as audit_service
 from shiftplanner.security.credentials import VerifiedKeys
 from shiftplanner.security.lockout import LockoutPolicy
@@ -28,6 +29,7 @@ class Runtime:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     dispatcher: EventDispatcher
+    generation_runner: GenerationRunner
     passwords: Passwords
     tokens: Tokens
     lockout: LockoutPolicy
@@ -52,6 +54,7 @@ class Runtime:
             engine=engine,
             session_factory=session_factory,
             dispatcher=dispatcher,
+            generation_runner=GenerationRunner(settings, session_factory),
             passwords=Passwords(settings),
             tokens=Tokens(
                 settings.signing_secret(),
@@ -68,5 +71,6 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        await self.generation_runner.stop()
         await self.dispatcher.stop()
         await self.engine.dispose()

@@ -16,7 +16,7 @@ from shiftplanner.blackouts import service as blackout_service
 from shiftplanner.conflicts import service as conflict_service
 from shiftplanner.conflicts.facts import AbsenceFacts, ConflictType
 from shiftplanner.db import lock_rows
-from shiftplanner.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shiftplanner.errors import Conflict, InvalidInput, NotFound
 from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
@@ -25,20 +25,6 @@ from shiftplanner.models import Absence, AbsenceStatus, Analyst
 from shiftplanner.schedules import service as schedule_service
 from shiftplanner.schedules.schemas import Assignment as AssignmentSchema
 from shiftplanner.security.actor import Actor
-
-
-async def _own_analyst(session: AsyncSession, actor: Actor) -> Analyst | None:
-    if actor.user_id is None:
-        return None
-    return await analyst_service.find_by_user(session, actor, actor.user_id)
-
-
-async def _visible_analysts(session: AsyncSession, actor: Actor) -> list[int] | None:
-    """Managers see every absence; others only their own (absences are personal data)."""
-    if actor.can_manage:
-        return None
-    own = await _own_analyst(session, actor)
-    return [own.id] if own else []
 
 
 async def list_absences(
@@ -51,24 +37,21 @@ async def list_absences(
     start: date | None = None,
     end: date | None = None,
 ) -> tuple[list[Absence], str | None]:
-    visible = await _visible_analysts(session, actor)
-    wanted = (
-        visible
-        if analyst_id is None
-        else [analyst_id]
-        if visible is None or analyst_id in visible
-        else []
-    )
+    visible = await analyst_service.visible_analyst_ids(session, actor)
     repository = AbsenceRepository(session)
     query = repository.filtered(
-        actor.org_id, analyst_ids=wanted, status=status, start=start, end=end
+        actor.org_id,
+        analyst_ids=analyst_service.narrowed(visible, analyst_id),
+        status=status,
+        start=start,
+        end=end,
     )
     return await repository.page(query, params, keys=[Absence.start_date, Absence.id])
 
 
 async def get_absence(session: AsyncSession, actor: Actor, absence_id: int) -> Absence:
     absence = await AbsenceRepository(session).get(actor.org_id, absence_id)
-    visible = await _visible_analysts(session, actor)
+    visible = await analyst_service.visible_analyst_ids(session, actor)
     if absence is None or (visible is not None and absence.analyst_id not in visible):
         raise NotFound.resource("Absence", absence_id)
     return absence
@@ -77,15 +60,9 @@ async def get_absence(session: AsyncSession, actor: Actor, absence_id: int) -> A
 async def request_absence(
     session: AsyncSession, actor: Actor, data: schemas.AbsenceCreate
 ) -> Absence:
-    own = await _own_analyst(session, actor)
-    analyst_id = data.analyst_id if data.analyst_id is not None else (own.id if own else None)
-    if analyst_id is None:
-        raise InvalidInput(
-            "Your account is not linked to an analyst; name the `analyst_id`.",
-            pointer="#/analyst_id",
-        )
-    if not actor.can_manage and (own is None or own.id != analyst_id):
-        raise Forbidden("Analysts request absences for themselves only.")
+    analyst_id = await analyst_service.subject_of(
+        session, actor, data.analyst_id, "Analysts request absences for themselves only."
+    )
     if not await analyst_service.get_many(session, actor, [analyst_id]):
         raise InvalidInput(f"Analyst {analyst_id} does not exist.", pointer="#/analyst_id")
     await lock_rows(session, Analyst.id, [analyst_id])

@@ -7,6 +7,9 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from shiftplanner.kit.schemas import InputSchema, Schema, TimestampedSchema, UpdateSchema
 from shiftplanner.kit.time import Weekday
 from shiftplanner.kit.validators import Email, Id, Name
+from shiftplanner.scheduling.problem import Contract
+
+MAX_CONTRACT_SHIFT_TYPES = 100
 
 
 def _unique_sorted(values: list[str]) -> list[str]:
@@ -33,6 +36,24 @@ Skills = Annotated[
 ]
 
 
+def _few_shift_types(contract: Contract) -> Contract:
+    if len(contract.max_shifts_per_type) > MAX_CONTRACT_SHIFT_TYPES:
+        raise ValueError(
+            f"max_shifts_per_type names at most {MAX_CONTRACT_SHIFT_TYPES} shift types"
+        )
+    return contract
+
+
+ContractInput = Annotated[
+    Contract,
+    AfterValidator(_few_shift_types),
+    Field(
+        description="What schedule generation holds the analyst to; `max_shifts_per_type` maps "
+        "shift type ids to the most shifts of that type in a generated period."
+    ),
+]
+
+
 class PreferencesInput(InputSchema):
     preferred_shift_type_ids: list[Id] = Field(default_factory=list, max_length=50)
     preferred_days_off: list[Weekday] = Field(default_factory=list, max_length=7)
@@ -53,6 +74,7 @@ class AnalystCreate(InputSchema):
         default=None, description="The user account the analyst signs in with."
     )
     preferences: PreferencesInput = Field(default_factory=PreferencesInput)
+    contract: ContractInput = Field(default_factory=Contract)
 
 
 class AnalystUpdate(UpdateSchema):
@@ -65,6 +87,7 @@ class AnalystUpdate(UpdateSchema):
     is_active: bool | None = None
     user_id: Id | None = None
     preferences: PreferencesInput | None = None
+    contract: ContractInput | None = None
 
 
 class Analyst(TimestampedSchema):
@@ -77,3 +100,4 @@ class Analyst(TimestampedSchema):
     skills: list[str]
     is_active: bool
     preferences: Preferences
+    contract: Contract

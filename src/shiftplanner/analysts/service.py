@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.analysts import schemas
 from shiftplanner.analysts.repository import AnalystRepository
-from shiftplanner.errors import Conflict, InvalidInput, NotFound
+from shiftplanner.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
+from shiftplanner.kit.validators import MAX_ID
 from shiftplanner.models import Analyst
 from shiftplanner.security.actor import Actor
 from shiftplanner.shifts import service as shift_service
@@ -50,6 +51,46 @@ async def find_by_user(session: AsyncSession, actor: Actor, user_id: int) -> Ana
     return await AnalystRepository(session).get_by_user(actor.org_id, user_id)
 
 
+async def own_analyst(session: AsyncSession, actor: Actor) -> Analyst | None:
+    """The analyst the caller signs in as, if any."""
+    if actor.user_id is None:
+        return None
+    return await find_by_user(session, actor, actor.user_id)
+
+
+async def visible_analyst_ids(session: AsyncSession, actor: Actor) -> list[int] | None:
+    """Whose personal records (absences, shift requests) the caller sees: None for
+    everyone (managers and admins), otherwise only their own analyst's."""
+    if actor.can_manage:
+        return None
+    own = await own_analyst(session, actor)
+    return [own.id] if own else []
+
+
+def narrowed(visible: list[int] | None, analyst_id: int | None) -> list[int] | None:
+    """The analysts a list filtered by `analyst_id` shows, within `visible`."""
+    if analyst_id is None:
+        return visible
+    return [analyst_id] if visible is None or analyst_id in visible else []
+
+
+async def subject_of(
+    session: AsyncSession, actor: Actor, analyst_id: int | None, refusal: str
+) -> int:
+    """The analyst a personal record is made for: the one named, or the caller's own.
+    Analysts make records for themselves only (`refusal` says so)."""
+    own = await own_analyst(session, actor)
+    chosen = analyst_id if analyst_id is not None else (own.id if own else None)
+    if chosen is None:
+        raise InvalidInput(
+            "Your account is not linked to an analyst; name the `analyst_id`.",
+            pointer="#/analyst_id",
+        )
+    if not actor.can_manage and (own is None or own.id != chosen):
+        raise Forbidden(refusal)
+    return chosen
+
+
 async def _validate(
     session: AsyncSession, actor: Actor, values: dict[str, Any], analyst_id: int | None = None
 ) -> None:
@@ -76,6 +117,28 @@ async def _validate(
         raise InvalidInput(
             f"Shift types {unknown} do not exist.", pointer="#/preferences/preferred_shift_type_ids"
         )
+    if "contract" in values:
+        await _validate_contract(session, actor, values["contract"])
+
+
+async def _validate_contract(session: AsyncSession, actor: Actor, contract: dict[str, Any]) -> None:
+    """The shift types a contract limits are the organization's (JSON keys: strings)."""
+    limited = {int(key) for key in contract["max_shifts_per_type"]}
+    known = await shift_service.get_many(
+        session, actor, [shift_type_id for shift_type_id in limited if 1 <= shift_type_id <= MAX_ID]
+    )
+    unknown = sorted(limited - set(known))
+    if unknown:
+        raise InvalidInput(
+            f"Shift types {unknown} do not exist.",
+            errors=[
+                {
+                    "pointer": f"#/contract/max_shifts_per_type/{shift_type_id}",
+                    "detail": f"Shift type {shift_type_id} does not exist.",
+                }
+                for shift_type_id in unknown
+            ],
+        )
 
 
 async def create_analyst(
@@ -95,6 +158,9 @@ async def update_analyst(
 ) -> Analyst:
     analyst = await get_analyst(session, actor, analyst_id)
     values = data.model_dump(mode="json", exclude_unset=True)
+    if data.contract is not None:
+        # A new contract replaces the old one whole, stored as the solver's model dumps it.
+        values["contract"] = data.contract.model_dump(mode="json")
     await _validate(session, actor, values, analyst.id)
     await update_with_event(
         session,

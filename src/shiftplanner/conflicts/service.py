@@ -5,7 +5,7 @@ they write."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -65,16 +65,7 @@ async def report(
     """Every conflict dated `first`..`last` in the caller's organization, optionally only
     those of one team (its analysts or its shift types), one analyst, some types or one
     severity."""
-    repository = ConflictFactsRepository(session)
-    rules = await repository.rules(actor.org_id)
-    margin = timedelta(days=rules.max_consecutive_days + 1)
-    facts = Facts(
-        shifts=await repository.shifts(actor.org_id),
-        analysts=await repository.analysts(actor.org_id),
-        assignments=await repository.assignments(actor.org_id, first - margin, last + margin),
-        absences=await repository.approved_absences(actor.org_id, first - margin, last + margin),
-        rules=rules,
-    )
+    facts = await _facts_around(ConflictFactsRepository(session), actor.org_id, first, last)
     wanted = set(types)
     found = [
         c
@@ -93,6 +84,44 @@ async def report(
         warnings=len(found) - errors,
         by_type=dict(counts),
         conflicts=[to_schema(c) for c in found],
+    )
+
+
+async def detect_replacing(
+    session: AsyncSession,
+    actor: Actor,
+    first: date,
+    last: date,
+    *,
+    replaced: Collection[int],
+    proposed: Sequence[AssignmentFacts],
+) -> list[Conflict]:
+    """Every conflict dated `first`..`last` in the caller's organization if the saved
+    assignments `replaced` gave way to the `proposed` ones (negative ids): what a planned
+    rewrite of part of the schedule would leave. Proposed assignments of analysts or
+    shift types that no longer exist are not judged."""
+    facts = await _facts_around(ConflictFactsRepository(session), actor.org_id, first, last)
+    gone = set(replaced)
+    kept = [a for a in facts.assignments if a.id not in gone]
+    known = [
+        a for a in proposed if a.analyst_id in facts.analysts and a.shift_type_id in facts.shifts
+    ]
+    return detect(replace(facts, assignments=[*kept, *known]), first, last)
+
+
+async def _facts_around(
+    repository: ConflictFactsRepository, org_id: int, first: date, last: date
+) -> Facts:
+    """The organization's facts for judging `first`..`last`, with the margin that runs of
+    consecutive days and rest around the edges need."""
+    rules = await repository.rules(org_id)
+    margin = timedelta(days=rules.max_consecutive_days + 1)
+    return Facts(
+        shifts=await repository.shifts(org_id),
+        analysts=await repository.analysts(org_id),
+        assignments=await repository.assignments(org_id, first - margin, last + margin),
+        absences=await repository.approved_absences(org_id, first - margin, last + margin),
+        rules=rules,
     )
 
 

@@ -25,6 +25,9 @@ class AssignmentFields(InputSchema):
     is_screener: bool = False
     note: Note = ""
     source: AssignmentSource = AssignmentSource.MANUAL
+    is_locked: bool = Field(
+        default=False, description="Schedule generation keeps a locked assignment as it is."
+    )
 
 
 class AssignmentCreate(AssignmentFields):
@@ -37,6 +40,7 @@ class AssignmentUpdate(UpdateSchema):
     date: Day | None = None
     is_screener: bool | None = None
     note: Note | None = None
+    is_locked: bool | None = None
     version: Version | None = Field(
         default=None,
         description="The version you read; or send it as `If-Match`. One of the two is required.",
@@ -52,6 +56,7 @@ class Assignment(TimestampedSchema):
     is_screener: bool
     source: AssignmentSource
     note: str
+    is_locked: bool
     version: int
 
 

@@ -35,7 +35,7 @@ from shiftplanner.schedules.repository import AssignmentRepository
 from shiftplanner.security.actor import Actor
 from shiftplanner.shifts import service as shift_service
 
-FIELDS = ("analyst_id", "shift_type_id", "date", "is_screener", "note", "source")
+FIELDS = ("analyst_id", "shift_type_id", "date", "is_screener", "note", "source", "is_locked")
 
 
 @dataclass(frozen=True, slots=True)

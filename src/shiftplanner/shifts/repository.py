@@ -19,6 +19,10 @@ class ShiftTypeRepository(OrgScopedRepository[ShiftType]):
             query = query.where(ShiftType.is_active == is_active)
         return query
 
+    async def of_team(self, org_id: int, team_id: int) -> list[ShiftType]:
+        query = self.scoped(org_id).where(ShiftType.team_id == team_id).order_by(ShiftType.id)
+        return list((await self.session.scalars(query)).all())
+
     async def get_by_name(self, team_id: int, name: str) -> ShiftType | None:
         query = select(ShiftType).where(ShiftType.team_id == team_id, ShiftType.name == name)
         return (await self.session.scalars(query)).one_or_none()

@@ -29,6 +29,21 @@ def _distinct_days(days: list[Weekday]) -> list[Weekday]:
 LocalTime = Annotated[time, AfterValidator(_local_minute)]
 Days = Annotated[list[Weekday], Field(min_length=1, max_length=7), AfterValidator(_distinct_days)]
 Headcount = Annotated[int, Field(ge=0, le=500)]
+MAX_FORBIDDEN_NEXT = 50
+
+
+def _unique_sorted(ids: list[int]) -> list[int]:
+    return sorted(set(ids))
+
+
+ForbiddenNext = Annotated[
+    list[Id],
+    Field(
+        max_length=MAX_FORBIDDEN_NEXT,
+        description="Shift types of the same team that may not be worked the day after this one.",
+    ),
+    AfterValidator(_unique_sorted),
+]
 
 
 class ShiftTypeCreate(InputSchema):
@@ -42,12 +57,20 @@ class ShiftTypeCreate(InputSchema):
     required_headcount: Headcount = 1
     screeners_required: Headcount = 0
     is_active: bool = True
+    forbidden_next_ids: ForbiddenNext = Field(default_factory=list)
+    is_night: bool | None = Field(
+        default=None,
+        description="Counts as a night for fairness in schedule generation; "
+        "left out: whether the shift ends after midnight.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ShiftTypeCreate:
         check_shape(
             self.start_time, self.end_time, self.required_headcount, self.screeners_required
         )
+        if self.is_night is None:
+            self.is_night = ends_after_midnight(self.start_time, self.end_time)
         return self
 
 
@@ -60,6 +83,8 @@ class ShiftTypeUpdate(UpdateSchema):
     required_headcount: Headcount | None = None
     screeners_required: Headcount | None = None
     is_active: bool | None = None
+    forbidden_next_ids: ForbiddenNext | None = None
+    is_night: bool | None = None
 
 
 class ShiftType(TimestampedSchema):
@@ -73,7 +98,14 @@ class ShiftType(TimestampedSchema):
     required_headcount: int
     screeners_required: int
     is_active: bool
+    forbidden_next_ids: list[int]
+    is_night: bool
     duration_minutes: int
+
+
+def ends_after_midnight(start: time, end: time) -> bool:
+    """Whether a shift runs into the next day past 00:00 (one ending at midnight does not)."""
+    return end < start and end != time(0)
 
 
 def check_shape(start: time, end: time, headcount: int, screeners: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,35 @@ async def _ensure_name_free(
         raise Conflict(f"The team already has a shift type named {name!r}.")
 
 
+async def _check_forbidden_next(
+    session: AsyncSession, actor: Actor, ids: Sequence[int], team_id: int, own_id: int | None = None
+) -> None:
+    found = await get_many(session, actor, ids)
+    foreign = [i for i in ids if i != own_id and (i not in found or found[i].team_id != team_id)]
+    if foreign:
+        raise InvalidInput(
+            f"Shift types {foreign} are not shift types of team {team_id}.",
+            pointer="#/forbidden_next_ids",
+        )
+
+
+async def _forget_in_team(
+    session: AsyncSession, actor: Actor, shift_type: ShiftType, team_id: int
+) -> None:
+    """Take a shift type that leaves the team (deleted or moved) off the team's other
+    shift types' `forbidden_next_ids`."""
+    for other in await ShiftTypeRepository(session).of_team(actor.org_id, team_id):
+        if other.id != shift_type.id and shift_type.id in other.forbidden_next_ids:
+            await update_with_event(
+                session,
+                other,
+                {"forbidden_next_ids": [i for i in other.forbidden_next_ids if i != shift_type.id]},
+                schemas.ShiftType,
+                EventType.SHIFT_TYPE_UPDATED,
+                actor_user_id=actor.user_id,
+            )
+
+
 async def create_shift_type(
     session: AsyncSession, actor: Actor, data: schemas.ShiftTypeCreate
 ) -> ShiftType:
@@ -57,6 +86,7 @@ async def create_shift_type(
     if await team_service.find_team(session, actor, data.team_id) is None:
         raise InvalidInput(f"Team {data.team_id} does not exist.", pointer="#/team_id")
     await _ensure_name_free(repository, data.team_id, data.name)
+    await _check_forbidden_next(session, actor, data.forbidden_next_ids, data.team_id)
     shift_type = await repository.add(
         ShiftType(org_id=actor.org_id, **data.model_dump(mode="python"))
     )
@@ -96,6 +126,17 @@ async def update_shift_type(
         )
     except ValueError as error:
         raise InvalidInput(str(error)) from None
+    team_id = values.get("team_id", shift_type.team_id)
+    if "team_id" in values or "forbidden_next_ids" in values:
+        await _check_forbidden_next(
+            session,
+            actor,
+            values.get("forbidden_next_ids", shift_type.forbidden_next_ids),
+            team_id,
+            shift_type.id,
+        )
+    if team_id != shift_type.team_id:
+        await _forget_in_team(session, actor, shift_type, shift_type.team_id)
     await update_with_event(
         session,
         shift_type,
@@ -114,6 +155,7 @@ async def delete_shift_type(session: AsyncSession, actor: Actor, shift_type_id: 
         raise Conflict(
             "Assignments use this shift type; deactivate it (`is_active: false`) instead."
         )
+    await _forget_in_team(session, actor, shift_type, shift_type.team_id)
     emit_resource_event(
         session,
         EventType.SHIFT_TYPE_DELETED,

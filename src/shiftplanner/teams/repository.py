@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 from shiftplanner.kit.repository import OrgScopedRepository
-from shiftplanner.models import Analyst, ShiftType, Team
+from shiftplanner.models import Analyst, ShiftType, Team, TeamScheduleSettings
 
 
 class TeamRepository(OrgScopedRepository[Team]):
@@ -20,3 +20,11 @@ class TeamRepository(OrgScopedRepository[Team]):
             | exists().where(ShiftType.team_id == team_id)
         )
         return bool(await self.session.scalar(query))
+
+
+class TeamScheduleSettingsRepository(OrgScopedRepository[TeamScheduleSettings]):
+    model = TeamScheduleSettings
+
+    async def get_for_team(self, org_id: int, team_id: int) -> TeamScheduleSettings | None:
+        query = self.scoped(org_id).where(TeamScheduleSettings.team_id == team_id)
+        return (await self.session.scalars(query)).one_or_none()

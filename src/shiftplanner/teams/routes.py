@@ -7,7 +7,7 @@ from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
-from shiftplanner.security.dependencies import AdminActor, CurrentActor
+from shiftplanner.security.dependencies import AdminActor, CurrentActor, ManagerActor
 from shiftplanner.teams import schemas
 from shiftplanner.teams import service as team_service
 
@@ -55,3 +55,30 @@ async def update_team(
 async def delete_team(team_id: IdPath, session: SessionDep, actor: AdminActor) -> None:
     """Delete a team without analysts or shift types, with its holidays and blackout dates (admin)."""
     await team_service.delete_team(session, actor, team_id)
+
+
+@router.get(
+    "/{team_id}/schedule-settings", responses=problems({404: "No such team in your organization"})
+)
+async def get_schedule_settings(
+    team_id: IdPath, session: SessionDep, actor: CurrentActor
+) -> schemas.ScheduleSettings:
+    """How schedule generation weighs the team's soft rules, and the team's own rules (the
+    defaults until someone sets them)."""
+    return schemas.ScheduleSettings.model_validate(
+        await team_service.get_schedule_settings(session, actor, team_id)
+    )
+
+
+@router.put(
+    "/{team_id}/schedule-settings",
+    responses=problems({404: "No such team in your organization", 422: "Unknown weight name"}),
+)
+async def put_schedule_settings(
+    team_id: IdPath, data: schemas.ScheduleSettingsInput, session: SessionDep, actor: ManagerActor
+) -> schemas.ScheduleSettings:
+    """Replace the team's schedule generation settings (manager or admin); a field left
+    out takes its default."""
+    return schemas.ScheduleSettings.model_validate(
+        await team_service.put_schedule_settings(session, actor, team_id, data)
+    )

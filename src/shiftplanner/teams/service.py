@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.errors import Conflict, NotFound
-from shiftplanner.events import EventType
-from shiftplanner.events.resources import emit_resource_event, update_with_event
+from shiftplanner.events import DomainEvent, EventType, emit
+from shiftplanner.events.resources import (
+    apply_update,
+    emit_resource_event,
+    public,
+    update_with_event,
+)
 from shiftplanner.kit.pagination import PageParams
-from shiftplanner.models import Team
+from shiftplanner.models import Team, TeamScheduleSettings
 from shiftplanner.security.actor import Actor
 from shiftplanner.teams import schemas
-from shiftplanner.teams.repository import TeamRepository
+from shiftplanner.teams.repository import TeamRepository, TeamScheduleSettingsRepository
 
 
 async def get_team(session: AsyncSession, actor: Actor, team_id: int) -> Team:
@@ -78,3 +85,51 @@ async def delete_team(session: AsyncSession, actor: Actor, team_id: int) -> None
 async def find_team(session: AsyncSession, actor: Actor, team_id: int) -> Team | None:
     """The team if it belongs to the caller's organization (for validating references)."""
     return await TeamRepository(session).get(actor.org_id, team_id)
+
+
+def _stored(data: schemas.ScheduleSettingsInput) -> dict[str, Any]:
+    # Only the weights that were set: the others follow the solver's defaults.
+    return {
+        **data.model_dump(exclude={"weights"}),
+        "weights": data.weights.model_dump(exclude_unset=True),
+    }
+
+
+async def get_schedule_settings(
+    session: AsyncSession, actor: Actor, team_id: int
+) -> TeamScheduleSettings:
+    """The team's schedule generation settings; the defaults (not stored) if never set."""
+    team = await get_team(session, actor, team_id)
+    stored = await TeamScheduleSettingsRepository(session).get_for_team(actor.org_id, team.id)
+    if stored is not None:
+        return stored
+    return TeamScheduleSettings(
+        team_id=team.id, org_id=team.org_id, **_stored(schemas.ScheduleSettingsInput())
+    )
+
+
+async def put_schedule_settings(
+    session: AsyncSession, actor: Actor, team_id: int, data: schemas.ScheduleSettingsInput
+) -> TeamScheduleSettings:
+    """Replace the team's schedule generation settings."""
+    settings = await get_schedule_settings(session, actor, team_id)
+    is_new = settings not in session
+    changes = await apply_update(session, settings, _stored(data), schemas.ScheduleSettings)
+    if not changes:
+        return settings
+    if is_new:
+        session.add(settings)
+        await session.flush()
+    emit(
+        session,
+        DomainEvent(
+            type=EventType.TEAM_SCHEDULE_SETTINGS_UPDATED,
+            org_id=settings.org_id,
+            resource_type="team",
+            resource_id=settings.team_id,
+            data=public(schemas.ScheduleSettings, settings),
+            actor_user_id=actor.user_id,
+            changes=changes,
+        ),
+    )
+    return settings

@@ -1,0 +1,376 @@
+"""The solver's `Problem` for one team and a date range, built from rows already loaded:
+plain functions, one per source of data, so each can be tested without a database.
+
+What lands where (docs/scheduling-rules.md has the rules themselves):
+  - shift types: the team's active ones, with their local start, length, forbidden
+    successors (within the team's active ones) and night flag;
+  - analysts: the team's active ones, with skills and contract; their days off are the
+    days of approved absences, the team's holidays (when the team takes them off), and
+    the days they are booked on a shift type outside the problem (another team's);
+  - coverage, per day and shift type: the override for that date, else the weekday
+    template, else the shift type's own headcount on its days of the week; screeners
+    from the same source, on weekends only if the team wants them there; none on a
+    holiday the team takes off;
+  - requests: those not rejected, of the analysts, in the range;
+  - history: the 14 days before the range, every one known (no assignment: off);
+  - fairness history: weekends worked, nights and screener days in the team's window;
+  - locked: the locked assignments in the range; hint: the current ones, when re-planning;
+  - weights: the solver's defaults, then the team's, then the request's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from shiftplanner.kit.time import Weekday, days
+from shiftplanner.models import (
+    SCREENER_SKILL,
+    Absence,
+    AbsenceStatus,
+    Analyst,
+    Assignment,
+    CoverageRequirement,
+    Holiday,
+    RequestStatus,
+    ShiftRequest,
+    ShiftType,
+    Team,
+    TeamScheduleSettings,
+)
+from shiftplanner.scheduling import problem as spec
+
+HISTORY_DAYS = 14
+SATURDAY, SUNDAY = 5, 6
+
+
+@dataclass(frozen=True)
+class TeamRules:
+    """A team's schedule generation settings: the stored row, or the defaults the table
+    gives a new row."""
+
+    weights: Mapping[str, int] = field(default_factory=dict)
+    max_consecutive_screener_days: int = 2
+    screeners_on_weekends: bool = False
+    holidays_off: bool = True
+    fairness_window_days: int = 56
+
+    @classmethod
+    def of(cls, row: TeamScheduleSettings | None) -> TeamRules:
+        if row is None:
+            return cls()
+        return cls(
+            weights=dict(row.weights),
+            max_consecutive_screener_days=row.max_consecutive_screener_days,
+            screeners_on_weekends=row.screeners_on_weekends,
+            holidays_off=row.holidays_off,
+            fairness_window_days=row.fairness_window_days,
+        )
+
+    def looks_back_to(self, start: date) -> date:
+        """The first day before `start` whose assignments history or fairness need."""
+        return start - timedelta(days=max(HISTORY_DAYS, self.fairness_window_days))
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The rows a problem is built from. `assignments` are the analysts' assignments from
+    `rules.looks_back_to(start)` to the range's end, on any team's shift types;
+    `night_shift_ids` names every night shift type those assignments use."""
+
+    team: Team
+    min_rest_hours: float
+    rules: TeamRules
+    shift_types: Sequence[ShiftType]
+    analysts: Sequence[Analyst]
+    absences: Sequence[Absence] = ()
+    holidays: Sequence[Holiday] = ()
+    requirements: Sequence[CoverageRequirement] = ()
+    requests: Sequence[ShiftRequest] = ()
+    assignments: Sequence[Assignment] = ()
+    night_shift_ids: Collection[int] = frozenset()
+
+
+def build(
+    sources: Sources,
+    start: date,
+    end: date,
+    *,
+    replan: bool = False,
+    weights: Mapping[str, int] | None = None,
+) -> spec.Problem:
+    """The problem for the team of `sources` on `start`..`end`. `weights` (the request's)
+    override the team's, which override the solver's defaults."""
+    rules = sources.rules
+    shift_ids = {s.id for s in sources.shift_types}
+    analyst_ids = {a.id for a in sources.analysts}
+    holidays = holiday_dates(sources.holidays, start, end) if rules.holidays_off else set()
+    in_range = [a for a in sources.assignments if start <= a.date <= end]
+    planned = [a for a in in_range if a.analyst_id in analyst_ids and a.shift_type_id in shift_ids]
+    off = days_off(
+        analyst_ids,
+        absences=sources.absences,
+        holidays=holidays,
+        elsewhere=[a for a in in_range if a.shift_type_id not in shift_ids],
+        start=start,
+        end=end,
+    )
+    before = [a for a in sources.assignments if a.date < start and a.analyst_id in analyst_ids]
+    return spec.Problem(
+        start=start,
+        end=end,
+        timezone=sources.team.timezone,
+        team=sources.team.name,
+        shift_types=shift_type_specs(sources.shift_types),
+        analysts=[
+            spec.AnalystSpec(
+                id=analyst.id,
+                name=analyst.name,
+                skills=sorted(analyst.skills),
+                contract=contract(analyst, shift_ids),
+                days_off=sorted(off.get(analyst.id, ())),
+            )
+            for analyst in sorted(sources.analysts, key=lambda a: a.id)
+        ],
+        coverage=coverage(
+            sources.shift_types, sources.requirements, rules, start, end, holidays=holidays
+        ),
+        requests=requests(sources.requests, analyst_ids, shift_ids, start, end),
+        history=history(before, analyst_ids, start),
+        fairness_history=fairness(
+            before, analyst_ids, sources.night_shift_ids, start, rules.fairness_window_days
+        ),
+        locked=[_spec(a) for a in _ordered(planned) if a.is_locked],
+        hint=[_spec(a) for a in _ordered(planned)] if replan else None,
+        weights=merged_weights(rules.weights, weights or {}),
+        rules=spec.Rules(
+            min_rest_hours=sources.min_rest_hours,
+            max_consecutive_screener_days=rules.max_consecutive_screener_days,
+            screener_skill=SCREENER_SKILL,
+        ),
+    )
+
+
+def shift_type_specs(shift_types: Iterable[ShiftType]) -> list[spec.ShiftTypeSpec]:
+    ordered = sorted(shift_types, key=lambda s: s.id)
+    ids = {s.id for s in ordered}
+    return [
+        spec.ShiftTypeSpec(
+            id=s.id,
+            name=s.name,
+            start=s.start_time,
+            minutes=s.duration_minutes,
+            # Successors that left the team or were switched off are not in the problem.
+            forbidden_next=sorted(i for i in set(s.forbidden_next_ids) if i in ids),
+            is_night=s.is_night,
+        )
+        for s in ordered
+    ]
+
+
+def contract(analyst: Analyst, shift_ids: Collection[int]) -> spec.Contract:
+    """The analyst's contract, limited to the problem's shift types (a contract may name
+    shift types of other teams, or switched-off ones)."""
+    stored = dict(analyst.contract)
+    per_type = stored.get("max_shifts_per_type") or {}
+    stored["max_shifts_per_type"] = {k: v for k, v in per_type.items() if int(k) in shift_ids}
+    return spec.Contract.model_validate(stored)
+
+
+def holiday_dates(holidays: Iterable[Holiday], start: date, end: date) -> set[date]:
+    """The holidays' dates in `start`..`end`; a recurring one on its month and day of
+    every year (a recurring 29 February only in leap years)."""
+    found: set[date] = set()
+    for holiday in holidays:
+        if not holiday.recurring:
+            candidates = [holiday.date]
+        else:
+            candidates = []
+            for year in range(start.year, end.year + 1):
+                try:
+                    candidates.append(holiday.date.replace(year=year))
+                except ValueError:
+                    continue
+        found |= {day for day in candidates if start <= day <= end}
+    return found
+
+
+def days_off(
+    analyst_ids: Collection[int],
+    *,
+    absences: Iterable[Absence],
+    holidays: Collection[date],
+    elsewhere: Iterable[Assignment],
+    start: date,
+    end: date,
+) -> dict[int, set[date]]:
+    """Each analyst's fixed days off in the range: approved absences, holidays, and days
+    booked on a shift type outside the problem."""
+    off: dict[int, set[date]] = {analyst_id: set(holidays) for analyst_id in analyst_ids}
+    for absence in absences:
+        if absence.analyst_id in off and absence.status is AbsenceStatus.APPROVED:
+            first, last = max(absence.start_date, start), min(absence.end_date, end)
+            if first <= last:
+                off[absence.analyst_id] |= set(days(first, last))
+    for assignment in elsewhere:
+        if assignment.analyst_id in off and start <= assignment.date <= end:
+            off[assignment.analyst_id].add(assignment.date)
+    return off
+
+
+def coverage(
+    shift_types: Iterable[ShiftType],
+    requirements: Iterable[CoverageRequirement],
+    rules: TeamRules,
+    start: date,
+    end: date,
+    *,
+    holidays: Collection[date] = (),
+) -> list[spec.Coverage]:
+    """One entry per day and shift type that needs anyone: the date's override, else the
+    weekday's template, else the shift type's own headcount on its days of the week."""
+    overrides: dict[tuple[int, date], CoverageRequirement] = {}
+    templates: dict[tuple[int, str], CoverageRequirement] = {}
+    for requirement in requirements:
+        if requirement.date is not None:
+            overrides[(requirement.shift_type_id, requirement.date)] = requirement
+        elif requirement.weekday is not None:
+            templates[(requirement.shift_type_id, requirement.weekday)] = requirement
+    entries: list[spec.Coverage] = []
+    for day in days(start, end):
+        if day in holidays:
+            continue
+        weekday = Weekday.of(day).value
+        screeners_wanted = day.weekday() < SATURDAY or rules.screeners_on_weekends
+        for shift in sorted(shift_types, key=lambda s: s.id):
+            found = overrides.get((shift.id, day)) or templates.get((shift.id, weekday))
+            if found is not None:
+                entry = spec.Coverage(
+                    date=day,
+                    shift_type_id=shift.id,
+                    required=found.required,
+                    screeners_required=found.screeners_required if screeners_wanted else 0,
+                    hard_min=found.hard_min,
+                    under_weight=found.under_weight,
+                    over_weight=found.over_weight,
+                )
+            elif weekday in shift.days_of_week:
+                entry = spec.Coverage(
+                    date=day,
+                    shift_type_id=shift.id,
+                    required=shift.required_headcount,
+                    screeners_required=shift.screeners_required if screeners_wanted else 0,
+                )
+            else:
+                continue
+            entries.append(entry)
+    return entries
+
+
+def requests(
+    rows: Iterable[ShiftRequest],
+    analyst_ids: Collection[int],
+    shift_ids: Collection[int],
+    start: date,
+    end: date,
+) -> list[spec.ShiftRequest]:
+    """The wishes the solver weighs: not rejected, of the problem's analysts, in the range,
+    for the whole day or one of the problem's shift types."""
+    return [
+        spec.ShiftRequest(
+            analyst_id=row.analyst_id,
+            date=row.date,
+            shift_type_id=row.shift_type_id,
+            kind=spec.RequestKind(row.kind.value),
+            weight=row.weight,
+        )
+        for row in sorted(rows, key=lambda r: (r.date, r.analyst_id, r.id))
+        if row.status is not RequestStatus.REJECTED
+        and row.analyst_id in analyst_ids
+        and start <= row.date <= end
+        and (row.shift_type_id is None or row.shift_type_id in shift_ids)
+    ]
+
+
+def history(
+    before: Iterable[Assignment], analyst_ids: Collection[int], start: date
+) -> dict[int, list[spec.HistoryDay]]:
+    """Each analyst's last 14 days before `start`, every one known: the shifts worked
+    (on any team's shift types), or a day off."""
+    first = start - timedelta(days=HISTORY_DAYS)
+    worked: dict[tuple[int, date], list[Assignment]] = defaultdict(list)
+    for assignment in _ordered(before):
+        if first <= assignment.date < start:
+            worked[(assignment.analyst_id, assignment.date)].append(assignment)
+    result: dict[int, list[spec.HistoryDay]] = {}
+    for analyst_id in sorted(analyst_ids):
+        entries: list[spec.HistoryDay] = []
+        for day in days(first, start - timedelta(days=1)):
+            shifts = worked.get((analyst_id, day))
+            if not shifts:
+                entries.append(spec.HistoryDay(date=day, shift_type_id=None))
+            entries += [
+                spec.HistoryDay(date=day, shift_type_id=a.shift_type_id, is_screener=a.is_screener)
+                for a in shifts or ()
+            ]
+        result[analyst_id] = entries
+    return result
+
+
+def fairness(
+    before: Iterable[Assignment],
+    analyst_ids: Collection[int],
+    night_shift_ids: Collection[int],
+    start: date,
+    window_days: int,
+) -> dict[int, spec.FairnessCounts]:
+    """What each analyst did in the `window_days` before `start`: weekends worked (a
+    Saturday and the Sunday after it, counted once), night shifts, screener days."""
+    first = start - timedelta(days=window_days)
+    weekends: dict[int, set[date]] = defaultdict(set)
+    nights: dict[int, int] = defaultdict(int)
+    screener_days: dict[int, set[date]] = defaultdict(set)
+    for assignment in before:
+        if not first <= assignment.date < start:
+            continue
+        analyst_id = assignment.analyst_id
+        if assignment.date.weekday() in (SATURDAY, SUNDAY):
+            saturday = assignment.date - timedelta(days=assignment.date.weekday() - SATURDAY)
+            weekends[analyst_id].add(saturday)
+        if assignment.shift_type_id in night_shift_ids:
+            nights[analyst_id] += 1
+        if assignment.is_screener:
+            screener_days[analyst_id].add(assignment.date)
+    return {
+        analyst_id: spec.FairnessCounts(
+            weekends=len(weekends[analyst_id]),
+            nights=nights[analyst_id],
+            screener_days=len(screener_days[analyst_id]),
+        )
+        for analyst_id in sorted(analyst_ids)
+    }
+
+
+def merged_weights(team: Mapping[str, int], requested: Mapping[str, int]) -> spec.Weights:
+    """The solver's default weights, overridden by the team's, then by the request's. A
+    stored name the solver no longer knows is ignored."""
+    known = spec.Weights.model_fields
+    merged = {k: v for k, v in team.items() if k in known} | {
+        k: v for k, v in requested.items() if k in known
+    }
+    return spec.Weights.model_validate(merged)
+
+
+def _ordered(assignments: Iterable[Assignment]) -> list[Assignment]:
+    return sorted(assignments, key=lambda a: (a.date, a.analyst_id, a.shift_type_id, a.id))
+
+
+def _spec(assignment: Assignment) -> spec.Assignment:
+    return spec.Assignment(
+        analyst_id=assignment.analyst_id,
+        date=assignment.date,
+        shift_type_id=assignment.shift_type_id,
+        is_screener=assignment.is_screener,
+    )

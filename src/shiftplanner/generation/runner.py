@@ -1,0 +1,174 @@
+"""The generation runner: a background task of the app that runs queued generation jobs,
+each in a solver process of its own (never on the event loop), at most
+`solver_max_jobs` at once.
+
+- Jobs are claimed with a conditional UPDATE (queued → running), so two replicas never
+  run one job twice.
+- Each round it reaps the processes that ended (one that ended without recording its
+  job's end fails the job), stops those whose job was cancelled, and claims more jobs
+  while there is room.
+- At start, jobs a previous process left running cannot be finished by anyone: they
+  fail ("interrupted by a restart"). Queued ones simply run. On shutdown its own solver
+  processes are stopped and their jobs fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+from collections.abc import Mapping
+from multiprocessing.context import SpawnProcess
+from types import MappingProxyType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shiftplanner.config import Settings
+from shiftplanner.db import session_scope
+from shiftplanner.generation import worker
+from shiftplanner.generation.repository import JobQueue
+from shiftplanner.logging import get_logger
+from shiftplanner.models import JobStatus
+
+log = get_logger(__name__)
+
+INTERRUPTED = "interrupted by a restart"
+STOPPED = "interrupted: the server stopped"
+TERMINATE_GRACE_SECONDS = 5.0
+
+
+class GenerationRunner:
+    def __init__(
+        self, settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+    ) -> None:
+        self._settings = settings
+        self._session_factory = session_factory
+        self._max_jobs = settings.solver_max_jobs
+        self._poll_interval = settings.generation_poll_interval_seconds
+        self._context = multiprocessing.get_context("spawn")
+        self._processes: dict[int, SpawnProcess] = {}
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def processes(self) -> Mapping[int, SpawnProcess]:
+        """The solver processes running now, by job id."""
+        return MappingProxyType(self._processes)
+
+    async def start(self) -> None:
+        """Fail the jobs a previous process left running, then work the queue."""
+        if self._task is not None:
+            return
+        async with session_scope(self._session_factory) as session:
+            interrupted = await JobQueue(session).fail_running(INTERRUPTED)
+        if interrupted:
+            log.warning("generation_jobs_interrupted", job_ids=interrupted)
+        self._task = asyncio.create_task(self._run(), name="generation-runner")
+
+    def wake(self) -> None:
+        """Look at the queue now rather than at the next poll."""
+        self._wakeup.set()
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if not self._processes:
+            return
+        job_ids = list(self._processes)
+        for job_id in job_ids:
+            await self._terminate(job_id)
+        async with session_scope(self._session_factory) as session:
+            await JobQueue(session).fail_running(STOPPED, job_ids)
+
+    async def _run(self) -> None:
+        while True:
+            self._wakeup.clear()
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("generation_runner_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+
+    async def tick(self) -> None:
+        """One round: reap, stop the cancelled, start queued jobs while there is room."""
+        await self._reap()
+        await self._stop_cancelled()
+        room = self._max_jobs - len(self._processes)
+        if room <= 0:
+            return
+        async with self._session_factory() as session:
+            if not await JobQueue(session).has_queued():
+                return
+        async with session_scope(self._session_factory) as session:
+            claimed = await JobQueue(session).claim(room)
+        for job_id in claimed:
+            await self._spawn(job_id)
+
+    async def _spawn(self, job_id: int) -> None:
+        process = self._context.Process(
+            target=worker.run_job,
+            args=(self._settings, job_id),
+            name=f"generation-job-{job_id}",
+            # Never outlives the app: a daemon process is terminated when its parent exits.
+            daemon=True,
+        )
+        try:
+            await asyncio.to_thread(process.start)
+        except Exception as error:
+            log.exception("generation_process_not_started", job_id=job_id)
+            async with session_scope(self._session_factory) as session:
+                await JobQueue(session).fail_running(
+                    f"the solver process did not start: {error!r}", [job_id]
+                )
+            return
+        self._processes[job_id] = process
+        log.info("generation_process_started", job_id=job_id, pid=process.pid)
+
+    async def _reap(self) -> None:
+        ended = {job_id: p for job_id, p in self._processes.items() if not p.is_alive()}
+        if not ended:
+            return
+        codes: dict[int, int | None] = {}
+        for job_id, process in ended.items():
+            process.join()
+            codes[job_id] = process.exitcode
+            process.close()
+            del self._processes[job_id]
+        # A process that recorded its job's end left it not running: this changes nothing.
+        async with session_scope(self._session_factory) as session:
+            queue = JobQueue(session)
+            for job_id, code in codes.items():
+                if await queue.fail_running(
+                    f"the solver process ended unexpectedly (exit code {code})", [job_id]
+                ):
+                    log.error("generation_process_crashed", job_id=job_id, exit_code=code)
+
+    async def _stop_cancelled(self) -> None:
+        if not self._processes:
+            return
+        async with self._session_factory() as session:
+            statuses = await JobQueue(session).statuses(list(self._processes))
+        for job_id in list(self._processes):
+            status = statuses.get(job_id)
+            if status is not JobStatus.RUNNING:
+                await self._terminate(job_id)
+                log.info(
+                    "generation_process_stopped",
+                    job_id=job_id,
+                    status=status.value if status else None,
+                )
+
+    async def _terminate(self, job_id: int) -> None:
+        """Stop the job's solver process and wait until it is gone."""
+        process = self._processes[job_id]
+        process.terminate()
+        await asyncio.to_thread(process.join, TERMINATE_GRACE_SECONDS)
+        if process.is_alive():
+            process.kill()
+            await asyncio.to_thread(process.join)
+        del self._processes[job_id]
+        process.close()

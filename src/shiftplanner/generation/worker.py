@@ -1,0 +1,147 @@
+"""A solver process: runs one generation job to its end.
+
+The runner starts it (spawn: a fresh interpreter, nothing inherited) with the settings
+and a job id it has claimed. It opens a database connection of its own, stamps the job's
+start, solves the stored problem while writing each improvement to the job (at most
+about once a second), and stores the solution. Any exception fails the job with its text.
+Every write is conditional on the job still running, so a job cancelled meanwhile stays
+cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shiftplanner.config import Settings
+from shiftplanner.db import create_engine, create_session_factory, session_scope
+from shiftplanner.generation.repository import JobQueue
+from shiftplanner.kit.time import utcnow
+from shiftplanner.logging import configure_logging, get_logger
+from shiftplanner.models import JobStatus
+from shiftplanner.scheduling.problem import Problem
+from shiftplanner.scheduling.solution import Progress, Solution
+from shiftplanner.scheduling.solve import SolveOptions, solve
+
+log = get_logger(__name__)
+
+PROGRESS_INTERVAL_SECONDS = 1.0
+ERROR_EXCERPT_LENGTH = 4000
+# Explaining an infeasible problem is a second search; it gets at most the time limit.
+EXPLAIN_SECONDS = SolveOptions().explain_seconds
+
+
+def run_job(settings: Settings, job_id: int) -> None:
+    """The entry point of a solver process."""
+    configure_logging(settings)
+    asyncio.run(execute(settings, job_id))
+
+
+async def execute(
+    settings: Settings, job_id: int, *, progress_interval: float = PROGRESS_INTERVAL_SECONDS
+) -> JobStatus | None:
+    """Run a claimed (running) job and record how it ended; returns that status, or None
+    when the job was no longer running (cancelled) so nothing was recorded. Tests call
+    this directly, in their own process."""
+    engine = create_engine(settings)
+    try:
+        return await _execute(
+            create_session_factory(engine), job_id, settings.solver_workers, progress_interval
+        )
+    finally:
+        await engine.dispose()
+
+
+class _Recorder:
+    """Collects the improvements the solver reports from its own threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._points: list[Progress] = []
+
+    def __call__(self, point: Progress) -> None:
+        with self._lock:
+            self._points.append(point)
+
+    def snapshot(self) -> list[Progress]:
+        with self._lock:
+            return list(self._points)
+
+
+async def _execute(
+    factory: async_sessionmaker[AsyncSession], job_id: int, workers: int, interval: float
+) -> JobStatus | None:
+    async with session_scope(factory) as session:
+        job = await JobQueue(session).start(job_id)
+        if job is None:
+            log.info("generation_job_not_running", job_id=job_id)
+            return None
+        stored_problem, time_limit = job.problem, job.time_limit_seconds
+    log.info("generation_job_solving", job_id=job_id, time_limit_seconds=time_limit)
+    try:
+        problem = Problem.model_validate(stored_problem)
+        options = SolveOptions(
+            time_limit_seconds=float(time_limit),
+            workers=workers,
+            explain_seconds=min(EXPLAIN_SECONDS, float(time_limit)),
+        )
+        solution = await _solve(factory, job_id, problem, options, interval)
+    except Exception as error:
+        log.exception("generation_job_failed", job_id=job_id)
+        return await _finish(
+            factory,
+            job_id,
+            JobStatus.FAILED,
+            error=f"{type(error).__name__}: {error}"[:ERROR_EXCERPT_LENGTH],
+        )
+    log.info(
+        "generation_job_solved",
+        job_id=job_id,
+        status=solution.status.value,
+        objective=solution.objective,
+        seconds=solution.seconds,
+    )
+    return await _finish(
+        factory,
+        job_id,
+        JobStatus.SUCCEEDED,
+        solution=solution.model_dump(mode="json"),
+        progress=[point.model_dump(mode="json") for point in solution.progress],
+    )
+
+
+async def _solve(
+    factory: async_sessionmaker[AsyncSession],
+    job_id: int,
+    problem: Problem,
+    options: SolveOptions,
+    interval: float,
+) -> Solution:
+    """Solve in a thread while this loop writes the improvements so far to the job."""
+    recorder = _Recorder()
+    solving = asyncio.ensure_future(asyncio.to_thread(solve, problem, options, recorder))
+    written = 0
+    while True:
+        done, _ = await asyncio.wait({solving}, timeout=interval)
+        if done:
+            return solving.result()
+        points = recorder.snapshot()
+        if len(points) > written:
+            async with session_scope(factory) as session:
+                await JobQueue(session).update_running(
+                    job_id, progress=[point.model_dump(mode="json") for point in points]
+                )
+            written = len(points)
+
+
+async def _finish(
+    factory: async_sessionmaker[AsyncSession], job_id: int, status: JobStatus, **values: object
+) -> JobStatus | None:
+    async with session_scope(factory) as session:
+        recorded = await JobQueue(session).update_running(
+            job_id, status=status, finished_at=utcnow(), **values
+        )
+    if not recorded:
+        log.info("generation_job_no_longer_running", job_id=job_id)
+    return status if recorded else None

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from shiftplanner.kit.schemas import InputSchema, TimestampedSchema
+from shiftplanner.kit.validators import Day, Id
+from shiftplanner.models import RequestKind, RequestStatus
+from shiftplanner.scheduling.problem import Weight
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class ShiftRequestCreate(InputSchema):
+    analyst_id: Id | None = Field(
+        default=None,
+        description="Whose request; leave out to make your own (as the analyst you are linked to).",
+    )
+    kind: RequestKind = Field(description="`on`: wants to work it; `off`: wants it off.")
+    date: Day = Field(description="The local day, in the analyst's team's time zone.")
+    shift_type_id: Id | None = Field(
+        default=None,
+        description="One shift type of the analyst's team; left out: the whole day.",
+    )
+    weight: Weight | None = Field(
+        default=None,
+        description="What granting it is worth to schedule generation (managers only); "
+        "left out: the team's weight for its kind.",
+    )
+    note: Note = ""
+
+
+class ShiftRequest(TimestampedSchema):
+    id: int
+    org_id: int
+    analyst_id: int
+    date: date
+    shift_type_id: int | None
+    kind: RequestKind
+    weight: int | None
+    status: RequestStatus
+    note: str
+    created_by_user_id: int | None

@@ -1,0 +1,184 @@
+"""An analyst's contract: the limits schedule generation holds them to, validated with the
+solver's own `Contract`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shiftplanner.models import Analyst, OutboxEvent
+from shiftplanner.runtime import Runtime
+from shiftplanner.scheduling.problem import Contract
+from tests.assertions import problem
+from tests.factories import Tenant, make_shift_type, make_team
+
+URL = "/api/analysts"
+NO_LIMITS: dict[str, Any] = {
+    "max_shifts_per_type": {},
+    "min_minutes": None,
+    "max_minutes": None,
+    "max_consecutive_days": None,
+    "min_consecutive_days": None,
+    "min_consecutive_days_off": None,
+    "max_weekends": None,
+}
+
+
+def pointers(body: dict[str, Any]) -> list[str]:
+    return [entry["pointer"] for entry in body.get("errors", []) if "pointer" in entry]
+
+
+def new_analyst(tenant: Tenant, **fields: Any) -> dict[str, Any]:
+    return {"name": "Ada", "email": "ada@example.com", "team_id": tenant.team.id, **fields}
+
+
+async def stored_contract(runtime: Runtime, analyst_id: int) -> dict[str, Any]:
+    async with runtime.session_factory() as db:
+        analyst = await db.get(Analyst, analyst_id)
+        assert analyst is not None
+        return analyst.contract
+
+
+async def test_a_new_analyst_has_no_limits_unless_given(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    created = await client.post(URL, json=new_analyst(tenant), headers=tenant.manager)
+    assert created.status_code == 201, created.text
+    assert created.json()["contract"] == NO_LIMITS
+    existing = await client.get(f"{URL}/{tenant.analysts[0].id}", headers=tenant.viewer)
+    assert existing.json()["contract"] == NO_LIMITS
+
+
+async def test_a_contract_is_stored_as_the_solvers_model_dumps_it(
+    client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    night = tenant.shift_types[1].id
+    contract = {
+        "max_shifts_per_type": {str(night): 4},
+        "min_minutes": 2400,
+        "max_minutes": 9600,
+        "max_consecutive_days": 5,
+        "min_consecutive_days_off": 2,
+        "max_weekends": 2,
+    }
+    created = await client.post(
+        URL, json=new_analyst(tenant, contract=contract), headers=tenant.manager
+    )
+    assert created.status_code == 201, created.text
+    shown = created.json()["contract"]
+    assert shown == {**NO_LIMITS, **contract}
+    stored = await stored_contract(runtime, created.json()["id"])
+    assert stored == Contract.model_validate(contract).model_dump(mode="json")
+    assert Contract.model_validate(stored).max_shifts_per_type == {night: 4}
+
+
+async def test_patch_replaces_the_contract_and_emits_the_change(
+    client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    analyst = tenant.analysts[1].id
+    url = f"{URL}/{analyst}"
+    morning = tenant.shift_types[0].id
+    first = await client.patch(
+        url,
+        json={"contract": {"max_weekends": 1, "max_shifts_per_type": {str(morning): 3}}},
+        headers=tenant.manager,
+    )
+    assert first.status_code == 200, first.text
+    assert first.json()["contract"]["max_weekends"] == 1
+    replaced = await client.patch(
+        url, json={"contract": {"max_minutes": 4800}}, headers=tenant.admin
+    )
+    assert replaced.json()["contract"] == {**NO_LIMITS, "max_minutes": 4800}
+    unrelated = await client.patch(url, json={"name": "Renamed"}, headers=tenant.manager)
+    assert unrelated.json()["contract"]["max_minutes"] == 4800
+    cleared = await client.patch(url, json={"contract": {}}, headers=tenant.manager)
+    assert cleared.json()["contract"] == NO_LIMITS
+    assert await stored_contract(runtime, analyst) == Contract().model_dump(mode="json")
+    nulled = await client.patch(url, json={"contract": None}, headers=tenant.manager)
+    assert pointers(problem(nulled, 422)) == ["#/contract"]
+    async with runtime.session_factory() as db:
+        rows = await db.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.event_type == "analyst.updated", OutboxEvent.resource_id == analyst)
+            .order_by(OutboxEvent.id)
+        )
+        changes = [row.payload["changes"] for row in rows]
+    assert changes[0]["contract"]["new"]["max_shifts_per_type"] == {str(morning): 3}
+    assert changes[1]["contract"]["old"]["max_weekends"] == 1
+    assert changes[1]["contract"]["new"]["max_minutes"] == 4800
+    assert "contract" not in changes[2]
+    assert changes[3]["contract"]["new"] == NO_LIMITS
+
+
+@pytest.mark.parametrize(
+    ("contract", "pointer"),
+    [
+        ({"max_hours": 40}, "#/contract/max_hours"),
+        ({"max_consecutive_days": 0}, "#/contract/max_consecutive_days"),
+        ({"max_consecutive_days": 85}, "#/contract/max_consecutive_days"),
+        ({"min_consecutive_days_off": 15}, "#/contract/min_consecutive_days_off"),
+        ({"max_minutes": -1}, "#/contract/max_minutes"),
+        ({"max_weekends": "many"}, "#/contract/max_weekends"),
+        ({"max_shifts_per_type": {"night": 2}}, "#/contract/max_shifts_per_type/night/[key]"),
+        ({"max_shifts_per_type": {"1": -1}}, "#/contract/max_shifts_per_type/1"),
+        ({"max_shifts_per_type": [1, 2]}, "#/contract/max_shifts_per_type"),
+        ({"max_shifts_per_type": {str(i): 1 for i in range(1, 102)}}, "#/contract"),
+    ],
+)
+async def test_a_contract_the_solver_would_refuse_is_422(
+    client: httpx.AsyncClient, tenant: Tenant, contract: dict[str, Any], pointer: str
+) -> None:
+    created = await client.post(
+        URL, json=new_analyst(tenant, contract=contract), headers=tenant.manager
+    )
+    assert pointer in pointers(problem(created, 422))
+    patched = await client.patch(
+        f"{URL}/{tenant.analysts[0].id}", json={"contract": contract}, headers=tenant.manager
+    )
+    assert pointer in pointers(problem(patched, 422))
+
+
+async def test_limited_shift_types_must_be_the_organizations(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    session: AsyncSession,
+) -> None:
+    foreign = other_tenant.shift_types[0].id
+    huge = 2**70
+    contract = {"max_shifts_per_type": {str(foreign): 1, "999999": 2, str(huge): 3, "-4": 1}}
+    refused = problem(
+        await client.post(URL, json=new_analyst(tenant, contract=contract), headers=tenant.manager),
+        422,
+    )
+    assert pointers(refused) == [
+        f"#/contract/max_shifts_per_type/{key}" for key in sorted([foreign, 999_999, huge, -4])
+    ]
+    url = f"{URL}/{tenant.analysts[0].id}"
+    only_foreign = {"contract": {"max_shifts_per_type": {str(foreign): 1}}}
+    patched = problem(await client.patch(url, json=only_foreign, headers=tenant.manager), 422)
+    assert pointers(patched) == [f"#/contract/max_shifts_per_type/{foreign}"]
+    # Any team of the organization will do: analysts move between teams.
+    team = await make_team(session, tenant.org)
+    elsewhere = await make_shift_type(session, team)
+    await session.commit()
+    ok = {"contract": {"max_shifts_per_type": {str(elsewhere.id): 1}}}
+    assert (await client.patch(url, json=ok, headers=tenant.manager)).status_code == 200
+    assert (await client.get(url, headers=tenant.admin)).json()["contract"][
+        "max_shifts_per_type"
+    ] == {str(elsewhere.id): 1}
+
+
+async def test_only_managers_change_contracts_and_only_in_their_organization(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    body = {"contract": {"max_weekends": 0}}
+    url = f"{URL}/{tenant.analysts[0].id}"
+    for headers in (tenant.analyst, tenant.viewer):
+        problem(await client.patch(url, json=body, headers=headers), 403)
+    problem(await client.patch(url, json=body, headers=other_tenant.manager), 404)
+    assert (await client.get(url, headers=tenant.viewer)).json()["contract"] == NO_LIMITS

@@ -1,0 +1,271 @@
+"""Generation jobs through the API: generate, poll, read the proposal, apply; and every
+way applying or generating is refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shiftplanner.config import Settings
+from shiftplanner.models import GenerationJob, JobStatus, OutboxEvent
+from shiftplanner.runtime import Runtime
+from shiftplanner.scheduling.checker import check
+from shiftplanner.scheduling.problem import Assignment as Planned
+from shiftplanner.scheduling.problem import Problem
+from tests.assertions import problem
+from tests.conftest import running
+from tests.factories import Tenant, make_assignment
+from tests.generation.conftest import (
+    MONDAY,
+    WEEK,
+    SmallTeam,
+    generate_body,
+    run_in_process,
+    wait_for_job,
+)
+
+GENERATE = "/api/schedules/generate"
+Key = tuple[int, int, str, bool]
+
+
+def roster_keys(assignments: list[dict[str, Any]]) -> set[Key]:
+    return {(a["analyst_id"], a["shift_type_id"], a["date"], a["is_screener"]) for a in assignments}
+
+
+async def team_schedule(
+    client: httpx.AsyncClient, headers: dict[str, str], team_id: int
+) -> list[dict[str, Any]]:
+    response = await client.get(
+        "/api/schedules", params={**WEEK, "team_id": team_id, "limit": 500}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def schedule_events(session: AsyncSession, org_id: int, kind: str) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(OutboxEvent)
+        .where(OutboxEvent.org_id == org_id, OutboxEvent.event_type == kind)
+    )
+    return int(count or 0)
+
+
+async def test_a_job_runs_in_a_solver_process_and_its_proposal_is_applied(
+    session: AsyncSession, tenant: Tenant, small_team: SmallTeam, runner_settings: Settings
+) -> None:
+    async with running(runner_settings) as (_, client):
+        created = await client.post(
+            GENERATE, json=generate_body(small_team.team.id), headers=tenant.manager
+        )
+        assert created.status_code == 202, created.text
+        job = created.json()
+        assert job["status"] == "queued"
+        assert created.headers["location"] == f"{GENERATE}/{job['id']}"
+
+        done = await wait_for_job(client, tenant.manager, job["id"])
+        assert done["status"] == "succeeded", done["error"]
+        assert done["started_at"] is not None
+        assert done["finished_at"] is not None
+        assert done["progress"], "every improvement is recorded"
+        assert set(done["progress"][-1]) == {"seconds", "objective", "bound"}
+        proposal = done["proposal"]
+        solution = proposal["solution"]
+        assert solution["status"] in ("optimal", "feasible")
+        assert solution["objective"] == done["progress"][-1]["objective"]
+        assert set(solution["breakdown"]) >= {"under_cover", "over_cover", "changes"}
+        assert proposal["replacements"] is None  # not a re-plan
+        assert proposal["applicable"] is True
+
+        # The proposal keeps every hard rule of the exact problem the job solved.
+        stored = await client.get(f"{GENERATE}/{job['id']}/problem", headers=tenant.manager)
+        assert stored.status_code == 200
+        planned = Problem.model_validate(stored.json())
+        roster = [
+            Planned(
+                analyst_id=a["analyst_id"],
+                date=a["date"],
+                shift_type_id=a["shift_type_id"],
+                is_screener=a["is_screener"],
+            )
+            for a in proposal["assignments"]
+        ]
+        assert check(planned, roster).violations == []
+        # Two shifts a day for a week, one analyst each: a full week needs 14.
+        assert len(roster) == 14
+        # What the proposal would leave (one screener cannot do every weekday) points at
+        # proposal entries, and is never a hard conflict.
+        for conflict in proposal["conflicts"]:
+            assert conflict["severity"] == "warning"
+            assert all(0 <= i < len(roster) for i in conflict["item_indexes"])
+        assert "missing_screener" in {c["type"] for c in proposal["conflicts"]}
+
+        applied = await client.post(f"{GENERATE}/{job['id']}/apply", headers=tenant.manager)
+        assert applied.status_code == 200, applied.text
+        result = applied.json()
+        assert result["job"]["status"] == "applied"
+        assert result["job"]["applied_at"] is not None
+        assert len(result["created"]) == 14
+        assert result["updated"] == []
+        assert result["deleted"] == []
+
+        schedule = await team_schedule(client, tenant.manager, small_team.team.id)
+        assert roster_keys(schedule) == roster_keys(proposal["assignments"])
+        assert {a["source"] for a in schedule} == {"generated"}
+        assert await schedule_events(session, tenant.org.id, "schedule.created") == 14
+
+        again = await client.post(f"{GENERATE}/{job['id']}/apply", headers=tenant.manager)
+        assert "already been applied" in problem(again, 409)["detail"]
+        assert len(await team_schedule(client, tenant.manager, small_team.team.id)) == 14
+        assert await schedule_events(session, tenant.org.id, "schedule.created") == 14
+
+
+async def test_apply_refuses_when_the_schedule_changed_meanwhile(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    runtime: Runtime,
+    settings: Settings,
+    tenant: Tenant,
+    small_team: SmallTeam,
+) -> None:
+    created = await client.post(
+        GENERATE, json=generate_body(small_team.team.id), headers=tenant.manager
+    )
+    job_id = created.json()["id"]
+    assert await run_in_process(runtime, settings) is JobStatus.SUCCEEDED
+    ready = await wait_for_job(client, tenant.manager, job_id)
+    assert ready["proposal"]["applicable"] is True
+
+    # Someone books an analyst of the team by hand in the range.
+    booked = await client.post(
+        "/api/schedules",
+        json={
+            "analyst_id": small_team.analysts[3].id,
+            "shift_type_id": small_team.shift_types[0].id,
+            "date": (MONDAY + timedelta(days=2)).isoformat(),
+        },
+        headers=tenant.manager,
+    )
+    assert booked.status_code == 201, booked.text
+    stale = await wait_for_job(client, tenant.manager, job_id)
+    assert stale["proposal"]["applicable"] is False
+
+    refused = await client.post(f"{GENERATE}/{job_id}/apply", headers=tenant.manager)
+    assert "changed since the job was made" in problem(refused, 409)["detail"]
+    assert len(await team_schedule(client, tenant.manager, small_team.team.id)) == 1
+    assert await schedule_events(session, tenant.org.id, "schedule.created") == 1
+    assert (await wait_for_job(client, tenant.manager, job_id))["status"] == "succeeded"
+
+
+async def test_one_queued_or_running_job_per_team(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    tenant: Tenant,
+    small_team: SmallTeam,
+) -> None:
+    body = generate_body(small_team.team.id)
+    first = await client.post(GENERATE, json=body, headers=tenant.manager)
+    assert first.status_code == 202
+    second = await client.post(GENERATE, json=body, headers=tenant.admin)
+    assert problem(second, 409)["job_id"] == first.json()["id"]
+
+    job = await session.get(GenerationJob, first.json()["id"])
+    assert job is not None
+    job.status = JobStatus.RUNNING
+    await session.commit()
+    assert (await client.post(GENERATE, json=body, headers=tenant.manager)).status_code == 409
+    # Another team is not held up.
+    other = await client.post(GENERATE, json=generate_body(tenant.team.id), headers=tenant.manager)
+    assert other.status_code == 202, other.text
+
+    cancelled = await client.delete(f"{GENERATE}/{job.id}", headers=tenant.manager)
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
+    assert (await client.post(GENERATE, json=body, headers=tenant.manager)).status_code == 202
+    # A cancelled job cannot be cancelled again, nor applied.
+    assert problem(await client.delete(f"{GENERATE}/{job.id}", headers=tenant.manager), 409)
+    refused = await client.post(f"{GENERATE}/{job.id}/apply", headers=tenant.manager)
+    assert "only a succeeded job" in problem(refused, 409)["detail"]
+
+
+async def test_requests_that_cannot_be_planned_are_refused(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, small_team: SmallTeam
+) -> None:
+    team_id = small_team.team.id
+    foreign = await client.post(
+        GENERATE, json=generate_body(other_tenant.team.id), headers=tenant.manager
+    )
+    assert problem(foreign, 422)["errors"][0]["pointer"] == "#/team_id"
+    too_long = {**generate_body(team_id), "end": (MONDAY + timedelta(days=84)).isoformat()}
+    assert problem(await client.post(GENERATE, json=too_long, headers=tenant.manager), 422)
+    inverted = {**generate_body(team_id), "end": (MONDAY - timedelta(days=1)).isoformat()}
+    assert problem(await client.post(GENERATE, json=inverted, headers=tenant.manager), 422)
+    for limit in (0, 601):
+        body = {**generate_body(team_id), "time_limit_seconds": limit}
+        assert problem(await client.post(GENERATE, json=body, headers=tenant.manager), 422)
+    unknown_weight = generate_body(team_id, weights={"kindness": 3})
+    assert problem(await client.post(GENERATE, json=unknown_weight, headers=tenant.manager), 422)
+    # The longest range is accepted, with the default time limit.
+    longest = {"team_id": team_id, "start": MONDAY.isoformat()}
+    longest["end"] = (MONDAY + timedelta(days=83)).isoformat()
+    accepted = await client.post(GENERATE, json=longest, headers=tenant.manager)
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json()["time_limit_seconds"] == 60
+
+
+async def test_an_infeasible_problem_is_explained_and_cannot_be_applied(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    runtime: Runtime,
+    settings: Settings,
+    tenant: Tenant,
+    small_team: SmallTeam,
+) -> None:
+    # A locked screener duty for an analyst without the skill: no roster keeps it.
+    locked = await make_assignment(
+        session, small_team.analysts[1], small_team.shift_types[0], MONDAY, screener=True
+    )
+    locked.is_locked = True
+    await session.commit()
+    created = await client.post(
+        GENERATE, json={**generate_body(small_team.team.id), "time_limit_seconds": 2},
+        headers=tenant.manager,
+    )  # fmt: skip
+    assert created.status_code == 202, created.text
+    assert await run_in_process(runtime, settings) is JobStatus.SUCCEEDED
+    done = await wait_for_job(client, tenant.manager, created.json()["id"])
+    solution = done["proposal"]["solution"]
+    assert solution["status"] == "infeasible"
+    assert {v["rule"] for v in solution["explanation"]} & {"screener_skill", "locked"}
+    assert done["proposal"]["assignments"] == []
+    assert done["proposal"]["conflicts"] == []
+    assert done["proposal"]["applicable"] is False
+    refused = await client.post(f"{GENERATE}/{created.json()['id']}/apply", headers=tenant.manager)
+    assert "no roster" in problem(refused, 409)["detail"]
+
+
+async def test_a_problem_that_cannot_be_read_fails_the_job_with_the_error(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    runtime: Runtime,
+    settings: Settings,
+    tenant: Tenant,
+    small_team: SmallTeam,
+) -> None:
+    created = await client.post(
+        GENERATE, json=generate_body(small_team.team.id), headers=tenant.manager
+    )
+    job = await session.get(GenerationJob, created.json()["id"])
+    assert job is not None
+    job.problem = {**job.problem, "end": "not a date"}
+    await session.commit()
+    assert await run_in_process(runtime, settings) is JobStatus.FAILED
+    failed = await wait_for_job(client, tenant.manager, job.id)
+    assert failed["status"] == "failed"
+    assert failed["error"].startswith("ValidationError")
+    assert failed["proposal"] is None
