@@ -28,6 +28,7 @@ from shiftplanner.errors import ShiftPlannerError
 from shiftplanner.logging import configure_logging
 from shiftplanner.models import Organization, Role
 from shiftplanner.runtime import Runtime
+from shiftplanner.scheduling import DEFAULT_WORKERS
 from shiftplanner.scheduling import solution as outcome
 from shiftplanner.scheduling.problem import Problem
 from shiftplanner.scheduling.solve import SolveOptions
@@ -265,7 +266,9 @@ def solve(
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may search.")
     ] = 60.0,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="CP-SAT search threads.")] = 4,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="CP-SAT search threads.")
+    ] = DEFAULT_WORKERS,
     output: Annotated[
         Path | None, typer.Option("--output", dir_okay=False, help="Write the solution JSON here.")
     ] = None,

@@ -13,6 +13,8 @@ from limits import parse as parse_rate
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shiftplanner.scheduling import DEFAULT_WORKERS
+
 # Values people paste from examples; production refuses to sign tokens with them.
 PLACEHOLDER_SECRETS = frozenset(
     {
@@ -97,7 +99,7 @@ class Settings(BaseSettings):
     # Schedule generation: solver processes run at once by each app process, and the
     # CP-SAT search threads each one uses.
     solver_max_jobs: int = Field(default=1, ge=1, le=64)
-    solver_workers: int = Field(default=4, ge=1, le=64)
+    solver_workers: int = Field(default=DEFAULT_WORKERS, ge=1, le=64)
     generation_runner_enabled: bool = True
     generation_poll_interval_seconds: float = Field(default=1.0, gt=0)
 

@@ -116,9 +116,25 @@ async def test_shift_types_analysts_contracts_and_rules(
     assert contract.max_minutes == 2400
     assert contract.max_consecutive_days == 5
     assert problem.analysts[2].contract.max_minutes is None
+    # Without a limit of its own, a contract has the organization's (conflict detection's).
+    assert problem.analysts[2].contract.max_consecutive_days == 6
     assert problem.rules.min_rest_hours == 11
     assert problem.rules.max_consecutive_screener_days == 3
     assert problem.rules.screener_skill == "screener"
+
+
+async def test_the_organization_caps_consecutive_days(
+    session: AsyncSession, tenant: Tenant, small_team: SmallTeam
+) -> None:
+    small_team.analysts[0].contract = {"max_consecutive_days": 9}
+    small_team.analysts[1].contract = {"max_consecutive_days": 3}
+    tenant.org.max_consecutive_days = 4
+    await session.commit()
+
+    problem = await build(session, tenant, small_team)
+
+    limits = [a.contract.max_consecutive_days for a in problem.analysts]
+    assert limits == [4, 3] + [4] * (len(limits) - 2)
 
 
 async def test_days_off_from_absences_holidays_and_other_teams(

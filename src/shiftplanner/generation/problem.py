@@ -40,6 +40,7 @@ from shiftplanner.models import (
     Team,
     TeamScheduleSettings,
 )
+from shiftplanner.models.organization import DEFAULT_MAX_CONSECUTIVE_DAYS
 from shiftplanner.scheduling import problem as spec
 
 HISTORY_DAYS = 14
@@ -91,6 +92,9 @@ class Sources:
     requests: Sequence[ShiftRequest] = ()
     assignments: Sequence[Assignment] = ()
     night_shift_ids: Collection[int] = frozenset()
+    # The organization's rule, which conflict detection holds every schedule to: it caps
+    # each contract's own limit.
+    max_consecutive_days: int = DEFAULT_MAX_CONSECUTIVE_DAYS
 
 
 def build(
@@ -129,7 +133,7 @@ def build(
                 id=analyst.id,
                 name=analyst.name,
                 skills=sorted(analyst.skills),
-                contract=contract(analyst, shift_ids),
+                contract=contract(analyst, shift_ids, sources.max_consecutive_days),
                 days_off=sorted(off.get(analyst.id, ())),
             )
             for analyst in sorted(sources.analysts, key=lambda a: a.id)
@@ -170,12 +174,19 @@ def shift_type_specs(shift_types: Iterable[ShiftType]) -> list[spec.ShiftTypeSpe
     ]
 
 
-def contract(analyst: Analyst, shift_ids: Collection[int]) -> spec.Contract:
+def contract(
+    analyst: Analyst,
+    shift_ids: Collection[int],
+    max_consecutive_days: int = DEFAULT_MAX_CONSECUTIVE_DAYS,
+) -> spec.Contract:
     """The analyst's contract, limited to the problem's shift types (a contract may name
-    shift types of other teams, or switched-off ones)."""
+    shift types of other teams, or switched-off ones), its most consecutive working days
+    no more than the organization's."""
     stored = dict(analyst.contract)
     per_type = stored.get("max_shifts_per_type") or {}
     stored["max_shifts_per_type"] = {k: v for k, v in per_type.items() if int(k) in shift_ids}
+    own = stored.get("max_consecutive_days")
+    stored["max_consecutive_days"] = min(own, max_consecutive_days) if own else max_consecutive_days
     return spec.Contract.model_validate(stored)
 
 

@@ -30,7 +30,10 @@ from shiftplanner.models import (
     Team,
     TeamScheduleSettings,
 )
-from shiftplanner.models.organization import DEFAULT_MIN_REST_HOURS
+from shiftplanner.models.organization import (
+    DEFAULT_MAX_CONSECUTIVE_DAYS,
+    DEFAULT_MIN_REST_HOURS,
+)
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
@@ -143,11 +146,19 @@ class ProblemSourcesRepository:
         query = select(Team).where(Team.org_id == org_id, Team.id == team_id)
         return (await self.session.scalars(query)).one_or_none()
 
-    async def min_rest_hours(self, org_id: int) -> float:
-        hours = await self.session.scalar(
-            select(Organization.min_rest_hours).where(Organization.id == org_id)
-        )
-        return float(hours if hours is not None else DEFAULT_MIN_REST_HOURS)
+    async def organization_rules(self, org_id: int) -> tuple[float, int]:
+        """The organization's minimum rest in hours and most consecutive working days (the
+        rules conflict detection judges every schedule by)."""
+        row = (
+            await self.session.execute(
+                select(Organization.min_rest_hours, Organization.max_consecutive_days).where(
+                    Organization.id == org_id
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            return float(DEFAULT_MIN_REST_HOURS), DEFAULT_MAX_CONSECUTIVE_DAYS
+        return float(row.min_rest_hours), row.max_consecutive_days
 
     async def team_settings(self, org_id: int, team_id: int) -> TeamScheduleSettings | None:
         query = select(TeamScheduleSettings).where(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from shiftplanner.scheduling import checker
+from shiftplanner.scheduling import DEFAULT_WORKERS, checker
 from shiftplanner.scheduling.builder import ModelBuilder
 from shiftplanner.scheduling.heuristic import construct
 from shiftplanner.scheduling.horizon import Horizon
@@ -29,9 +29,8 @@ OnProgress = Callable[[Progress], None]
 @dataclass(frozen=True)
 class SolveOptions:
     time_limit_seconds: float = 60.0
-    # The main CP-SAT search: its portfolio proves the bound and finds rosters. More
-    # workers than cores still pays, as the workers run different strategies in turns.
-    workers: int = 4
+    # The main CP-SAT search: its portfolio proves the bound and finds rosters.
+    workers: int = DEFAULT_WORKERS
     # Start from a constructive roster (or, when re-planning, the current one).
     hint: bool = True
     # Large-neighbourhood search beside the main search, on the incumbent.
@@ -207,7 +206,11 @@ def solve(
         return Solution(status=Status.UNKNOWN, seconds=seconds, progress=best.history)
     roster = _roster(builder, lns.decision, best.values)
     report = checker.check(problem, roster)
-    objective, bound = best.objective, min(best.bound, best.objective)
+    # The roster's true cost. The model's shortage and surplus variables are only bounded
+    # from below (tight at the optimum), so a roster found on the way may carry a model
+    # objective above what it really costs.
+    objective = report.objective
+    bound = min(best.bound, objective)
     return Solution(
         status=Status.OPTIMAL if objective <= bound else Status.FEASIBLE,
         assignments=roster,
