@@ -323,7 +323,18 @@ def solve_within(problem: Problem, options: SolveOptions) -> Solution:
     return outcome[0]
 
 
-def test_one_analyst_for_twelve_weeks() -> None:
+# With the large-neighbourhood search on (it once looped forever on a one-analyst team),
+# and with both searches (proof, then few workers) in the time limit.
+@pytest.mark.parametrize(
+    "options",
+    [
+        SolveOptions(time_limit_seconds=3, workers=2, explain_seconds=3),
+        SolveOptions(time_limit_seconds=3, workers=2, explain_seconds=3, lns=True),
+        SolveOptions(time_limit_seconds=3, workers=4, search_workers=1, proof_seconds=1),
+    ],
+    ids=["one-search", "lns", "two-searches"],
+)
+def test_one_analyst_for_twelve_weeks(options: SolveOptions) -> None:
     rng = random.Random(1)
     shifts = [
         ShiftTypeSpec(id=i, start=time(rng.randrange(24)), minutes=rng.choice([240, 480, 600]))
@@ -354,9 +365,7 @@ def test_one_analyst_for_twelve_weeks() -> None:
         analysts=[AnalystSpec(id=1, contract=contract)],
         coverage=coverage,
     )
-    solution = solve_within(
-        problem, SolveOptions(time_limit_seconds=3, workers=2, explain_seconds=3)
-    )
+    solution = solve_within(problem, options)
     assert solution.status in (Status.OPTIMAL, Status.FEASIBLE)
     agrees_with_checker(problem, solution)
 
