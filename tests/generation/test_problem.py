@@ -24,6 +24,7 @@ from shiftplanner.scheduling.problem import (
     FairnessCounts,
     HistoryDay,
     Problem,
+    Unavailable,
     Weights,
 )
 from shiftplanner.scheduling.problem import RequestKind as Kind
@@ -121,6 +122,26 @@ async def test_shift_types_analysts_contracts_and_rules(
     assert problem.rules.min_rest_hours == 11
     assert problem.rules.max_consecutive_screener_days == 3
     assert problem.rules.screener_skill == "screener"
+
+
+async def test_no_night_shift_into_an_approved_absence(
+    session: AsyncSession, tenant: Tenant, small_team: SmallTeam
+) -> None:
+    night = await make_shift_type(
+        session, small_team.team, name="NIGHT", start=time(23), end=time(7)
+    )
+    first, second, third, _ = small_team.analysts
+    await make_absence(session, first, day(3), day(4))
+    await make_absence(session, second, day(7), day(8))  # starts the day after the range
+    await make_absence(session, third, day(3), day(4), status=AbsenceStatus.REQUESTED)
+    await session.commit()
+
+    problem = await build(session, tenant, small_team)
+
+    blocked = {a.id: a.unavailable for a in problem.analysts}
+    assert blocked[first.id] == [Unavailable(date=day(2), shift_type_id=night.id)]
+    assert blocked[second.id] == [Unavailable(date=day(6), shift_type_id=night.id)]
+    assert blocked[third.id] == []  # only approved absences
 
 
 async def test_the_organization_caps_consecutive_days(

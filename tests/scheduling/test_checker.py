@@ -20,6 +20,7 @@ from shiftplanner.scheduling.problem import (
     Rules,
     ShiftRequest,
     ShiftTypeSpec,
+    Unavailable,
     Weights,
 )
 from shiftplanner.scheduling.solution import Term, TermCost, Violation
@@ -104,6 +105,13 @@ def test_day_off() -> None:
     assert (v.analyst_id, v.shift_type_id, v.dates, v.amount) == (1, LATE, [day(2)], 1)
     assert "2024-01-03" in v.message
     assert check(p, work(1, 3)).feasible
+
+
+def test_unavailable_shift() -> None:
+    p = make(who(unavailable=[Unavailable(date=day(2), shift_type_id=LATE)]))
+    v = only(check(p, work(2, shift=LATE)), "day_off")
+    assert (v.analyst_id, v.shift_type_id, v.dates) == (1, LATE, [day(2)])
+    assert check(p, work(2)).feasible  # the rest of the day is free
 
 
 def test_succession_rest() -> None:

@@ -25,6 +25,7 @@ from shiftplanner.scheduling.problem import (
     Rules,
     ShiftRequest,
     ShiftTypeSpec,
+    Unavailable,
     Weights,
 )
 from shiftplanner.scheduling.solution import Solution, Status, Term, TermCost, Violation
@@ -411,6 +412,13 @@ def test_minimal_change_moves_only_what_must_move() -> None:
 
 
 # --- infeasible problems ---------------------------------------------------------------------
+
+
+def test_unavailable_shift_leaves_the_rest_of_the_day() -> None:
+    blocked = who(1).model_copy(update={"unavailable": [Unavailable(date=at(0), shift_type_id=E)]})
+    cover = [need(0, E), need(0, L)]
+    # Only LATE is open to the analyst: EARLY stays short (100), LATE is worked.
+    assert roster(expect(make(1, [blocked], EARLY, LATE, coverage=cover), 100)) == {(1, 0, L)}
 
 
 def test_locked_on_a_fixed_day_off() -> None:

@@ -121,6 +121,7 @@ def build(
         start=start,
         end=end,
     )
+    blocked = nights_into_absences(sources.absences, sources.shift_types, off, start, end)
     before = [a for a in sources.assignments if a.date < start and a.analyst_id in analyst_ids]
     return spec.Problem(
         start=start,
@@ -135,6 +136,7 @@ def build(
                 skills=sorted(analyst.skills),
                 contract=contract(analyst, shift_ids, sources.max_consecutive_days),
                 days_off=sorted(off.get(analyst.id, ())),
+                unavailable=blocked.get(analyst.id, []),
             )
             for analyst in sorted(sources.analysts, key=lambda a: a.id)
         ],
@@ -229,6 +231,29 @@ def days_off(
         if assignment.analyst_id in off and start <= assignment.date <= end:
             off[assignment.analyst_id].add(assignment.date)
     return off
+
+
+def nights_into_absences(
+    absences: Iterable[Absence],
+    shift_types: Iterable[ShiftType],
+    off: Mapping[int, Collection[date]],
+    start: date,
+    end: date,
+) -> dict[int, list[spec.Unavailable]]:
+    """The shifts running past midnight that an analyst may not work on the eve of an
+    approved absence: they would end inside it (conflict detection refuses that as an
+    absence overlap). `off` holds each analyst's days off already."""
+    crossing = sorted(s.id for s in shift_types if s.ends_next_day)
+    blocked: dict[int, list[spec.Unavailable]] = defaultdict(list)
+    for absence in sorted(absences, key=lambda a: (a.analyst_id, a.start_date)):
+        eve = absence.start_date - timedelta(days=1)
+        if absence.analyst_id not in off or absence.status is not AbsenceStatus.APPROVED:
+            continue
+        if start <= eve <= end and eve not in off[absence.analyst_id]:
+            blocked[absence.analyst_id] += [
+                spec.Unavailable(date=eve, shift_type_id=shift_id) for shift_id in crossing
+            ]
+    return dict(blocked)
 
 
 def coverage(

@@ -9,7 +9,7 @@ transaction, the conflict checks, and the schedule events of every change."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -66,7 +66,10 @@ async def build_problem(
         rules=rules,
         shift_types=shift_types,
         analysts=analysts,
-        absences=await repository.approved_absences(org_id, analyst_ids, start, end),
+        # Through the day after `end`: an absence starting then bars a night shift on `end`.
+        absences=await repository.approved_absences(
+            org_id, analyst_ids, start, end + timedelta(days=1)
+        ),
         holidays=await repository.holidays(org_id, team.id),
         requirements=await repository.requirements(org_id, [s.id for s in shift_types], start, end),
         requests=await repository.requests(org_id, analyst_ids, start, end),

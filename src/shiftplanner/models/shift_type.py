@@ -49,3 +49,9 @@ class ShiftType(TimestampMixin, Base):
         start = self.start_time.hour * 60 + self.start_time.minute
         end = self.end_time.hour * 60 + self.end_time.minute
         return (end - start) % (24 * 60) or 24 * 60
+
+    @property
+    def ends_next_day(self) -> bool:
+        """Whether the shift runs past midnight into the next day."""
+        start = self.start_time.hour * 60 + self.start_time.minute
+        return start + self.duration_minutes > 24 * 60

@@ -247,7 +247,18 @@ class _Checker:
 
     def check_day_off(self) -> None:
         for a in self.valid:
-            if a.date in self.analysts[a.analyst_id].days_off:
+            analyst = self.analysts[a.analyst_id]
+            if (a.date, a.shift_type_id) in {
+                (u.date, u.shift_type_id) for u in analyst.unavailable
+            }:
+                self.violation(
+                    "day_off",
+                    f"Analyst {a.analyst_id} may not work shift type {a.shift_type_id} on {a.date.isoformat()}.",
+                    analyst_id=a.analyst_id,
+                    shift_type_id=a.shift_type_id,
+                    dates=[a.date],
+                )
+            if a.date in analyst.days_off:
                 self.violation(
                     "day_off",
                     f"Analyst {a.analyst_id} is assigned shift type {a.shift_type_id} on {a.date.isoformat()}, a fixed day off.",

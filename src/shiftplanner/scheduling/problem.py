@@ -65,6 +65,14 @@ class Contract(Model):
     max_weekends: int | None = Field(default=None, ge=0, le=20)
 
 
+class Unavailable(Model):
+    """One shift type an analyst may not work on one day, the rest of the day free: a night
+    shift that would run into an absence starting the next morning."""
+
+    date: date
+    shift_type_id: int
+
+
 class AnalystSpec(Model):
     id: int
     name: str = ""
@@ -72,6 +80,9 @@ class AnalystSpec(Model):
     contract: Contract = Field(default_factory=Contract)
     days_off: list[date] = Field(
         default_factory=list, description="Fixed days off: approved absences, holidays."
+    )
+    unavailable: list[Unavailable] = Field(
+        default_factory=list, description="Single shifts the analyst may not work."
     )
 
 
@@ -188,6 +199,7 @@ class Problem(Model):
         ]
         referenced += [(r.shift_type_id, r.analyst_id) for r in self.requests]
         referenced += [(a.shift_type_id, a.analyst_id) for a in (*self.locked, *(self.hint or ()))]
+        referenced += [(u.shift_type_id, a.id) for a in self.analysts for u in a.unavailable]
         for shift_id, analyst_id in referenced:
             if shift_id is not None and shift_id not in shift_ids:
                 raise ValueError(f"unknown shift type {shift_id}")
@@ -199,10 +211,12 @@ class Problem(Model):
             [c.date for c in self.coverage]
             + [r.date for r in self.requests]
             + [a.date for a in self.locked]
+            + [u.date for a in self.analysts for u in a.unavailable]
         )
         if any(not self.start <= day <= self.end for day in dated):
             raise ValueError(
-                "coverage, requests and locked assignments must lie within the horizon"
+                "coverage, requests, locked assignments and unavailable shifts must lie within "
+                "the horizon"
             )
         needs = [(c.date, c.shift_type_id) for c in self.coverage]
         if len(needs) != len(set(needs)):

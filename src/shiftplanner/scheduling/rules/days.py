@@ -26,6 +26,17 @@ def days_off(b: ModelBuilder) -> None:
                     "day_off", f"analyst {analyst.id} is off on {day}", analyst.id, dates=(day,)
                 )
                 b.at_most(b.work[a][d], 0, ref)
+        for shift in analyst.unavailable:
+            d = h.index[shift.date]
+            s = h.shift_index[shift.shift_type_id]
+            ref = RuleRef(
+                "day_off",
+                f"analyst {analyst.id} may not work shift type {shift.shift_type_id} on {shift.date}",
+                analyst.id,
+                shift.shift_type_id,
+                dates=(shift.date,),
+            )
+            b.at_most(b.x[a][d][s], 0, ref)
 
 
 def locked(b: ModelBuilder) -> None:
