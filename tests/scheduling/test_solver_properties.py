@@ -27,6 +27,7 @@ from shiftplanner.scheduling.problem import (
     Rules,
     ShiftRequest,
     ShiftTypeSpec,
+    Unavailable,
     Weights,
 )
 from shiftplanner.scheduling.solution import Solution, Status
@@ -90,9 +91,21 @@ def problems(draw: st.DrawFn, analysts: int = 4, days: int = 6, shifts: int = 3)
             max_weekends=small(0, 2) if chance(25) else None,
         )
         off = draw(st.lists(st.sampled_from([*horizon, start - timedelta(days=1)]), max_size=2))
+        blocked = draw(
+            st.lists(
+                st.builds(
+                    Unavailable, date=st.sampled_from(horizon), shift_type_id=st.sampled_from(ids)
+                ),
+                max_size=2,
+            )
+        )
         team.append(
             AnalystSpec(
-                id=aid, skills=[SKILL] if chance(50) else [], contract=contract, days_off=off
+                id=aid,
+                skills=[SKILL] if chance(50) else [],
+                contract=contract,
+                days_off=off,
+                unavailable=blocked,
             )
         )
     aids = [a.id for a in team]
