@@ -52,7 +52,7 @@ async def list_absences(
 async def get_absence(session: AsyncSession, actor: Actor, absence_id: int) -> Absence:
     absence = await AbsenceRepository(session).get(actor.org_id, absence_id)
     visible = await analyst_service.visible_analyst_ids(session, actor)
-    if absence is None or (visible is not None and absence.analyst_id not in visible):
+    if absence is None or not analyst_service.sees(visible, absence.analyst_id):
         raise NotFound.resource("Absence", absence_id)
     return absence
 

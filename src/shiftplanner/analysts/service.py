@@ -67,11 +67,16 @@ async def visible_analyst_ids(session: AsyncSession, actor: Actor) -> list[int] 
     return [own.id] if own else []
 
 
+def sees(visible: list[int] | None, analyst_id: int) -> bool:
+    """Whether `visible` (from `visible_analyst_ids`) takes in the analyst's records."""
+    return visible is None or analyst_id in visible
+
+
 def narrowed(visible: list[int] | None, analyst_id: int | None) -> list[int] | None:
     """The analysts a list filtered by `analyst_id` shows, within `visible`."""
     if analyst_id is None:
         return visible
-    return [analyst_id] if visible is None or analyst_id in visible else []
+    return [analyst_id] if sees(visible, analyst_id) else []
 
 
 async def subject_of(

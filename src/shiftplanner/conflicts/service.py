@@ -18,6 +18,7 @@ from shiftplanner.conflicts.facts import (
     Conflict,
     ConflictType,
     Facts,
+    Rules,
     Severity,
 )
 from shiftplanner.conflicts.repository import ConflictFactsRepository
@@ -107,6 +108,12 @@ async def detect_replacing(
         a for a in proposed if a.analyst_id in facts.analysts and a.shift_type_id in facts.shifts
     ]
     return detect(replace(facts, assignments=[*kept, *known]), first, last)
+
+
+async def organization_rules(session: AsyncSession, org_id: int) -> Rules:
+    """The organization's minimum rest and most consecutive working days, which every
+    schedule is judged by."""
+    return await ConflictFactsRepository(session).rules(org_id)
 
 
 async def _facts_around(

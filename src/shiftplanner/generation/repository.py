@@ -23,16 +23,11 @@ from shiftplanner.models import (
     GenerationJob,
     Holiday,
     JobStatus,
-    Organization,
     RequestStatus,
     ShiftRequest,
     ShiftType,
     Team,
     TeamScheduleSettings,
-)
-from shiftplanner.models.organization import (
-    DEFAULT_MAX_CONSECUTIVE_DAYS,
-    DEFAULT_MIN_REST_HOURS,
 )
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -145,20 +140,6 @@ class ProblemSourcesRepository:
     async def team(self, org_id: int, team_id: int) -> Team | None:
         query = select(Team).where(Team.org_id == org_id, Team.id == team_id)
         return (await self.session.scalars(query)).one_or_none()
-
-    async def organization_rules(self, org_id: int) -> tuple[float, int]:
-        """The organization's minimum rest in hours and most consecutive working days (the
-        rules conflict detection judges every schedule by)."""
-        row = (
-            await self.session.execute(
-                select(Organization.min_rest_hours, Organization.max_consecutive_days).where(
-                    Organization.id == org_id
-                )
-            )
-        ).one_or_none()
-        if row is None:
-            return float(DEFAULT_MIN_REST_HOURS), DEFAULT_MAX_CONSECUTIVE_DAYS
-        return float(row.min_rest_hours), row.max_consecutive_days
 
     async def team_settings(self, org_id: int, team_id: int) -> TeamScheduleSettings | None:
         query = select(TeamScheduleSettings).where(

@@ -58,11 +58,11 @@ async def build_problem(
     analysts = await repository.active_analysts(org_id, team.id)
     analyst_ids = [a.id for a in analysts]
     assignments = await repository.assignments(org_id, analyst_ids, rules.looks_back_to(start), end)
-    min_rest_hours, max_consecutive_days = await repository.organization_rules(org_id)
+    organization = await conflict_service.organization_rules(session, org_id)
     sources = problem_builder.Sources(
         team=team,
-        min_rest_hours=min_rest_hours,
-        max_consecutive_days=max_consecutive_days,
+        min_rest_hours=float(organization.min_rest_hours),
+        max_consecutive_days=organization.max_consecutive_days,
         rules=rules,
         shift_types=shift_types,
         analysts=analysts,

@@ -246,11 +246,14 @@ class _Checker:
                 )
 
     def check_day_off(self) -> None:
+        unavailable = {
+            (analyst.id, u.date, u.shift_type_id)
+            for analyst in self.p.analysts
+            for u in analyst.unavailable
+        }
         for a in self.valid:
             analyst = self.analysts[a.analyst_id]
-            if (a.date, a.shift_type_id) in {
-                (u.date, u.shift_type_id) for u in analyst.unavailable
-            }:
+            if (a.analyst_id, a.date, a.shift_type_id) in unavailable:
                 self.violation(
                     "day_off",
                     f"Analyst {a.analyst_id} may not work shift type {a.shift_type_id} on {a.date.isoformat()}.",

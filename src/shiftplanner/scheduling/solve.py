@@ -135,10 +135,12 @@ def _hint(builder: ModelBuilder, assignments: list[Assignment]) -> None:
                     builder.model.add_hint(var, pick is not None and pick[0] == s and pick[1])
 
 
-def _parameters(solver: cp_model.CpSolver, options: SolveOptions, time_limit: float) -> None:
+def _parameters(
+    solver: cp_model.CpSolver, options: SolveOptions, time_limit: float, workers: int
+) -> None:
     solver.parameters.max_time_in_seconds = time_limit
     if not options.plain:
-        solver.parameters.num_workers = options.workers
+        solver.parameters.num_workers = workers
     solver.parameters.random_seed = options.seed
     solver.parameters.log_search_progress = False
 
@@ -174,9 +176,7 @@ def _search(
     large-neighbourhood search beside it when enabled; every roster found goes to `best`."""
     deadline = max(until, time.monotonic() + 0.05)
     solver = cp_model.CpSolver()
-    _parameters(solver, options, deadline - time.monotonic())
-    if not options.plain:
-        solver.parameters.num_workers = workers
+    _parameters(solver, options, deadline - time.monotonic(), workers)
     solver.best_bound_callback = best.raise_bound
     recorder = _Recorder(best, lns.decision)
     outcome: list[cp_model.CpSolverStatus] = []
@@ -271,7 +271,7 @@ def explain(problem: Problem, options: SolveOptions) -> list[Violation]:
     a roster exist, each named with its rule, analyst, shift type and days."""
     builder = build(problem, relaxed=True)
     solver = cp_model.CpSolver()
-    _parameters(solver, options, options.explain_seconds)
+    _parameters(solver, options, options.explain_seconds, options.workers)
     status = solver.solve(builder.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return [

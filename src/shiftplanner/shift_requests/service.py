@@ -46,7 +46,7 @@ async def list_requests(
 async def get_request(session: AsyncSession, actor: Actor, request_id: int) -> ShiftRequest:
     shift_request = await ShiftRequestRepository(session).get(actor.org_id, request_id)
     visible = await analyst_service.visible_analyst_ids(session, actor)
-    if shift_request is None or (visible is not None and shift_request.analyst_id not in visible):
+    if shift_request is None or not analyst_service.sees(visible, shift_request.analyst_id):
         raise NotFound.resource("Shift request", request_id)
     return shift_request
 
