@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from ortools.sat.python import cp_model
 
 from shiftplanner.scheduling.builder import LinearExpr, ModelBuilder
+from shiftplanner.scheduling.horizon import Horizon
 from shiftplanner.scheduling.problem import FairnessCounts
 from shiftplanner.scheduling.rules.contract import weekend_vars
 from shiftplanner.scheduling.solution import Term
@@ -31,34 +32,43 @@ def _spread(
     return spread
 
 
+def spreads(h: Horizon) -> list[tuple[str, int, list[int]]]:
+    """The spreads the objective holds: each measure (a `FairnessCounts` field), its
+    weight, and the indexes of the analysts it spreads over."""
+    w = h.problem.weights
+    everyone = list(range(len(h.analysts)))
+    screeners = [a for a, analyst in enumerate(h.analysts) if h.is_screener(analyst)]
+    measures = []
+    if len(everyone) >= 2 and w.fairness_weekends:
+        measures.append(("weekends", w.fairness_weekends, everyone))
+    if len(everyone) >= 2 and w.fairness_nights:  # history alone may leave a spread
+        measures.append(("nights", w.fairness_nights, everyone))
+    if len(screeners) >= 2 and w.fairness_screener:
+        measures.append(("screener_days", w.fairness_screener, screeners))
+    return measures
+
+
+def counted(b: ModelBuilder, a: int, measure: str) -> LinearExpr:
+    """What analyst a adds to a measure in the horizon."""
+    h = b.horizon
+    if measure == "weekends":
+        return sum(weekend_vars(b, a))
+    if measure == "nights":
+        nights = [s for s, shift in enumerate(h.shifts) if shift.is_night]
+        return sum(b.x[a][d][s] for d in range(h.size) for s in nights)
+    return sum(b.screener_day(a, d) for d in range(h.size))
+
+
 def fairness(b: ModelBuilder) -> None:
     h = b.horizon
-    weights = h.problem.weights
     history = h.problem.fairness_history
-    past = [history.get(analyst.id, FairnessCounts()) for analyst in h.analysts]
-    if len(h.analysts) < 2:
-        return
-    if weights.fairness_weekends:
-        counts = [past[a].weekends + sum(weekend_vars(b, a)) for a in range(len(h.analysts))]
-        upper = max(p.weekends for p in past) + len(h.weekends)
-        b.cost(
-            Term.FAIRNESS_WEEKENDS, _spread(b, "weekends", counts, upper), weights.fairness_weekends
-        )
-    nights = [s for s, shift in enumerate(h.shifts) if shift.is_night]
-    if weights.fairness_nights:  # history alone may leave a spread
-        counts = [
-            past[a].nights + sum(b.x[a][d][s] for d in range(h.size) for s in nights)
-            for a in range(len(h.analysts))
-        ]
-        upper = max(p.nights for p in past) + h.size
-        b.cost(Term.FAIRNESS_NIGHTS, _spread(b, "nights", counts, upper), weights.fairness_nights)
-    screeners = sorted(b.screener)
-    if weights.fairness_screener and len(screeners) >= 2:
-        counts = [
-            past[a].screener_days + sum(b.screener_day(a, d) for d in range(h.size))
-            for a in screeners
-        ]
-        upper = max(past[a].screener_days for a in screeners) + h.size
-        b.cost(
-            Term.FAIRNESS_SCREENER, _spread(b, "screener", counts, upper), weights.fairness_screener
-        )
+    terms = {
+        "weekends": Term.FAIRNESS_WEEKENDS,
+        "nights": Term.FAIRNESS_NIGHTS,
+        "screener_days": Term.FAIRNESS_SCREENER,
+    }
+    for measure, weight, group in spreads(h):
+        past = [getattr(history.get(h.analysts[a].id, FairnessCounts()), measure) for a in group]
+        counts = [p + counted(b, a, measure) for p, a in zip(past, group, strict=True)]
+        upper = max(past) + (len(h.weekends) if measure == "weekends" else h.size)
+        b.cost(terms[measure], _spread(b, measure, counts, upper), weight)
