@@ -6,6 +6,7 @@ solving a relaxation that breaks as few hard rules as possible and naming them."
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from shiftplanner.scheduling import DEFAULT_WORKERS, checker
+from shiftplanner.scheduling.bound import ColumnGeneration
 from shiftplanner.scheduling.builder import ModelBuilder
 from shiftplanner.scheduling.heuristic import construct
 from shiftplanner.scheduling.horizon import Horizon
@@ -43,6 +45,9 @@ class SolveOptions:
     # it takes CPU from CP-SAT's own search, which did better in bench/solver.
     lns: bool = False
     lns_step_seconds: float = 1.0
+    # A second bound beside CP-SAT's, by column generation on one thread (bound.py):
+    # far stronger where rosters are tight, at the cost of some search time.
+    column_bound: bool = True
     # Stop once the roster is proved within this fraction of the bound (0: optimal).
     gap_limit: float = 0.0
     seed: int = 0
@@ -70,19 +75,36 @@ class _Best:
             if self.objective is not None and objective >= self.objective:
                 return False
             self.values, self.objective = values, objective
-            point = Progress(
-                seconds=round(time.monotonic() - self.started, 3),
-                objective=objective,
-                bound=self.bound,
-            )
-            self.history.append(point)
+            point = self._record(objective)
         if self.on_progress is not None:
             self.on_progress(point)
         return True
 
+    def _record(self, objective: int) -> Progress:
+        """A point of progress (under the lock)."""
+        point = Progress(
+            seconds=round(time.monotonic() - self.started, 3),
+            objective=objective,
+            bound=min(self.bound, objective),
+        )
+        self.history.append(point)
+        return point
+
     def raise_bound(self, bound: float) -> None:
         with self.lock:
             self.bound = max(self.bound, math.ceil(bound - 1e-6))
+
+    def proved(self, bound: int) -> None:
+        """A bound from outside the search: recorded in the progress when it rises."""
+        with self.lock:
+            if bound <= self.bound:
+                return
+            self.bound = bound
+            if self.objective is None:
+                return
+            point = self._record(self.objective)
+        if self.on_progress is not None:
+            self.on_progress(point)
 
     def closed(self, gap_limit: float) -> bool:
         with self.lock:
@@ -104,6 +126,34 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.best.raise_bound(self.best_objective_bound)
         values = [int(self.boolean_value(var)) for var in self.decision.flat]
         self.best.offer(values, round(self.objective_value))
+
+
+@dataclass
+class _ColumnBound:
+    """The column-generation bound (bound.py) on a thread of its own beside the search,
+    reporting to `best`. It gives up by itself when it would not converge in the time."""
+
+    generation: ColumnGeneration
+    thread: threading.Thread
+
+    @classmethod
+    def start(cls, problem: Problem, options: SolveOptions, best: _Best) -> _ColumnBound:
+        generation = ColumnGeneration(problem)
+        # Its share of the cores beside the search's workers (after the proving search).
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        share = min(1.0, (cores or 1) / (options.search_workers + 1))
+        thread = threading.Thread(
+            target=generation.run,
+            args=(options.time_limit_seconds, best.proved, share),
+            name="column-bound",
+            daemon=True,
+        )
+        thread.start()
+        return cls(generation, thread)
+
+    def stop(self) -> None:
+        self.generation.stop()  # interrupts the pricing solve under way
+        self.thread.join()
 
 
 def build(problem: Problem, *, relaxed: bool = False, plain: bool = False) -> ModelBuilder:
@@ -228,6 +278,9 @@ def solve(
     if not options.plain and options.search_workers != options.workers:
         proving = min(options.proof_seconds, options.time_limit_seconds * options.proof_share)
         phases = [(options.workers, started + proving), (options.search_workers, deadline)]
+    bounding = None
+    if options.column_bound and not options.plain and problem.analysts:
+        bounding = _ColumnBound.start(problem, options, best)
     status = cp_model.UNKNOWN
     for workers, until in phases:
         if best.closed(options.gap_limit) or time.monotonic() >= deadline - 0.05:
@@ -238,6 +291,8 @@ def solve(
         status = _search(builder, options, workers, until, best, lns)
         if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
             break
+    if bounding is not None:
+        bounding.stop()
     seconds = round(time.monotonic() - started, 3)
     if status == cp_model.INFEASIBLE:
         return Solution(

@@ -1,0 +1,169 @@
+"""The column-generation bound (bound.py): never above the optimum, on random problems
+small enough to enumerate and beside the solver's rosters on larger ones; exact where
+CP-SAT's relaxation of the whole model is weak; and used by `solve()`."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, time, timedelta
+from time import monotonic, sleep
+
+from hypothesis import assume, given, note
+
+from shiftplanner.scheduling.bound import ColumnGeneration, lower_bound
+from shiftplanner.scheduling.checker import check
+from shiftplanner.scheduling.problem import (
+    AnalystSpec,
+    Contract,
+    Coverage,
+    FairnessCounts,
+    HistoryDay,
+    Problem,
+    ShiftTypeSpec,
+)
+from shiftplanner.scheduling.solution import Progress, Status
+from shiftplanner.scheduling.solve import SolveOptions, solve
+from tests.scheduling.test_solver_properties import OPTIONS, SETTINGS, problems, rosters
+from tests.scheduling.test_solver_rules import brute_force
+
+MON = date(2024, 1, 1)
+EARLY = ShiftTypeSpec(id=1, start=time(7), minutes=480)
+
+
+@SETTINGS
+@given(problems(analysts=2, days=5, shifts=2))
+def test_the_bound_is_never_above_the_brute_force_optimum(problem: Problem) -> None:
+    assume(rosters(problem) <= 4000)
+    note(problem.model_dump_json())
+    bound = lower_bound(problem, seconds=5)
+    best = brute_force(problem)
+    if best is not None and bound is not None:
+        assert bound <= best
+
+
+@SETTINGS
+@given(problems())
+def test_the_bound_is_never_above_a_roster_the_solver_finds(problem: Problem) -> None:
+    note(problem.model_dump_json())
+    solution = solve(problem, SolveOptions(time_limit_seconds=2, workers=2, column_bound=False))
+    bound = lower_bound(problem, seconds=5)
+    if solution.assignments and bound is not None:
+        assert bound <= check(problem, solution.assignments).objective
+
+
+def blocks_problem() -> Problem:
+    """Five days, the day before off; EARLY is needed on Tuesday and Thursday only, and a
+    working block is at least 2 days. The best roster works Tuesday to Thursday: one
+    analyst too many on Wednesday (10). Working half of every day is a roster to the LP
+    of the whole model (cost 0), not to the master, whose columns keep the blocks."""
+    return Problem(
+        start=MON,
+        end=MON + timedelta(days=4),
+        shift_types=[EARLY],
+        analysts=[AnalystSpec(id=1, contract=Contract(min_consecutive_days=2))],
+        coverage=[
+            Coverage(date=MON + timedelta(days=d), shift_type_id=1, required=int(d in (1, 3)))
+            for d in range(5)
+        ],
+        history={1: [HistoryDay(date=MON - timedelta(days=1), shift_type_id=None)]},
+    )
+
+
+def test_the_bound_keeps_each_analysts_rules_whole() -> None:
+    problem = blocks_problem()
+    generation = ColumnGeneration(problem)
+    assert generation.run(seconds=10) == 10 == brute_force(problem)
+    assert generation.converged
+
+
+def test_fairness_spreads_and_history_are_priced() -> None:
+    """Two analysts, one night shift needed on Saturday and on Sunday, one night apiece
+    in history, the second with two weekends more. Best: one night each (weekends 1 and
+    3: spread 2, 40). Any mix of rosters leaves a weekend spread of at least 1 (20)."""
+    saturday = date(2024, 1, 6)
+    night = ShiftTypeSpec(id=1, start=time(23), minutes=480, is_night=True)
+    problem = Problem(
+        start=saturday,
+        end=saturday + timedelta(days=1),
+        shift_types=[night],
+        analysts=[AnalystSpec(id=1), AnalystSpec(id=2)],
+        coverage=[
+            Coverage(date=saturday + timedelta(days=d), shift_type_id=1, required=1)
+            for d in range(2)
+        ],
+        fairness_history={
+            1: FairnessCounts(weekends=0, nights=1),
+            2: FairnessCounts(weekends=2, nights=1),
+        },
+    )
+    best = brute_force(problem)
+    bound = lower_bound(problem, seconds=10)
+    assert best == 40
+    assert bound is not None
+    assert 20 <= bound <= best
+    assert solve(problem, OPTIONS).objective == best
+
+
+def test_no_bound_when_an_analysts_own_rules_contradict() -> None:
+    problem = Problem(
+        start=MON,
+        end=MON + timedelta(days=6),
+        shift_types=[EARLY],
+        analysts=[AnalystSpec(id=1, contract=Contract(min_minutes=480 * 3, max_minutes=480))],
+    )
+    assert lower_bound(problem, seconds=5) is None
+    assert solve(problem, OPTIONS).status is Status.INFEASIBLE
+
+
+def test_solve_reports_the_stronger_bound_as_progress() -> None:
+    """On a team whose rosters are tight, the column bound proves more than CP-SAT's in
+    the same seconds; `solve()` reports it, and as a progress point."""
+    problem = blocks_problem()
+    reported: list[Progress] = []
+    solution = solve(problem, OPTIONS, on_progress=reported.append)
+    assert solution.status is Status.OPTIMAL
+    assert solution.objective == solution.bound == 10
+    assert reported[-1].objective == 10
+
+
+def four_weeks_of_fifteen() -> Problem:
+    """Fifteen analysts, two shifts a day for four weeks, blocks and weekends limited: a
+    column generation of several rounds of about a second each."""
+    late = ShiftTypeSpec(id=2, start=time(15), minutes=480)
+    days = [MON + timedelta(days=d) for d in range(28)]
+    contract = Contract(min_consecutive_days=3, min_consecutive_days_off=2, max_weekends=2)
+    return Problem(
+        start=days[0],
+        end=days[-1],
+        shift_types=[EARLY, late],
+        analysts=[AnalystSpec(id=i, contract=contract) for i in range(1, 16)],
+        coverage=[
+            Coverage(date=day, shift_type_id=s, required=4 + (day.day + s) % 3)
+            for day in days
+            for s in (1, 2)
+        ],
+    )
+
+
+def test_a_run_that_would_not_converge_in_time_gives_up() -> None:
+    """Timed over its first rounds, a run whose time is far too short for the rounds it
+    needs stops early and leaves the CPU to the search."""
+    generation = ColumnGeneration(four_weeks_of_fifteen())
+    generation.run(seconds=3)
+    assert generation.gave_up
+    assert not generation.converged
+
+
+def test_stop_ends_a_run_under_way() -> None:
+    """`solve()` stops the bound's thread when its search ends; a pricing solve under way
+    is interrupted, so the thread ends at once, not at its time limit."""
+    generation = ColumnGeneration(four_weeks_of_fifteen())
+    worker = threading.Thread(target=generation.run, args=(60,))
+    worker.start()
+    deadline = monotonic() + 10
+    while generation.rounds == 0 and monotonic() < deadline:
+        sleep(0.01)
+    generation.stop()
+    worker.join(2)
+    assert not worker.is_alive()
+    assert not generation.converged
