@@ -503,7 +503,8 @@ class ColumnGeneration:
                     on_bound(bound)
         for column in found:
             self.master.add(column)
-        # Nothing prices out, or the bound meets the master's value: the LP is solved.
+        # Nothing prices out (as far as the pricing proved), or the bound meets the
+        # master's value: the LP is solved, the bound can rise no further.
         self.converged = not found or (self.bound is not None and self.bound >= value - 1e-6)
 
 
