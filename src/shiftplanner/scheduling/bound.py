@@ -99,15 +99,17 @@ class Prices:
     fairness: dict[str, float]
 
     @classmethod
-    def of(cls, duals: Duals, a: int) -> Prices:
+    def at(cls, duals: Duals, analysts: int) -> list[Prices]:
+        """Each analyst's prices at these duals: coverage and screener prices are the
+        team's, fairness prices the analyst's own rows."""
         worked = {key: -value for key, value in duals.cover.items()}
         for key, value in duals.hard_min.items():
             worked[key] = worked.get(key, 0.0) - value
-        fairness: dict[str, float] = {}
-        for (name, analyst), value in duals.most.items():
-            if analyst == a:
-                fairness[name] = value - duals.least[(name, analyst)]
-        return cls(worked, {key: -value for key, value in duals.screener.items()}, fairness)
+        screened = {key: -value for key, value in duals.screener.items()}
+        fairness: list[dict[str, float]] = [{} for _ in range(analysts)]
+        for (measure, a), value in duals.most.items():
+            fairness[a][measure] = value - duals.least[(measure, a)]
+        return [cls(worked, screened, own) for own in fairness]
 
     def cost(self, column: Column) -> float:
         return (
@@ -417,7 +419,8 @@ class ColumnGeneration:
     def __init__(self, problem: Problem) -> None:
         self.horizon = Horizon(problem)
         self.step = _granularity(problem)
-        self.pricing = [_Pricing.of(self.horizon, a) for a in range(len(self.horizon.analysts))]
+        # Built by `run`, in its thread: a caller starts its own search at once.
+        self.pricing: list[_Pricing] = []
         self.master = _Master(self.horizon)
         self.bound: int | None = None
         self.converged = False
@@ -436,6 +439,8 @@ class ColumnGeneration:
         far, None if there is none yet or some analyst's own rules cannot hold.
         `cpu_share`: the part of a core this thread can expect."""
         deadline = time.monotonic() + seconds
+        while len(self.pricing) < len(self.horizon.analysts) and not self.stopped:
+            self.pricing.append(_Pricing.of(self.horizon, len(self.pricing)))
         try:
             self._first_columns(deadline)
             trial = _Trial(time.thread_time(), deadline, cpu_share)
@@ -483,11 +488,10 @@ class ColumnGeneration:
             return
         value, duals = solved
         least_priced, found = [], []
-        for model in self.pricing:
+        for model, prices in zip(self.pricing, Prices.at(duals, len(self.pricing)), strict=True):
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.stopped:
                 return
-            prices = Prices.of(duals, model.a)
             lower, columns = model.price(prices, min(remaining, PRICING_SECONDS))
             if trial is not None and trial.hopeless(self.rounds):
                 self.gave_up = self.stopped = True

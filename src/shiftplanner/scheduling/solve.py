@@ -131,40 +131,29 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
 @dataclass
 class _ColumnBound:
     """The column-generation bound (bound.py) on a thread of its own beside the search,
-    reporting to `best`. It gives up by itself when it would not converge in the time.
-    Its models are built in its thread too: the search starts at once."""
+    reporting to `best`. It gives up by itself when it would not converge in the time."""
 
-    thread: threading.Thread | None = None
-    generation: ColumnGeneration | None = None
-    stopping: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    generation: ColumnGeneration
+    thread: threading.Thread
 
     @classmethod
     def start(cls, problem: Problem, options: SolveOptions, best: _Best) -> _ColumnBound:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         # Its share of the cores beside the search's workers (after the proving search).
         share = min(1.0, (cores or 1) / (options.search_workers + 1))
-        bounding = cls()
-
-        def run() -> None:
-            generation = ColumnGeneration(problem)
-            with bounding.lock:
-                if bounding.stopping:
-                    return
-                bounding.generation = generation
-            generation.run(options.time_limit_seconds, best.proved, share)
-
-        bounding.thread = threading.Thread(target=run, name="column-bound", daemon=True)
-        bounding.thread.start()
-        return bounding
+        generation = ColumnGeneration(problem)
+        thread = threading.Thread(
+            target=generation.run,
+            args=(options.time_limit_seconds, best.proved, share),
+            name="column-bound",
+            daemon=True,
+        )
+        thread.start()
+        return cls(generation, thread)
 
     def stop(self) -> None:
-        with self.lock:
-            self.stopping = True
-            if self.generation is not None:
-                self.generation.stop()  # interrupts the pricing solve under way
-        if self.thread is not None:
-            self.thread.join()
+        self.generation.stop()  # interrupts the pricing solve under way
+        self.thread.join()
 
 
 def build(problem: Problem, *, relaxed: bool = False, plain: bool = False) -> ModelBuilder:
