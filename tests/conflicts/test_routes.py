@@ -9,7 +9,13 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shiftplanner.models import AbsenceStatus, Role
+from shiftplanner.models import (
+    AbsenceStatus,
+    CoverageRequirement,
+    Holiday,
+    Role,
+    TeamScheduleSettings,
+)
 from tests.assertions import PROBLEM
 from tests.factories import (
     Tenant,
@@ -306,3 +312,63 @@ async def test_shifts_of_teams_in_other_time_zones_are_compared_in_real_time(
     assert double["assignment_ids"] == [london_night.id, singapore.id]
     assert double["details"]["overlap_start"].startswith("2026-01-12T23:00:00")
     assert rest["details"]["rest_hours"] == 0
+
+
+async def test_coverage_is_judged_by_the_teams_requirements_holidays_and_settings(
+    client: httpx.AsyncClient, session: AsyncSession, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    """The needs schedule generation plans to (`coverage.needs`): a template raises the
+    Tuesday morning's headcount, a holiday the team takes off needs nobody, and screeners
+    count on weekends only where the team wants them. Another organization's rules change
+    nothing here."""
+    morning, night = tenant.shift_types
+    saturday = DAY + timedelta(days=4)
+    desk = await make_shift_type(session, tenant.team, name="DESK", screeners=1, days=["sat"])
+    await make_assignment(session, tenant.analysts[0], morning, DAY)
+    await make_assignment(session, tenant.analysts[1], desk, saturday)
+    session.add_all(
+        [
+            CoverageRequirement(
+                org_id=tenant.org.id, shift_type_id=morning.id, weekday="tue", required=2
+            ),
+            Holiday(org_id=tenant.org.id, team_id=tenant.team.id, name="Closed", date=DAY),
+        ]
+    )
+    their_morning = other_tenant.shift_types[0]
+    session.add_all(
+        [
+            CoverageRequirement(
+                org_id=other_tenant.org.id, shift_type_id=their_morning.id, weekday="wed", required=0
+            ),
+            Holiday(org_id=other_tenant.org.id, team_id=other_tenant.team.id, name="X", date=DAY + timedelta(days=1)),
+        ]
+    )  # fmt: skip
+    await session.commit()
+    week = (DAY, saturday)
+
+    body = await report(client, tenant.viewer, *week, type="coverage_gap")
+    # Tuesday is the team's holiday; Wednesday to Saturday need one each of both shifts.
+    gaps = sorted((c["date"], c["shift_type_id"]) for c in body["conflicts"])
+    assert gaps == sorted(
+        (str(DAY + timedelta(days=n)), shift.id) for n in (1, 2, 3, 4) for shift in (morning, night)
+    )
+    screeners = await report(client, tenant.viewer, *week, type="missing_screener")
+    assert screeners["conflicts"] == []
+
+    session.add(
+        TeamScheduleSettings(
+            team_id=tenant.team.id, org_id=tenant.org.id, screeners_on_weekends=True,
+            holidays_off=False,
+        )
+    )  # fmt: skip
+    await session.commit()
+
+    tuesday = await report(client, tenant.viewer, type="coverage_gap")
+    assert {c["shift_type_id"]: c["details"] for c in tuesday["conflicts"]} == {
+        morning.id: {"required": 2, "booked": 1, "effective": 1},
+        night.id: {"required": 1, "booked": 0, "effective": 0},
+    }
+    weekend = await report(client, tenant.viewer, saturday, saturday, type="missing_screener")
+    assert [(c["shift_type_id"], c["details"]) for c in weekend["conflicts"]] == [
+        (desk.id, {"required": 1, "effective": 0})
+    ]

@@ -3,6 +3,7 @@ way applying or generating is refused."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -103,7 +104,10 @@ async def test_a_job_runs_in_a_solver_process_and_its_proposal_is_applied(
         for conflict in proposal["conflicts"]:
             assert conflict["severity"] == "warning"
             assert all(0 <= i < len(roster) for i in conflict["item_indexes"])
-        assert "missing_screener" in {c["type"] for c in proposal["conflicts"]}
+        # Judged by the coverage the solver planned to: exactly the shortfalls it reports.
+        left = Counter(c["type"] for c in proposal["conflicts"])
+        assert left["missing_screener"] == solution["breakdown"]["screener_short"]["count"] > 0
+        assert left["coverage_gap"] == solution["breakdown"]["under_cover"]["count"]
 
         applied = await client.post(f"{GENERATE}/{job['id']}/apply", headers=tenant.manager)
         assert applied.status_code == 200, applied.text

@@ -11,7 +11,10 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from shiftplanner.coverage.needs import Need, TeamCoverage
 from shiftplanner.kit.time import Interval, Weekday, local_days_interval, shift_interval
+
+DEFAULT_COVERAGE = TeamCoverage()
 
 
 class ConflictType(StrEnum):
@@ -54,9 +57,6 @@ class ShiftFacts:
     required_headcount: int
     screeners_required: int
     is_active: bool = True
-
-    def runs_on(self, day: date) -> bool:
-        return Weekday.of(day) in self.days_of_week
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +104,12 @@ class Facts:
     assignments: Sequence[AssignmentFacts]
     absences: Sequence[AbsenceFacts] = ()
     rules: Rules = field(default_factory=Rules)
+    # Each team's coverage rules, by team id; a team not here has the defaults.
+    coverage: Mapping[int, TeamCoverage] = field(default_factory=dict)
+
+    def need(self, shift: ShiftFacts, day: date) -> Need | None:
+        """What the shift type needs on the day, as schedule generation plans it."""
+        return self.coverage.get(shift.team_id, DEFAULT_COVERAGE).need(shift, day)
 
     def interval(self, assignment: AssignmentFacts) -> Interval:
         shift = self.shifts[assignment.shift_type_id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
 
@@ -15,6 +16,7 @@ from shiftplanner.conflicts.facts import (
     Rules,
     ShiftFacts,
 )
+from shiftplanner.coverage.needs import TeamCoverage
 from shiftplanner.kit.time import Weekday
 from shiftplanner.models import (
     SCREENER_SKILL,
@@ -22,9 +24,12 @@ from shiftplanner.models import (
     AbsenceStatus,
     Analyst,
     Assignment,
+    CoverageRequirement,
+    Holiday,
     Organization,
     ShiftType,
     Team,
+    TeamScheduleSettings,
 )
 
 
@@ -61,6 +66,43 @@ class ConflictFactsRepository:
             )
             for shift, timezone in rows
         }
+
+    async def coverage(self, org_id: int, first: date, last: date) -> dict[int, TeamCoverage]:
+        """Each team's coverage rules for judging `first`..`last`: its shift types'
+        templates and overrides, its holidays and its settings."""
+        requirements = await self.session.execute(
+            select(CoverageRequirement, ShiftType.team_id)
+            .join(ShiftType, ShiftType.id == CoverageRequirement.shift_type_id)
+            .where(
+                CoverageRequirement.org_id == org_id,
+                or_(
+                    CoverageRequirement.weekday.is_not(None),
+                    CoverageRequirement.date.between(first, last),
+                ),
+            )
+        )
+        by_team: dict[int, list[CoverageRequirement]] = defaultdict(list)
+        for requirement, team_id in requirements:
+            by_team[team_id].append(requirement)
+        holidays: dict[int, list[Holiday]] = defaultdict(list)
+        for holiday in await self.session.scalars(select(Holiday).where(Holiday.org_id == org_id)):
+            holidays[holiday.team_id].append(holiday)
+        settings = {
+            row.team_id: row
+            for row in await self.session.scalars(
+                select(TeamScheduleSettings).where(TeamScheduleSettings.org_id == org_id)
+            )
+        }
+        coverage = {}
+        for team_id in by_team.keys() | holidays.keys() | settings.keys():
+            row = settings.get(team_id)
+            coverage[team_id] = TeamCoverage.of(
+                by_team[team_id],
+                holidays[team_id],
+                screeners_on_weekends=row.screeners_on_weekends if row else False,
+                holidays_off=row.holidays_off if row else True,
+            )
+        return coverage
 
     async def analysts(self, org_id: int) -> dict[int, AnalystFacts]:
         rows = await self.session.execute(

@@ -121,31 +121,29 @@ def _effective(facts: Facts, assignment: AssignmentFacts) -> bool:
 
 
 def coverage(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
-    """Shift-days with fewer effective analysts, or screeners, than required. Analysts who
-    are absent or inactive do not count."""
+    """Shift-days with fewer effective analysts, or screeners, than they need (see
+    `coverage.needs`). Analysts who are absent or inactive do not count."""
     by_shift_day: dict[tuple[int, date], list[AssignmentFacts]] = {}
     for assignment in facts.assignments:
         by_shift_day.setdefault((assignment.shift_type_id, assignment.date), []).append(assignment)
     day = first
     while day <= last:
         for shift in facts.shifts.values():
-            if not shift.is_active or not shift.runs_on(day):
+            need = facts.need(shift, day) if shift.is_active else None
+            if need is None:
                 continue
             booked = by_shift_day.get((shift.id, day), [])
             effective = [a for a in booked if _effective(facts, a)]
             ids = tuple(a.id for a in booked)
-            if len(effective) < shift.required_headcount:
+            if len(effective) < need.required:
                 yield Conflict(
                     type=ConflictType.COVERAGE_GAP,
                     date=day,
                     shift_type_id=shift.id,
                     assignment_ids=ids,
-                    message=(
-                        f"{shift.name} on {day} has {len(effective)} of "
-                        f"{shift.required_headcount} analysts"
-                    ),
+                    message=f"{shift.name} on {day} has {len(effective)} of {need.required} analysts",
                     details={
-                        "required": shift.required_headcount,
+                        "required": need.required,
                         "booked": len(booked),
                         "effective": len(effective),
                     },
@@ -153,7 +151,7 @@ def coverage(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
             screeners = [
                 a for a in effective if a.is_screener and facts.analysts[a.analyst_id].is_screener
             ]
-            if len(screeners) < shift.screeners_required:
+            if len(screeners) < need.screeners_required:
                 yield Conflict(
                     type=ConflictType.MISSING_SCREENER,
                     date=day,
@@ -161,9 +159,9 @@ def coverage(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
                     assignment_ids=ids,
                     message=(
                         f"{shift.name} on {day} has {len(screeners)} of "
-                        f"{shift.screeners_required} screeners"
+                        f"{need.screeners_required} screeners"
                     ),
-                    details={"required": shift.screeners_required, "effective": len(screeners)},
+                    details={"required": need.screeners_required, "effective": len(screeners)},
                 )
         day += timedelta(days=1)
 

@@ -129,6 +129,7 @@ async def _facts_around(
         assignments=await repository.assignments(org_id, first - margin, last + margin),
         absences=await repository.approved_absences(org_id, first - margin, last + margin),
         rules=rules,
+        coverage=await repository.coverage(org_id, first, last),
     )
 
 
@@ -197,6 +198,7 @@ async def assess_change(
             org_id, load_first, load_last, analyst_ids=analyst_ids
         ),
         rules=rules,
+        coverage=await repository.coverage(org_id, window_first, window_last),
     )
     removed_ids = {a.id for a in removed}
     after = replace(

@@ -7,10 +7,8 @@ What lands where (docs/scheduling-rules.md has the rules themselves):
   - analysts: the team's active ones, with skills and contract; their days off are the
     days of approved absences, the team's holidays (when the team takes them off), and
     the days they are booked on a shift type outside the problem (another team's);
-  - coverage, per day and shift type: the override for that date, else the weekday
-    template, else the shift type's own headcount on its days of the week; screeners
-    from the same source, on weekends only if the team wants them there; none on a
-    holiday the team takes off;
+  - coverage, per day and shift type: what `coverage.needs` says the shift type needs,
+    the statement conflict detection judges schedules by too;
   - requests: those not rejected, of the analysts, in the range;
   - history: the 14 days before the range, every one known (no assignment: off);
   - fairness history: weekends worked, nights and screener days in the team's window;
@@ -25,7 +23,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from shiftplanner.kit.time import Weekday, days
+from shiftplanner.coverage.needs import TeamCoverage
+from shiftplanner.kit.time import days
 from shiftplanner.models import (
     SCREENER_SKILL,
     Absence,
@@ -70,6 +69,16 @@ class TeamRules:
             fairness_window_days=row.fairness_window_days,
         )
 
+    def coverage(
+        self, requirements: Iterable[CoverageRequirement], holidays: Iterable[Holiday]
+    ) -> TeamCoverage:
+        return TeamCoverage.of(
+            requirements,
+            holidays,
+            screeners_on_weekends=self.screeners_on_weekends,
+            holidays_off=self.holidays_off,
+        )
+
     def looks_back_to(self, start: date) -> date:
         """The first day before `start` whose assignments history or fairness need."""
         return start - timedelta(days=max(HISTORY_DAYS, self.fairness_window_days))
@@ -110,7 +119,8 @@ def build(
     rules = sources.rules
     shift_ids = {s.id for s in sources.shift_types}
     analyst_ids = {a.id for a in sources.analysts}
-    holidays = holiday_dates(sources.holidays, start, end) if rules.holidays_off else set()
+    needs = rules.coverage(sources.requirements, sources.holidays)
+    holidays = needs.holidays_in(start, end)
     in_range = [a for a in sources.assignments if start <= a.date <= end]
     planned = [a for a in in_range if a.analyst_id in analyst_ids and a.shift_type_id in shift_ids]
     off = days_off(
@@ -140,9 +150,7 @@ def build(
             )
             for analyst in sorted(sources.analysts, key=lambda a: a.id)
         ],
-        coverage=coverage(
-            sources.shift_types, sources.requirements, rules, start, end, holidays=holidays
-        ),
+        coverage=coverage(sources.shift_types, needs, start, end),
         requests=requests(sources.requests, analyst_ids, shift_ids, start, end),
         history=history(before, analyst_ids, start),
         fairness_history=fairness(
@@ -192,24 +200,6 @@ def contract(
     return spec.Contract.model_validate(stored)
 
 
-def holiday_dates(holidays: Iterable[Holiday], start: date, end: date) -> set[date]:
-    """The holidays' dates in `start`..`end`; a recurring one on its month and day of
-    every year (a recurring 29 February only in leap years)."""
-    found: set[date] = set()
-    for holiday in holidays:
-        if not holiday.recurring:
-            candidates = [holiday.date]
-        else:
-            candidates = []
-            for year in range(start.year, end.year + 1):
-                try:
-                    candidates.append(holiday.date.replace(year=year))
-                except ValueError:
-                    continue
-        found |= {day for day in candidates if start <= day <= end}
-    return found
-
-
 def days_off(
     analyst_ids: Collection[int],
     *,
@@ -257,51 +247,25 @@ def nights_into_absences(
 
 
 def coverage(
-    shift_types: Iterable[ShiftType],
-    requirements: Iterable[CoverageRequirement],
-    rules: TeamRules,
-    start: date,
-    end: date,
-    *,
-    holidays: Collection[date] = (),
+    shift_types: Iterable[ShiftType], needs: TeamCoverage, start: date, end: date
 ) -> list[spec.Coverage]:
-    """One entry per day and shift type that needs anyone: the date's override, else the
-    weekday's template, else the shift type's own headcount on its days of the week."""
-    overrides: dict[tuple[int, date], CoverageRequirement] = {}
-    templates: dict[tuple[int, str], CoverageRequirement] = {}
-    for requirement in requirements:
-        if requirement.date is not None:
-            overrides[(requirement.shift_type_id, requirement.date)] = requirement
-        elif requirement.weekday is not None:
-            templates[(requirement.shift_type_id, requirement.weekday)] = requirement
+    """One entry per day and shift type that needs anyone (`coverage.needs` says what)."""
     entries: list[spec.Coverage] = []
     for day in days(start, end):
-        if day in holidays:
-            continue
-        weekday = Weekday.of(day).value
-        screeners_wanted = day.weekday() < SATURDAY or rules.screeners_on_weekends
         for shift in sorted(shift_types, key=lambda s: s.id):
-            found = overrides.get((shift.id, day)) or templates.get((shift.id, weekday))
-            if found is not None:
-                entry = spec.Coverage(
-                    date=day,
-                    shift_type_id=shift.id,
-                    required=found.required,
-                    screeners_required=found.screeners_required if screeners_wanted else 0,
-                    hard_min=found.hard_min,
-                    under_weight=found.under_weight,
-                    over_weight=found.over_weight,
+            need = needs.need(shift, day)
+            if need is not None:
+                entries.append(
+                    spec.Coverage(
+                        date=day,
+                        shift_type_id=shift.id,
+                        required=need.required,
+                        screeners_required=need.screeners_required,
+                        hard_min=need.hard_min,
+                        under_weight=need.under_weight,
+                        over_weight=need.over_weight,
+                    )
                 )
-            elif weekday in shift.days_of_week:
-                entry = spec.Coverage(
-                    date=day,
-                    shift_type_id=shift.id,
-                    required=shift.required_headcount,
-                    screeners_required=shift.screeners_required if screeners_wanted else 0,
-                )
-            else:
-                continue
-            entries.append(entry)
     return entries
 
 
