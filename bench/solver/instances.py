@@ -1,7 +1,9 @@
 """Realistic roster problems of any size, from a fixed seed: a SOC team with morning,
 evening and night shifts (and more shift types for larger ones), screener duty on
 weekdays, full- and part-time contracts, vacations, requests and a week of history.
-Demand is set to about 85–95 % of what the team can work, where rosters get hard."""
+Demand is a share (`staffing`) of the shifts the team's contracts hold, net of its
+vacations: 0.9 by default, where rosters get hard; above 1 the team is understaffed and
+must work the overtime its contracts allow (one shift in the horizon)."""
 
 from __future__ import annotations
 
@@ -34,8 +36,16 @@ SHIFT_CATALOGUE = [
 SHARES = {1: 0.30, 2: 0.27, 3: 0.2, 4: 0.1, 5: 0.08, 6: 0.05}
 
 
+STAFFING = 0.9
+
+
 def generate(
-    analysts: int, days: int, shift_types: int = 3, seed: int = 0, start: date = START
+    analysts: int,
+    days: int,
+    shift_types: int = 3,
+    seed: int = 0,
+    start: date = START,
+    staffing: float = STAFFING,
 ) -> Problem:
     rng = random.Random(seed)
     catalogue = SHIFT_CATALOGUE[:shift_types]
@@ -77,7 +87,9 @@ def generate(
                 days_off=days_off,
             )
         )
-    capacity = sum(a.contract.max_minutes or 0 for a in team) / 480 * 0.92
+    # A contract's shifts are its most minutes without the one shift of overtime.
+    contracted = sum((a.contract.max_minutes or 0) // 480 - 1 - len(a.days_off) for a in team)
+    capacity = contracted * staffing
     weekday_total = capacity / (days * (5 / 7 + 2 / 7 * 0.6))
     coverage = []
     for offset in range(days):
