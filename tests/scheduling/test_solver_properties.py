@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from shiftplanner.scheduling.checker import check
+from shiftplanner.scheduling.heuristic import construct
+from shiftplanner.scheduling.horizon import Horizon
 from shiftplanner.scheduling.problem import (
     AnalystSpec,
     Assignment,
@@ -31,7 +33,7 @@ from shiftplanner.scheduling.problem import (
     Weights,
 )
 from shiftplanner.scheduling.solution import Solution, Status
-from shiftplanner.scheduling.solve import SolveOptions, solve
+from shiftplanner.scheduling.solve import SolveOptions, covers_short, solve
 from tests.scheduling.test_solver_rules import brute_force
 
 OPTIONS = SolveOptions(time_limit_seconds=2, workers=2, explain_seconds=2)
@@ -440,3 +442,39 @@ def test_forty_analysts_for_one_weekend() -> None:
     )
     assert solution.status in (Status.OPTIMAL, Status.FEASIBLE)
     agrees_with_checker(problem, solution)
+
+
+# --- covering first -----------------------------------------------------------------------
+
+
+def test_covering_first_reports_and_ends_at_the_whole_cost() -> None:
+    """The constructive start leaves Monday short (only analyst 1 can work it), so the
+    search first minimises coverage alone: every roster it finds on the way is reported
+    at its whole cost (never the 100 of coverage alone), and the whole cost is minimised
+    after it."""
+    early = ShiftTypeSpec(id=1, name="EARLY", start=time(7), minutes=480)
+    monday = date(2024, 1, 1)
+    problem = Problem(
+        start=monday,
+        end=monday + timedelta(days=2),
+        shift_types=[early],
+        analysts=[AnalystSpec(id=1), AnalystSpec(id=2, days_off=[monday])],
+        coverage=[Coverage(date=monday, shift_type_id=1, required=2)],
+        requests=[
+            ShiftRequest(analyst_id=1, date=monday, kind=RequestKind.OFF, weight=10),
+            ShiftRequest(
+                analyst_id=2, date=monday + timedelta(days=2), kind=RequestKind.ON, weight=7
+            ),
+        ],
+        weights=Weights(over_cover=1),
+    )
+    assert covers_short(problem, construct(Horizon(problem)))
+
+    solution = solve(problem, OPTIONS)
+
+    agrees_with_checker(problem, solution)
+    # Monday one short (100), analyst 1 works it anyway (10); analyst 2's Wednesday
+    # on-request is worth more than the analyst too many it makes (1).
+    assert (solution.status, solution.objective) == (Status.OPTIMAL, 111)
+    assert solution.progress
+    assert all(point.objective >= 111 for point in solution.progress)

@@ -8,7 +8,7 @@ and days it stands for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -119,11 +119,16 @@ class ModelBuilder:
     def cost(self, term: Term, expr: LinearExpr, weight: int) -> None:
         self.costs.setdefault(term, []).append((expr, weight))
 
-    def objective(self) -> LinearExpr:
+    def objective(self, only: Collection[Term] | None = None) -> LinearExpr:
+        """The total cost, or the cost of the terms in `only`."""
         if self.relaxed:
             return sum(slack.var for slack in self.slacks)
         return sum(
-            weight * expr for terms in self.costs.values() for expr, weight in terms if weight
+            weight * expr
+            for term, terms in self.costs.items()
+            if only is None or term in only
+            for expr, weight in terms
+            if weight
         )
 
     def new_count(self, name: str, parts: Iterable[LinearExpr], upper: int) -> cp_model.IntVar:

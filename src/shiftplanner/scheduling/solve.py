@@ -10,22 +10,24 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
 from shiftplanner.scheduling import DEFAULT_WORKERS, checker
 from shiftplanner.scheduling.bound import ColumnGeneration
-from shiftplanner.scheduling.builder import ModelBuilder
+from shiftplanner.scheduling.builder import LinearExpr, ModelBuilder
 from shiftplanner.scheduling.heuristic import construct
 from shiftplanner.scheduling.horizon import Horizon
 from shiftplanner.scheduling.lns import DecisionVars, LargeNeighbourhoodSearch
 from shiftplanner.scheduling.problem import Assignment, Problem
 from shiftplanner.scheduling.rules import HARD_RULES, RULES
 from shiftplanner.scheduling.rules.coverage import coverage
-from shiftplanner.scheduling.solution import Progress, Solution, Status, Violation
+from shiftplanner.scheduling.solution import Progress, Solution, Status, Term, Violation
 
 OnProgress = Callable[[Progress], None]
+# What covering costs; `cover_first` minimises these alone.
+COVER_TERMS = frozenset({Term.UNDER_COVER, Term.OVER_COVER, Term.SCREENER_SHORT})
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,20 @@ class SolveOptions:
     proof_seconds: float = 10.0
     proof_share: float = 1 / 3
     # The rest of the time: few workers, each with more of the 2 cores, find better
-    # rosters (measured in bench/solver).
+    # rosters (measured in bench/solver)...
     search_workers: int = 2
+    # ...unless the roster is by then within this fraction of its bound: what is left is
+    # proving it, which the many workers do (a realistic team in bench/solver).
+    prove_gap: float = 0.5
     # Start from a constructive roster (or, when re-planning, the current one).
     hint: bool = True
+    # When that start leaves shift-days short, first look for a roster that covers them,
+    # minimising the coverage costs alone, with `workers` for at most `cover_seconds` and
+    # `cover_share` of the time; then the whole cost from there. Covering is what CP-SAT
+    # finds hardest on tight teams, and alone it finds it sooner (bench/solver).
+    cover_first: bool = True
+    cover_seconds: float = 10.0
+    cover_share: float = 1 / 6
     # Large-neighbourhood search beside the main search, on the incumbent. Off: on 2 cores
     # it takes CPU from CP-SAT's own search, which did better in bench/solver.
     lns: bool = False
@@ -117,15 +129,60 @@ class _Best:
 
 
 class _Recorder(cp_model.CpSolverSolutionCallback):
-    def __init__(self, best: _Best, decision: DecisionVars) -> None:
+    """Offers every roster found to `best`. When the search minimises only part of the
+    cost (`cost` is then the whole of it), its bound says nothing of the whole."""
+
+    def __init__(self, best: _Best, decision: DecisionVars, cost: LinearExpr | None) -> None:
         super().__init__()
         self.best = best
         self.decision = decision
+        self.cost = cost
+        self.last: list[int] | None = None
 
     def on_solution_callback(self) -> None:
-        self.best.raise_bound(self.best_objective_bound)
         values = [int(self.boolean_value(var)) for var in self.decision.flat]
-        self.best.offer(values, round(self.objective_value))
+        self.last = values
+        if self.cost is None:
+            self.best.raise_bound(self.best_objective_bound)
+            self.best.offer(values, round(self.objective_value))
+        else:
+            self.best.offer(values, round(self.value(self.cost)))
+
+
+@dataclass(frozen=True)
+class _Phase:
+    """One search: its workers, its end, and whether it minimises coverage alone or is
+    the last, few-worker search."""
+
+    workers: int
+    until: float
+    cover: bool = False
+    last: bool = False
+
+
+def _phases(options: SolveOptions, started: float, covering: bool) -> list[_Phase]:
+    """Cover first (when `covering`), then prove with many workers, then search with few
+    (or, when by then near the bound, go on proving: see `SolveOptions`)."""
+    limit = options.time_limit_seconds
+    deadline = started + limit
+    if options.plain:
+        return [_Phase(options.workers, deadline)]
+    phases = []
+    at = started
+    if covering:
+        at += min(options.cover_seconds, limit * options.cover_share)
+        phases.append(_Phase(options.workers, at, cover=True))
+    if options.search_workers != options.workers:
+        at += min(options.proof_seconds, limit * options.proof_share)
+        phases.append(_Phase(options.workers, at))
+    phases.append(_Phase(options.search_workers, deadline, last=True))
+    return phases
+
+
+def covers_short(problem: Problem, roster: list[Assignment]) -> bool:
+    """Whether the roster leaves a shift-day short of analysts or screeners."""
+    breakdown = checker.check(problem, roster).breakdown
+    return any(breakdown[term].count for term in COVER_TERMS if term in breakdown)
 
 
 @dataclass
@@ -217,18 +274,23 @@ def _roster(builder: ModelBuilder, decision: DecisionVars, values: list[int]) ->
 def _search(
     builder: ModelBuilder,
     options: SolveOptions,
-    workers: int,
-    until: float,
+    phase: _Phase,
     best: _Best,
     lns: LargeNeighbourhoodSearch,
-) -> cp_model.CpSolverStatus:
-    """One CP-SAT search with `workers` threads until `until` (or a proof), the
-    large-neighbourhood search beside it when enabled; every roster found goes to `best`."""
-    deadline = max(until, time.monotonic() + 0.05)
+) -> tuple[cp_model.CpSolverStatus, list[int] | None]:
+    """One CP-SAT search of the phase (until its end or a proof), the large-neighbourhood
+    search beside it when enabled; every roster found goes to `best`. Returns the status
+    and the phase's own last roster."""
+    deadline = max(phase.until, time.monotonic() + 0.05)
+    cost = None
+    if phase.cover:
+        cost = builder.objective()
+        builder.model.minimize(builder.objective(only=COVER_TERMS))
     solver = cp_model.CpSolver()
-    _parameters(solver, options, deadline - time.monotonic(), workers)
-    solver.best_bound_callback = best.raise_bound
-    recorder = _Recorder(best, lns.decision)
+    _parameters(solver, options, deadline - time.monotonic(), phase.workers)
+    if not phase.cover:
+        solver.best_bound_callback = best.raise_bound
+    recorder = _Recorder(best, lns.decision, cost)
     outcome: list[cp_model.CpSolverStatus] = []
     main = threading.Thread(
         target=lambda: outcome.append(solver.solve(builder.model, recorder)),
@@ -241,7 +303,13 @@ def _search(
             solver.stop_search()
             break
         remaining = deadline - time.monotonic()
-        if not options.lns or options.plain or remaining < 0.3 or best.values is None:
+        if (
+            not options.lns
+            or options.plain
+            or phase.cover
+            or remaining < 0.3
+            or best.values is None
+        ):
             main.join(0.05)
             continue
         with best.lock:
@@ -254,9 +322,12 @@ def _search(
             best.offer(lns.incumbent.values, lns.incumbent.objective)
     main.join()
     status = outcome[0] if outcome else cp_model.UNKNOWN
-    if status == cp_model.OPTIMAL:
+    if phase.cover:
+        assert cost is not None
+        builder.model.minimize(cost)
+    elif status == cp_model.OPTIMAL:
         best.raise_bound(solver.objective_value)
-    return status
+    return status, recorder.last
 
 
 def solve(
@@ -270,26 +341,32 @@ def solve(
     started = time.monotonic()
     deadline = started + options.time_limit_seconds
     builder = build(problem, plain=options.plain)
+    covering = False
     if options.hint and not options.plain:
-        _hint(builder, problem.hint if problem.hint is not None else construct(builder.horizon))
+        start = problem.hint if problem.hint is not None else construct(builder.horizon)
+        _hint(builder, start)
+        # Not when re-planning: covering alone would wander from the current roster.
+        covering = options.cover_first and problem.hint is None and covers_short(problem, start)
     lns = LargeNeighbourhoodSearch(builder, options.seed)
     best = _Best(started, on_progress)
-    phases = [(options.workers, deadline)]
-    if not options.plain and options.search_workers != options.workers:
-        proving = min(options.proof_seconds, options.time_limit_seconds * options.proof_share)
-        phases = [(options.workers, started + proving), (options.search_workers, deadline)]
     bounding = None
     if options.column_bound and not options.plain and problem.analysts:
         bounding = _ColumnBound.start(problem, options, best)
     status = cp_model.UNKNOWN
-    for workers, until in phases:
+    covered: list[int] | None = None  # the covering search's last roster
+    for phase in _phases(options, started, covering):
         if best.closed(options.gap_limit) or time.monotonic() >= deadline - 0.05:
             break
-        if best.values is not None and options.hint:
+        if phase.last and best.closed(options.prove_gap):
+            phase = replace(phase, workers=options.workers)
+        # After covering, go on from the roster that covers best; else from the best.
+        begin = covered or best.values
+        if begin is not None and options.hint:
             builder.model.clear_hints()  # type: ignore[no-untyped-call]
-            _hint(builder, _roster(builder, lns.decision, best.values))
-        status = _search(builder, options, workers, until, best, lns)
-        if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+            _hint(builder, _roster(builder, lns.decision, begin))
+        status, found = _search(builder, options, phase, best, lns)
+        covered = found if phase.cover else None
+        if status == cp_model.INFEASIBLE or (status == cp_model.OPTIMAL and not phase.cover):
             break
     if bounding is not None:
         bounding.stop()
