@@ -36,6 +36,7 @@ from tests.factories import (
     make_analyst,
     make_assignment,
     make_shift_type,
+    make_team,
 )
 from tests.generation.conftest import MONDAY, SUNDAY, SmallTeam
 
@@ -142,6 +143,41 @@ async def test_no_night_shift_into_an_approved_absence(
     assert blocked[first.id] == [Unavailable(date=day(2), shift_type_id=night.id)]
     assert blocked[second.id] == [Unavailable(date=day(6), shift_type_id=night.id)]
     assert blocked[third.id] == []  # only approved absences
+
+
+async def test_shifts_too_close_to_one_booked_on_another_team_are_unavailable(
+    session: AsyncSession, tenant: Tenant, small_team: SmallTeam
+) -> None:
+    """Compared in real time against the organization's 10 h of rest, across time zones;
+    the booked day itself is a day off."""
+    morning, evening = small_team.shift_types  # 07-15 and 15-23, London
+    their_morning, their_night = tenant.shift_types  # 07-15 and 23-07, London
+    tokyo = await make_team(session, tenant.org, timezone="Asia/Tokyo")
+    # 08-16 in Tokyo is 23:00-07:00 in London the evening before.
+    tokyo_day = await make_shift_type(session, tokyo, name="DAY", start=time(8), end=time(16))
+    first, second, third, fourth = small_team.analysts
+    await make_assignment(session, first, their_night, day(2))
+    await make_assignment(session, second, their_morning, day(5))
+    await make_assignment(session, second, their_morning, day(7))  # the day after the range
+    await make_assignment(session, third, their_night, day(-1))  # the day before
+    await make_assignment(session, fourth, tokyo_day, day(4))
+    await session.commit()
+
+    problem = await build(session, tenant, small_team)
+
+    def cells(analyst_id: int) -> list[tuple[date, int]]:
+        analyst = next(a for a in problem.analysts if a.id == analyst_id)
+        return [(u.date, u.shift_type_id) for u in analyst.unavailable]
+
+    # Night until 07:00: the next morning rests 0 h, the next evening 8 h.
+    assert cells(first.id) == [(day(3), morning.id), (day(3), evening.id)]
+    # A morning from 07:00: the evening before ends 8 h earlier.
+    assert cells(second.id) == [(day(4), evening.id), (day(6), evening.id)]
+    assert cells(third.id) == [(day(0), morning.id), (day(0), evening.id)]
+    # Tokyo's Friday day shift is Thursday night in London: Thursday's morning and evening
+    # are too close to it (Friday, its local date, is off anyway).
+    assert cells(fourth.id) == [(day(3), morning.id), (day(3), evening.id)]
+    assert day(4) in next(a for a in problem.analysts if a.id == fourth.id).days_off
 
 
 async def test_the_organization_caps_consecutive_days(

@@ -6,7 +6,9 @@ What lands where (docs/scheduling-rules.md has the rules themselves):
     successors (within the team's active ones) and night flag;
   - analysts: the team's active ones, with skills and contract; their days off are the
     days of approved absences, the team's holidays (when the team takes them off), and
-    the days they are booked on a shift type outside the problem (another team's);
+    the days they are booked on a shift type outside the problem (another team's); the
+    shifts they may not work on a day otherwise free are night shifts into an approved
+    absence and the team's shifts too close to one booked on another team's;
   - coverage, per day and shift type: what `coverage.needs` says the shift type needs,
     the statement conflict detection judges schedules by too;
   - requests: those not rejected, of the analysts, in the range;
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from shiftplanner.coverage.needs import TeamCoverage
-from shiftplanner.kit.time import days
+from shiftplanner.kit.time import days, shift_interval
 from shiftplanner.models import (
     SCREENER_SKILL,
     Absence,
@@ -87,7 +89,7 @@ class TeamRules:
 @dataclass(frozen=True)
 class Sources:
     """The rows a problem is built from. `assignments` are the analysts' assignments from
-    `rules.looks_back_to(start)` to the range's end, on any team's shift types;
+    `rules.looks_back_to(start)` to two days after the range, on any team's shift types;
     `night_shift_ids` names every night shift type those assignments use."""
 
     team: Team
@@ -101,6 +103,8 @@ class Sources:
     requests: Sequence[ShiftRequest] = ()
     assignments: Sequence[Assignment] = ()
     night_shift_ids: Collection[int] = frozenset()
+    # The other teams' shift types those assignments use, each with its team's time zone.
+    other_shift_types: Mapping[int, tuple[ShiftType, str]] = field(default_factory=dict)
     # The organization's rule, which conflict detection holds every schedule to: it caps
     # each contract's own limit.
     max_consecutive_days: int = DEFAULT_MAX_CONSECUTIVE_DAYS
@@ -132,6 +136,16 @@ def build(
         end=end,
     )
     blocked = nights_into_absences(sources.absences, sources.shift_types, off, start, end)
+    too_close = rest_around_elsewhere(
+        [a for a in sources.assignments if a.shift_type_id not in shift_ids],
+        sources.other_shift_types,
+        sources.shift_types,
+        sources.team.timezone,
+        sources.min_rest_hours,
+        off,
+        start,
+        end,
+    )
     before = [a for a in sources.assignments if a.date < start and a.analyst_id in analyst_ids]
     return spec.Problem(
         start=start,
@@ -146,7 +160,10 @@ def build(
                 skills=sorted(analyst.skills),
                 contract=contract(analyst, shift_ids, sources.max_consecutive_days),
                 days_off=sorted(off.get(analyst.id, ())),
-                unavailable=blocked.get(analyst.id, []),
+                unavailable=sorted(
+                    {*blocked.get(analyst.id, ()), *too_close.get(analyst.id, ())},
+                    key=lambda u: (u.date, u.shift_type_id),
+                ),
             )
             for analyst in sorted(sources.analysts, key=lambda a: a.id)
         ],
@@ -244,6 +261,46 @@ def nights_into_absences(
                 spec.Unavailable(date=eve, shift_type_id=shift_id) for shift_id in crossing
             ]
     return dict(blocked)
+
+
+def rest_around_elsewhere(
+    elsewhere: Iterable[Assignment],
+    their_shift_types: Mapping[int, tuple[ShiftType, str]],
+    own_shift_types: Iterable[ShiftType],
+    timezone: str,
+    min_rest_hours: float,
+    off: Mapping[int, Collection[date]],
+    start: date,
+    end: date,
+) -> dict[int, list[spec.Unavailable]]:
+    """The team's shifts an analyst may not work around a shift booked on another team's
+    shift type (that day is a day off already): they would overlap it or leave less than
+    the organization's minimum rest, which conflict detection reports. Compared in real
+    time, so another team's night shift bars the next morning, whatever the time zones."""
+    minimum = timedelta(hours=min_rest_hours)
+    own = list(own_shift_types)
+    blocked: dict[int, set[tuple[date, int]]] = defaultdict(set)
+    for booked in elsewhere:
+        if booked.analyst_id not in off or booked.shift_type_id not in their_shift_types:
+            continue
+        shift, zone = their_shift_types[booked.shift_type_id]
+        theirs = shift_interval(booked.date, shift.start_time, shift.end_time, zone)
+        # Two days each way: far apart time zones shift a local date by up to a day.
+        for offset in (-2, -1, 1, 2):
+            day = booked.date + timedelta(days=offset)
+            if not start <= day <= end or day in off[booked.analyst_id]:
+                continue
+            for candidate in own:
+                ours = shift_interval(day, candidate.start_time, candidate.end_time, timezone)
+                first, second = sorted((ours, theirs), key=lambda i: i.start)
+                if second.start - first.end < minimum:  # also when they overlap
+                    blocked[booked.analyst_id].add((day, candidate.id))
+    return {
+        analyst_id: [
+            spec.Unavailable(date=day, shift_type_id=shift_id) for day, shift_id in sorted(cells)
+        ]
+        for analyst_id, cells in blocked.items()
+    }
 
 
 def coverage(

@@ -211,6 +211,17 @@ class ProblemSourcesRepository:
         )
         return list((await self.session.scalars(query.order_by(Assignment.id))).all())
 
+    async def shift_types_with_zones(
+        self, org_id: int, ids: Collection[int]
+    ) -> dict[int, tuple[ShiftType, str]]:
+        """The shift types `ids`, each with its team's time zone."""
+        rows = await self.session.execute(
+            select(ShiftType, Team.timezone)
+            .join(Team, Team.id == ShiftType.team_id)
+            .where(ShiftType.org_id == org_id, ShiftType.id.in_(set(ids)))
+        )
+        return {shift.id: (shift, timezone) for shift, timezone in rows}
+
     async def night_shift_ids(self, org_id: int, ids: Collection[int]) -> frozenset[int]:
         query = select(ShiftType.id).where(
             ShiftType.org_id == org_id, ShiftType.id.in_(set(ids)), ShiftType.is_night

@@ -57,7 +57,10 @@ async def build_problem(
     shift_types = await repository.active_shift_types(org_id, team.id)
     analysts = await repository.active_analysts(org_id, team.id)
     analyst_ids = [a.id for a in analysts]
-    assignments = await repository.assignments(org_id, analyst_ids, rules.looks_back_to(start), end)
+    # Through two days after `end`: a shift booked on another team's then may bar one here.
+    assignments = await repository.assignments(
+        org_id, analyst_ids, rules.looks_back_to(start), end + timedelta(days=2)
+    )
     organization = await conflict_service.organization_rules(session, org_id)
     sources = problem_builder.Sources(
         team=team,
@@ -76,6 +79,9 @@ async def build_problem(
         assignments=assignments,
         night_shift_ids=await repository.night_shift_ids(
             org_id, {a.shift_type_id for a in assignments}
+        ),
+        other_shift_types=await repository.shift_types_with_zones(
+            org_id, {a.shift_type_id for a in assignments} - {s.id for s in shift_types}
         ),
     )
     return problem_builder.build(sources, start, end, replan=replan, weights=weights)
