@@ -36,6 +36,12 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class Settings:
+    screeners_on_weekends: bool = False
+    holidays_off: bool = True
+
+
+@dataclass(frozen=True)
 class Holiday:
     date: date
     recurring: bool = False
@@ -48,7 +54,7 @@ def test_without_rules_a_shift_type_needs_its_headcount_and_weekday_screeners() 
     assert rules.need(shift, day(0)) == Need(required=2, screeners_required=1)
     assert rules.need(shift, day(1)) is None  # does not run on Tuesdays
     assert rules.need(shift, day(5)) == Need(required=2, screeners_required=0)
-    weekends = TeamCoverage(screeners_on_weekends=True)
+    weekends = TeamCoverage.of(settings=Settings(screeners_on_weekends=True))
     assert weekends.need(shift, day(5)) == Need(required=2, screeners_required=1)
 
 
@@ -92,6 +98,8 @@ def test_nothing_is_needed_on_a_holiday_the_team_takes_off() -> None:
         == set()
     )
 
-    working = TeamCoverage.of([Requirement(date=day(0), required=3)], holidays, holidays_off=False)
+    working = TeamCoverage.of(
+        [Requirement(date=day(0), required=3)], holidays, Settings(holidays_off=False)
+    )
     assert working.holidays_in(day(0), day(13)) == set()
     assert working.need(shift, day(0)) == Need(required=3)

@@ -93,16 +93,10 @@ class ConflictFactsRepository:
                 select(TeamScheduleSettings).where(TeamScheduleSettings.org_id == org_id)
             )
         }
-        coverage = {}
-        for team_id in by_team.keys() | holidays.keys() | settings.keys():
-            row = settings.get(team_id)
-            coverage[team_id] = TeamCoverage.of(
-                by_team[team_id],
-                holidays[team_id],
-                screeners_on_weekends=row.screeners_on_weekends if row else False,
-                holidays_off=row.holidays_off if row else True,
-            )
-        return coverage
+        return {
+            team_id: TeamCoverage.of(by_team[team_id], holidays[team_id], settings.get(team_id))
+            for team_id in by_team.keys() | holidays.keys() | settings.keys()
+        }
 
     async def analysts(self, org_id: int) -> dict[int, AnalystFacts]:
         rows = await self.session.execute(

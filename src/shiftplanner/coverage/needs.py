@@ -48,6 +48,13 @@ class RequirementLike(Protocol):
     def over_weight(self) -> int | None: ...
 
 
+class SettingsLike(Protocol):
+    @property
+    def screeners_on_weekends(self) -> bool: ...
+    @property
+    def holidays_off(self) -> bool: ...
+
+
 class HolidayLike(Protocol):
     @property
     def date(self) -> date: ...
@@ -93,10 +100,9 @@ class TeamCoverage:
         cls,
         requirements: Iterable[RequirementLike] = (),
         holidays: Iterable[HolidayLike] = (),
-        *,
-        screeners_on_weekends: bool = False,
-        holidays_off: bool = True,
+        settings: SettingsLike | None = None,
     ) -> TeamCoverage:
+        """From the team's rows; without `settings` (no row stored), the defaults."""
         overrides: dict[tuple[int, date], Need] = {}
         templates: dict[tuple[int, str], Need] = {}
         for requirement in requirements:
@@ -104,13 +110,13 @@ class TeamCoverage:
                 overrides[(requirement.shift_type_id, requirement.date)] = Need.of(requirement)
             elif requirement.weekday is not None:
                 templates[(requirement.shift_type_id, requirement.weekday)] = Need.of(requirement)
-        taken = list(holidays) if holidays_off else []
+        taken = list(holidays) if settings is None or settings.holidays_off else []
         return cls(
             overrides=overrides,
             templates=templates,
             holiday_dates=frozenset(h.date for h in taken if not h.recurring),
             yearly_holidays=frozenset((h.date.month, h.date.day) for h in taken if h.recurring),
-            screeners_on_weekends=screeners_on_weekends,
+            screeners_on_weekends=settings is not None and settings.screeners_on_weekends,
         )
 
     def is_holiday(self, day: date) -> bool:

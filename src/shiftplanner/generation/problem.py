@@ -74,12 +74,7 @@ class TeamRules:
     def coverage(
         self, requirements: Iterable[CoverageRequirement], holidays: Iterable[Holiday]
     ) -> TeamCoverage:
-        return TeamCoverage.of(
-            requirements,
-            holidays,
-            screeners_on_weekends=self.screeners_on_weekends,
-            holidays_off=self.holidays_off,
-        )
+        return TeamCoverage.of(requirements, holidays, self)
 
     def looks_back_to(self, start: date) -> date:
         """The first day before `start` whose assignments history or fairness need."""
@@ -127,17 +122,18 @@ def build(
     holidays = needs.holidays_in(start, end)
     in_range = [a for a in sources.assignments if start <= a.date <= end]
     planned = [a for a in in_range if a.analyst_id in analyst_ids and a.shift_type_id in shift_ids]
+    elsewhere = [a for a in sources.assignments if a.shift_type_id not in shift_ids]
     off = days_off(
         analyst_ids,
         absences=sources.absences,
         holidays=holidays,
-        elsewhere=[a for a in in_range if a.shift_type_id not in shift_ids],
+        elsewhere=elsewhere,
         start=start,
         end=end,
     )
     blocked = nights_into_absences(sources.absences, sources.shift_types, off, start, end)
     too_close = rest_around_elsewhere(
-        [a for a in sources.assignments if a.shift_type_id not in shift_ids],
+        elsewhere,
         sources.other_shift_types,
         sources.shift_types,
         sources.team.timezone,
