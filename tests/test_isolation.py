@@ -26,7 +26,8 @@ from shiftplanner.models import (
     Role,
     ShiftRequest,
 )
-from tests.factories import Tenant, make_absence, make_assignment
+from shiftplanner.runtime import Runtime
+from tests.factories import PASSWORD, Tenant, bearer, make_absence, make_assignment, make_user
 
 PUBLIC = frozenset[str]()
 ANY = frozenset(Role)
@@ -419,6 +420,44 @@ async def test_another_organization_sees_nothing_and_changes_nothing(
     # Its generation job is still queued: not cancelled, not applied.
     job = await client.get(f"/api/schedules/generate/{victim.generation_job}", headers=headers)
     assert job.json()["status"] == "queued"
+
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def test_nobody_but_an_operator_writes_an_operators_account(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tenant: Tenant,
+    session: AsyncSession,
+    runtime: Runtime,
+) -> None:
+    """Every write that names a user, aimed at the platform operator by an admin of the
+    operator's own organization and by an admin API key of it: all refused."""
+    operator = tenant.users[Role.ADMIN]
+    admin = await make_user(session, runtime, tenant.org, Role.ADMIN)
+    await session.commit()
+    admin_headers = await bearer(session, runtime, admin)
+    key = await client.post(
+        "/api/api-keys", json={"name": "walk", "role": "admin"}, headers=admin_headers
+    )
+    ids = await arrange(session, tenant)
+    ids.user = operator.id
+    walked = 0
+    for method, path, params in operations(app):
+        if method not in WRITES or "user_id" not in params:
+            continue
+        for headers in (admin_headers, {"X-API-Key": key.json()["key"]}):
+            response = await call(client, method, path, params, ids, headers)
+            assert response.status_code == 403, (method, path, response.status_code, response.text)
+            walked += 1
+    assert walked >= 4
+    signed_in = await client.post(
+        "/api/auth/login", json={"email": operator.email, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    me = (await client.get("/api/auth/me", headers=tenant.admin)).json()["user"]
+    assert (me["full_name"], me["role"], me["is_active"]) == (operator.full_name, "admin", True)
 
 
 @pytest.mark.parametrize(

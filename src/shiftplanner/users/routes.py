@@ -55,7 +55,13 @@ async def get_user(user_id: IdPath, session: SessionDep, actor: AdminActor) -> s
     return schemas.User.model_validate(await user_service.get_user(session, actor, user_id))
 
 
-@router.patch("/{user_id}", responses={**NOT_FOUND, 409: problem("Would leave no active admin")})
+OPERATOR = {403: problem("The platform operator's account, and you are not an operator")}
+
+
+@router.patch(
+    "/{user_id}",
+    responses={**NOT_FOUND, **OPERATOR, 409: problem("Would leave no active admin")},
+)
 async def update_user(
     user_id: IdPath,
     data: schemas.UserUpdate,
@@ -64,7 +70,8 @@ async def update_user(
     actor: AdminActor,
 ) -> schemas.User:
     """Change an account's name, role, password or status (admin). The organization always
-    keeps at least one active admin."""
+    keeps at least one active admin; the platform operator's account is changed only by
+    an operator (never by an API key)."""
     user = await user_service.update_user(session, actor, runtime.passwords, user_id, data)
     return schemas.User.model_validate(user)
 
@@ -72,7 +79,7 @@ async def update_user(
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**NOT_FOUND, 409: problem("Your own account, or the last admin")},
+    responses={**NOT_FOUND, **OPERATOR, 409: problem("Your own account, or the last admin")},
 )
 async def delete_user(user_id: IdPath, session: SessionDep, actor: AdminActor) -> None:
     """Delete an account (admin). A linked analyst stays, unlinked."""

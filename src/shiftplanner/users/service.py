@@ -81,6 +81,14 @@ async def create_user(
     return user
 
 
+def _guard_operator(actor: Actor, user: User) -> None:
+    """The platform operator's account reaches every tenant, so only an operator changes
+    it: an admin of its organization (or any API key) changing its password, role or
+    status would become the operator."""
+    if user.is_superuser and (not actor.is_superuser or actor.api_key_id is not None):
+        raise Forbidden("Only a platform operator can change a platform operator's account.")
+
+
 async def _keep_an_admin(repository: UserRepository, user: User, *, leaving: bool) -> None:
     if (
         leaving
@@ -100,6 +108,7 @@ async def update_user(
 ) -> User:
     repository = UserRepository(session)
     user = await get_user(session, actor, user_id)
+    _guard_operator(actor, user)
     values: dict[str, Any] = data.changes()
     password = values.pop("password", None)
     demoted = "role" in values and values["role"] is not Role.ADMIN
@@ -128,6 +137,7 @@ async def update_user(
 async def delete_user(session: AsyncSession, actor: Actor, user_id: int) -> None:
     repository = UserRepository(session)
     user = await get_user(session, actor, user_id)
+    _guard_operator(actor, user)
     if user.id == actor.user_id:
         raise Conflict("You cannot delete your own account.")
     await _keep_an_admin(repository, user, leaving=True)
