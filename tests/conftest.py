@@ -165,8 +165,12 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         generation_runner_enabled=False,
         # Generous limits, so the limiter runs in every test without refusing; the rate
         # limit tests set their own.
-        rate_limit_api="100000/15minutes",
-        rate_limit_auth="100000/15minutes",
+        rate_limit_read="100000/15minutes",
+        rate_limit_write="100000/15minutes",
+        rate_limit_login="100000/15minutes",
+        rate_limit_refresh="100000/15minutes",
+        # Sign-ins come from one address in tests; each test that throttles sets its own.
+        login_address_attempts=100_000,
         log_level="warning",
         data_dir=Path("/nonexistent-data-dir-tests-must-not-use"),
     )

@@ -71,7 +71,7 @@ async def make_user(
         org_id=org.id,
         email=email or f"{unique(role.value)}@example.com",
         full_name=f"{role.value.title()} User",
-        password_hash=runtime.passwords.hash(password),
+        password_hash=await runtime.passwords.hash(password),
         role=role,
         is_superuser=superuser,
         is_active=active,

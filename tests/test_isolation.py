@@ -43,6 +43,7 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("POST", "/api/auth/refresh"): PUBLIC,
     ("GET", "/api/auth/me"): ANY,
     ("POST", "/api/auth/logout"): ANY,
+    ("GET", "/api/auth/rate-limit"): ANY,
     ("GET", "/api/api-keys"): ADMIN,
     ("POST", "/api/api-keys"): ADMIN,
     ("GET", "/api/api-keys/{api_key_id}"): ADMIN,

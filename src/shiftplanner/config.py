@@ -36,6 +36,35 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class RateLimitPreset(StrEnum):
+    """`standard` fits a person working all day in the web pages and still throttles a
+    script; `strict` is the product documents' numbers (100 requests per 15 minutes per
+    user, 5 sign-in requests per 15 minutes per address)."""
+
+    STANDARD = "standard"
+    STRICT = "strict"
+
+
+# Per preset, the counter (policy name) and rate each kind of request counts against.
+# Kinds that share a name share one counter.
+RATE_LIMIT_PRESETS: dict[RateLimitPreset, dict[str, tuple[str, str]]] = {
+    RateLimitPreset.STANDARD: {
+        "read": ("read", "1200/minute"),
+        "write": ("write", "300/minute"),
+        "login": ("login", "300/minute"),
+        "refresh": ("refresh", "300/minute"),
+        "graphql": ("graphql", "600/minute"),
+    },
+    RateLimitPreset.STRICT: {
+        "read": ("api", "100/15minutes"),
+        "write": ("api", "100/15minutes"),
+        "login": ("auth", "5/15minutes"),
+        "refresh": ("auth", "5/15minutes"),
+        "graphql": ("graphql", "200/15minutes"),
+    },
+}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SHIFTPLANNER_",
@@ -69,15 +98,30 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=64 * 1024, ge=8)
     password_hash_parallelism: int = Field(default=4, ge=1)
 
-    # Login lockout: this many failed logins of one account within the window refuse
-    # further attempts for it (whatever the client's address) until the window passes.
+    # Login throttling (failed sign-ins only), per email address whether or not it has an
+    # account: this many failures from one client address lock that address out of the
+    # account until a window passes without one; ...
     login_lockout_attempts: int = Field(default=5, ge=1)
     login_lockout_window_seconds: int = Field(default=15 * 60, ge=1)
+    # ... this many from anywhere, and each further attempt waits 1 s, doubling up to the
+    # window, except from an address the account signed in from lately; ...
+    login_account_attempts: int = Field(default=20, ge=1)
+    login_trusted_address_days: int = Field(default=30, ge=0)
+    # ... and this many from one address across all accounts (password spraying).
+    login_address_attempts: int = Field(default=100, ge=1)
+    # Password hashes computed at once (worker threads), and sign-ins waiting for one
+    # beyond which a sign-in is answered 503 at once instead of queueing.
+    password_hash_threads: int = Field(default=2, ge=1, le=64)
+    password_hash_queue: int = Field(default=64, ge=0)
 
     rate_limit_enabled: bool = True
-    rate_limit_api: str = "100/15minutes"
-    rate_limit_auth: str = "5/15minutes"
-    rate_limit_graphql: str = "200/15minutes"
+    rate_limit_preset: RateLimitPreset = RateLimitPreset.STANDARD
+    # Each overrides its kind's rate in the preset, e.g. "300/minute" or "1000/hour".
+    rate_limit_read: str | None = None
+    rate_limit_write: str | None = None
+    rate_limit_login: str | None = None
+    rate_limit_refresh: str | None = None
+    rate_limit_graphql: str | None = None
     # Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges).
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -118,10 +162,17 @@ class Settings(BaseSettings):
             ip_network(item, strict=False)  # raises ValueError for a typo
         return value
 
-    @field_validator("rate_limit_api", "rate_limit_auth", "rate_limit_graphql")
+    @field_validator(
+        "rate_limit_read",
+        "rate_limit_write",
+        "rate_limit_login",
+        "rate_limit_refresh",
+        "rate_limit_graphql",
+    )
     @classmethod
-    def _rate(cls, value: str) -> str:
-        parse_rate(value)  # raises ValueError with the reason
+    def _rate(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_rate(value)  # raises ValueError with the reason
         return value
 
     @model_validator(mode="after")
@@ -146,6 +197,23 @@ class Settings(BaseSettings):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
             )
         return self
+
+    def rate_limits(self) -> dict[str, tuple[str, str]]:
+        """Each kind of request (`read`, `write`, `login`, `refresh`, `graphql`): the
+        counter it counts against and that counter's rate, from the preset and the
+        overrides (an overridden kind counts on a counter of its own)."""
+        overrides = {
+            "read": self.rate_limit_read,
+            "write": self.rate_limit_write,
+            "login": self.rate_limit_login,
+            "refresh": self.rate_limit_refresh,
+            "graphql": self.rate_limit_graphql,
+        }
+        limits = {}
+        for kind, (name, rate) in RATE_LIMIT_PRESETS[self.rate_limit_preset].items():
+            override = overrides[kind]
+            limits[kind] = (kind, override) if override else (name, rate)
+        return limits
 
     @property
     def is_production(self) -> bool:

@@ -143,6 +143,12 @@ class TooManyRequests(ShiftPlannerError):
     title = "Too many requests"
 
 
+class ServiceUnavailable(ShiftPlannerError):
+    status_code = 503
+    slug = "service-unavailable"
+    title = "Busy; retry in a moment"
+
+
 def problem_response(
     request: Request,
     *,

@@ -14,7 +14,7 @@ from shiftplanner.events import EventDispatcher, add_transactional_hook
 from shiftplanner.generation.runner import GenerationRunner
 from shiftplanner.security.audit import service as audit_service
 from shiftplanner.security.credentials import VerifiedKeys
-from shiftplanner.security.lockout import LockoutPolicy
+from shiftplanner.security.login_throttle.service import LoginThrottle
 from shiftplanner.security.passwords import Passwords
 from shiftplanner.security.ratelimit import RateLimiter
 from shiftplanner.security.tokens import Tokens
@@ -32,7 +32,7 @@ class Runtime:
     generation_runner: GenerationRunner
     passwords: Passwords
     tokens: Tokens
-    lockout: LockoutPolicy
+    login_throttle: LoginThrottle
     rate_limiter: RateLimiter
     verified_keys: VerifiedKeys
 
@@ -62,10 +62,7 @@ class Runtime:
                 refresh_ttl=timedelta(seconds=settings.jwt_refresh_ttl_seconds),
                 previous_secrets=tuple(s.get_secret_value() for s in settings.jwt_previous_secrets),
             ),
-            lockout=LockoutPolicy(
-                attempts=settings.login_lockout_attempts,
-                window=timedelta(seconds=settings.login_lockout_window_seconds),
-            ),
+            login_throttle=LoginThrottle(settings, session_factory),
             rate_limiter=RateLimiter(settings),
             verified_keys=VerifiedKeys(),
         )

@@ -206,7 +206,7 @@ async def test_login_upgrades_a_hash_made_with_other_parameters(
 ) -> None:
     costlier = Passwords(runtime.settings.model_copy(update={"password_hash_time_cost": 2}))
     user = await make_user(session, runtime, tenant.org, Role.VIEWER)
-    user.password_hash = costlier.hash(PASSWORD)
+    user.password_hash = await costlier.hash(PASSWORD)
     await session.commit()
     old_hash = user.password_hash
     assert runtime.passwords.needs_rehash(old_hash)
@@ -217,5 +217,5 @@ async def test_login_upgrades_a_hash_made_with_other_parameters(
     assert new_hash is not None
     assert new_hash != old_hash
     assert not runtime.passwords.needs_rehash(new_hash)
-    assert runtime.passwords.verify(new_hash, PASSWORD)
+    assert await runtime.passwords.verify(new_hash, PASSWORD)
     assert (await login(client, user.email)).status_code == 200

@@ -1,26 +1,23 @@
 """Sign-ins as token families: the claims, the one-use refresh, logout, revocation on a
-password change or deactivation, key rotation and the login lockout."""
+password change or deactivation, and key rotation. (Throttling failed sign-ins:
+tests/security/login_throttle.)"""
 
 from __future__ import annotations
 
 import asyncio
-import statistics
-import time
 from typing import Any
 
 import httpx
 import jwt
 from pydantic import SecretStr
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.config import Settings
-from shiftplanner.models import Role, User
+from shiftplanner.models import Role
 from shiftplanner.runtime import Runtime
-from shiftplanner.security.passwords import Passwords
 from shiftplanner.security.tokens import key_id
 from tests.assertions import problem
 from tests.conftest import TEST_SECRET, make_settings, running
-from tests.factories import PASSWORD, Tenant, make_user
+from tests.factories import PASSWORD, Tenant
 
 LOGIN = "/api/auth/login"
 REFRESH = "/api/auth/refresh"
@@ -62,24 +59,6 @@ def unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     header: dict[str, Any] = jwt.get_unverified_header(token)
     claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     return header, claims
-
-
-def refused_header(response: httpx.Response) -> str:
-    """The response is a lockout refusal; returns its Retry-After."""
-    problem(response, 429)
-    return response.headers["retry-after"]
-
-
-async def timed(http: httpx.AsyncClient, email: str) -> float:
-    started = time.perf_counter()
-    problem(await attempt(http, email, "wrong password!"), 401)
-    return time.perf_counter() - started
-
-
-def lockout(settings: Settings, attempts: int, window: int, **more: Any) -> Settings:
-    return settings.model_copy(
-        update={"login_lockout_attempts": attempts, "login_lockout_window_seconds": window, **more}
-    )
 
 
 # --- tokens and refresh -------------------------------------------------------------
@@ -270,73 +249,3 @@ async def test_settings_copied_with_a_new_secret_sign_with_it(
         pair = await sign_in(http, tenant.users[Role.ADMIN].email)
         assert unverified(pair["access_token"])[0]["kid"] == key_id(NEW_SECRET)
         problem(await http.get(ME, headers=old), 401)
-
-
-# --- lockout ---------------------------------------------------------------------------
-
-
-async def test_lockout_holds_for_the_right_password_and_any_address(
-    settings: Settings, tenant: Tenant
-) -> None:
-    locked, other = tenant.users[Role.ANALYST].email, tenant.users[Role.VIEWER].email
-    policy = lockout(settings, 3, 60)
-    async with (
-        running(policy, client_address=("10.0.0.1", 40001)) as (_, first),
-        running(policy, client_address=("10.0.0.2", 40002)) as (_, second),
-    ):
-        for _ in range(3):
-            problem(await attempt(first, locked, "wrong password!"), 401)
-        for http in (first, second):
-            response = await attempt(http, locked, PASSWORD)
-            assert 1 <= int(refused_header(response)) <= 60
-            assert "access_token" not in response.text
-        assert await alive(second, await sign_in(second, other))
-        assert await alive(first, await sign_in(first, other))
-
-
-async def test_lockout_ends_when_the_window_passes(settings: Settings, tenant: Tenant) -> None:
-    email = tenant.users[Role.MANAGER].email
-    async with running(lockout(settings, 2, 1)) as (_, http):
-        for _ in range(2):
-            problem(await attempt(http, email, "wrong password!"), 401)
-        assert refused_header(await attempt(http, email, PASSWORD)) == "1"
-        await asyncio.sleep(1.1)
-        assert await alive(http, await sign_in(http, email))
-
-
-async def test_a_successful_login_resets_the_failure_count(
-    settings: Settings, tenant: Tenant
-) -> None:
-    email = tenant.users[Role.MANAGER].email
-    async with running(lockout(settings, 3, 60)) as (_, http):
-        for _ in range(2):
-            problem(await attempt(http, email, "wrong password!"), 401)
-        await sign_in(http, email)
-        for _ in range(2):
-            problem(await attempt(http, email, "wrong password!"), 401)
-        assert await alive(http, await sign_in(http, email))
-        # Counting still works after the reset: three failures in a row lock.
-        for _ in range(3):
-            problem(await attempt(http, email, "wrong password!"), 401)
-        refused_header(await attempt(http, email, PASSWORD))
-
-
-async def test_unknown_emails_lock_nothing_and_take_as_long(
-    settings: Settings, session: AsyncSession, runtime: Runtime, tenant: Tenant
-) -> None:
-    # A hash cost that dominates a login's time, so that skipping it would show.
-    costly = lockout(settings, 3, 60, password_hash_time_cost=2, password_hash_memory_kib=32768)
-    user: User = await make_user(session, runtime, tenant.org, Role.VIEWER)
-    user.password_hash = Passwords(costly).hash(PASSWORD)
-    await session.commit()
-    async with running(costly) as (_, http):
-        unknown = [await timed(http, "nobody@example.com") for _ in range(4)]
-        wrong = [await timed(http, user.email) for _ in range(3)]
-        ratio = statistics.median(unknown) / statistics.median(wrong)
-        assert 0.3 <= ratio <= 3, (unknown, wrong)
-        # The address gets an account later: the failures before do not count against it.
-        await make_user(session, runtime, tenant.org, Role.VIEWER, email="nobody@example.com")
-        await session.commit()
-        assert await alive(http, await sign_in(http, "nobody@example.com"))
-        # While the known account, failing as often, is locked now.
-        refused_header(await attempt(http, user.email, PASSWORD))

@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shiftplanner.models import ApiKey, Base, Role
+from shiftplanner.models import ApiKey, AuditLog, Base, Role, User
+from shiftplanner.runtime import Runtime
 from tests.assertions import problem
-from tests.factories import Tenant
+from tests.factories import PASSWORD, Tenant, bearer, make_user
 
 URL = "/api/api-keys"
 KEY_FORMAT = re.compile(r"spk_([0-9a-f]+)_([A-Za-z0-9_-]+)")
@@ -163,6 +164,7 @@ async def insert_key(session: AsyncSession, tenant: Tenant, expires_at: datetime
             secret_hash=hashlib.sha256(secret.encode()).hexdigest(),
             role=Role.VIEWER,
             expires_at=expires_at,
+            created_by_user_id=tenant.users[Role.ADMIN].id,
         )
     )
     await session.commit()
@@ -250,3 +252,96 @@ async def test_the_database_never_holds_the_secret(
         for row in rows:
             assert secret not in repr(tuple(row)), table.name
             assert key not in repr(tuple(row)), table.name
+
+
+# --- a key answers to its creator -------------------------------------------------------
+
+
+async def creators_key(
+    client: httpx.AsyncClient, session: AsyncSession, runtime: Runtime, tenant: Tenant
+) -> tuple[User, str, dict[str, Any]]:
+    """A second admin, and an admin key they created."""
+    creator = await make_user(session, runtime, tenant.org, Role.ADMIN)
+    await session.commit()
+    headers = await bearer(session, runtime, creator)
+    created = await client.post(URL, json={"name": "sync", "role": "admin"}, headers=headers)
+    assert created.status_code == 201, created.text
+    key = created.json()["key"]
+    assert (await client.get("/api/users", headers=as_header(key))).status_code == 200
+    return creator, key, created.json()["api_key"]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"is_active": False}, "creator_disabled"),
+        ({"role": "manager"}, "creator_demoted"),
+        (None, "creator_deleted"),
+    ],
+)
+async def test_a_key_dies_with_its_creators_power(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    runtime: Runtime,
+    tenant: Tenant,
+    change: dict[str, Any] | None,
+    reason: str,
+) -> None:
+    creator, key, record = await creators_key(client, session, runtime, tenant)
+    if change is None:
+        done = await client.delete(f"/api/users/{creator.id}", headers=tenant.admin)
+        assert done.status_code == 204, done.text
+    else:
+        done = await client.patch(f"/api/users/{creator.id}", json=change, headers=tenant.admin)
+        assert done.status_code == 200, done.text
+    # It cannot mint keys or create admins any more: it does not work at all.
+    problem(await client.get("/api/users", headers=as_header(key)), 401)
+    new_admin = {"email": "late@example.com", "role": "admin", "password": PASSWORD}
+    problem(await client.post("/api/users", json=new_admin, headers=as_header(key)), 401)
+    revoked = (await client.get(f"{URL}/{record['id']}", headers=tenant.admin)).json()
+    assert revoked["revoked_at"] is not None
+    assert revoked["revoked_reason"] == reason
+    [entry] = (
+        await session.scalars(
+            select(AuditLog).where(
+                AuditLog.action == "api_key.revoked", AuditLog.resource_id == record["id"]
+            )
+        )
+    ).all()
+    assert entry.actor_user_id == tenant.users[Role.ADMIN].id
+    assert entry.changes is not None
+    assert entry.changes["revoked_reason"] == {"old": None, "new": reason}
+
+
+async def test_a_key_whose_creator_lost_power_outside_the_api_stops_working(
+    client: httpx.AsyncClient, session: AsyncSession, runtime: Runtime, tenant: Tenant
+) -> None:
+    """Belt and braces: even without its revocation (a change made in the database), a
+    key never carries more power than its creator has now."""
+    creator, key, _ = await creators_key(client, session, runtime, tenant)
+    creator.role = Role.VIEWER
+    await session.commit()
+    problem(await client.get("/api/teams", headers=as_header(key)), 401)
+    creator.role = Role.ADMIN
+    await session.commit()
+    assert (await client.get("/api/teams", headers=as_header(key))).status_code == 200
+
+
+async def test_a_key_cannot_create_keys(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    key, _ = await create_key(client, tenant, "admin")
+    minted = await client.post(URL, json={"name": "child", "role": "admin"}, headers=as_header(key))
+    problem(minted, 403)
+    listed = (await client.get(URL, headers=tenant.admin)).json()["items"]
+    assert [item["name"] for item in listed] == ["admin client"]
+
+
+async def test_other_admins_keys_survive_a_colleagues_departure(
+    client: httpx.AsyncClient, session: AsyncSession, runtime: Runtime, tenant: Tenant
+) -> None:
+    own, _ = await create_key(client, tenant, "viewer")
+    creator, _, _ = await creators_key(client, session, runtime, tenant)
+    done = await client.patch(
+        f"/api/users/{creator.id}", json={"is_active": False}, headers=tenant.admin
+    )
+    assert done.status_code == 200, done.text
+    assert (await client.get("/api/teams", headers=as_header(own))).status_code == 200

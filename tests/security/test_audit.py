@@ -191,11 +191,11 @@ async def test_the_lockout_is_audited_once_then_logins_are_denied(
     account = {"org_id": tenant.org.id, "resource_type": "user", "resource_id": user.id}
     [lockout] = await rows(runtime, action="auth.lockout")
     check(lockout, request_id=failures[-1].headers["X-Request-ID"], outcome="denied", **account)
-    check(lockout, details={"failures": 3, "window_seconds": 60})
+    check(lockout, details={"rule": "account_from_address", "client_ip": "127.0.0.1"})
     for response in locked:
         denied = await one(runtime, response)
         check(denied, action="auth.login", outcome="denied", **account)
-        check(denied, details={"reason": "locked_out"})
+        check(denied, details={"reason": "throttled", "rule": "account_from_address"})
     assert await rows(runtime, action="auth.login", outcome=AuditOutcome.SUCCESS) == []
 
 

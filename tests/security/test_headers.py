@@ -109,7 +109,7 @@ async def test_an_unexpected_failure_carries_the_security_headers(
 async def test_refusals_by_middleware_carry_the_security_headers(
     settings: Settings, tenant: Tenant
 ) -> None:
-    limited = settings.model_copy(update={"rate_limit_api": "2/15minutes", "max_body_bytes": 1024})
+    limited = settings.model_copy(update={"rate_limit_read": "2/15minutes", "max_body_bytes": 1024})
     async with running(limited) as (_, http):
         too_large = await http.post(
             "/api/teams", content=padded_team("BIG", 4096), headers=tenant.admin
@@ -344,7 +344,8 @@ async def test_the_security_config_reports_the_effective_settings_without_secret
             "jwt_refresh_ttl_seconds": 86400,
             "login_lockout_attempts": 7,
             "login_lockout_window_seconds": 1200,
-            "rate_limit_auth": "9/10minutes",
+            "login_account_attempts": 30,
+            "rate_limit_login": "9/10minutes",
             "rate_limit_graphql": "50/1minute",
             "trusted_proxies": ["10.0.0.0/8"],
             "cors_origins": [ORIGIN],
@@ -370,14 +371,18 @@ async def test_the_security_config_reports_the_effective_settings_without_secret
     assert tokens["accepted_previous_key_ids"][0] != tokens["signing_key_id"]
     passwords = config["passwords"]
     assert (passwords["time_cost"], passwords["memory_kib"], passwords["parallelism"]) == (1, 8, 1)
-    assert passwords["lockout_attempts"] == 7
-    assert passwords["lockout_window_seconds"] == 1200
+    throttle = config["login_throttle"]
+    assert throttle["failures_per_email_and_address"] == 7
+    assert throttle["failures_per_email_before_delays"] == 30
+    assert throttle["window_seconds"] == 1200
     limits = config["rate_limits"]
-    assert limits["enabled"] is True
+    assert (limits["enabled"], limits["preset"]) == (True, "standard")
     assert limits["policies"] == {
-        "api": "100000 per 900 s",
-        "auth": "9 per 600 s",
-        "graphql": "50 per 60 s",
+        "read": "read: 100000 per 900 s",
+        "write": "write: 100000 per 900 s",
+        "login": "login: 9 per 600 s",
+        "refresh": "refresh: 100000 per 900 s",
+        "graphql": "graphql: 50 per 60 s",
     }
     assert limits["storage"].startswith("redis")
     assert "127.0.0.1:1" in limits["storage"]

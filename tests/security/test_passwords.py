@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from shiftplanner.config import Settings
+from shiftplanner.errors import ServiceUnavailable
 from shiftplanner.security.passwords import Passwords
 from tests.conftest import make_settings
 
@@ -63,14 +65,14 @@ def test_long_uncommon_passwords_are_accepted(passwords: Passwords, password: st
     assert passwords.weakness(password) is None
 
 
-def test_a_hash_verifies_only_its_password(passwords: Passwords) -> None:
-    hashed = passwords.hash(PASSPHRASE)
+async def test_a_hash_verifies_only_its_password(passwords: Passwords) -> None:
+    hashed = await passwords.hash(PASSPHRASE)
     assert PASSPHRASE not in hashed
     assert hashed.startswith("$argon2id$")
-    assert hashed != passwords.hash(PASSPHRASE)  # salted
-    assert passwords.verify(hashed, PASSPHRASE)
-    assert not passwords.verify(hashed, PASSPHRASE.upper())
-    assert not passwords.verify(hashed, "")
+    assert hashed != await passwords.hash(PASSPHRASE)  # salted
+    assert await passwords.verify(hashed, PASSPHRASE)
+    assert not await passwords.verify(hashed, PASSPHRASE.upper())
+    assert not await passwords.verify(hashed, "")
 
 
 @pytest.mark.parametrize(
@@ -85,36 +87,75 @@ def test_a_hash_verifies_only_its_password(passwords: Passwords) -> None:
         "5f4dcc3b5aa765d61d327deb882cf99",
     ],
 )
-def test_verifying_against_garbage_is_a_plain_no(passwords: Passwords, garbage: str) -> None:
-    assert passwords.verify(garbage, PASSPHRASE) is False
-    assert passwords.verify(garbage, "") is False
+async def test_verifying_against_garbage_is_a_plain_no(passwords: Passwords, garbage: str) -> None:
+    assert await passwords.verify(garbage, PASSPHRASE) is False
+    assert await passwords.verify(garbage, "") is False
 
 
-def test_hashes_made_with_other_parameters_need_a_rehash(passwords: Passwords) -> None:
-    assert not passwords.needs_rehash(passwords.hash(PASSPHRASE))
+async def test_hashes_made_with_other_parameters_need_a_rehash(passwords: Passwords) -> None:
+    assert not passwords.needs_rehash(await passwords.hash(PASSPHRASE))
     for other in (
         {"password_hash_time_cost": 2},
         {"password_hash_memory_kib": 16},
         {"password_hash_parallelism": 2, "password_hash_memory_kib": 16},
     ):
-        older = Passwords(settings(**other)).hash(PASSPHRASE)
+        older = await Passwords(settings(**other)).hash(PASSPHRASE)
         assert passwords.needs_rehash(older), other
-        assert passwords.verify(older, PASSPHRASE)  # still accepted, until upgraded
+        assert await passwords.verify(older, PASSPHRASE)  # still accepted, until upgraded
     assert passwords.needs_rehash("not a hash")
 
 
-def test_spending_verify_time_takes_as_long_as_a_verify() -> None:
+async def test_spending_verify_time_takes_as_long_as_a_verify() -> None:
     costly = Passwords(settings(password_hash_time_cost=2, password_hash_memory_kib=16384))
-    hashed = costly.hash(PASSPHRASE)
-    costly.spend_verify_time("warm up")
+    hashed = await costly.hash(PASSPHRASE)
+    await costly.spend_verify_time("warm up")
 
-    def seconds(action: Callable[[], object]) -> float:
+    async def seconds(action: Callable[[], Awaitable[object]]) -> float:
         started = time.perf_counter()
-        action()
+        await action()
         return time.perf_counter() - started
 
-    spent = [seconds(lambda: costly.spend_verify_time("wrong password!")) for _ in range(3)]
-    verified = [seconds(lambda: costly.verify(hashed, "wrong password!")) for _ in range(3)]
+    spent = [await seconds(lambda: costly.spend_verify_time("wrong password!")) for _ in range(3)]
+    verified = [await seconds(lambda: costly.verify(hashed, "wrong password!")) for _ in range(3)]
     ratio = statistics.median(spent) / statistics.median(verified)
     assert 0.3 <= ratio <= 3, (spent, verified)
-    costly.spend_verify_time("")  # any input, even empty, runs without an error
+    await costly.spend_verify_time("")  # any input, even empty, runs without an error
+
+
+async def test_hashing_never_stalls_the_event_loop() -> None:
+    """While hashes are computed, other work on the loop goes on: a ticker that wants to
+    run every 10 ms is never late by anything like a hash's time."""
+    costly = Passwords(settings(password_hash_time_cost=3, password_hash_memory_kib=32768))
+    hashed = await costly.hash(PASSPHRASE)
+    started = time.perf_counter()
+    await costly.verify(hashed, PASSPHRASE)
+    one_hash = time.perf_counter() - started
+    lateness: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lateness.append(time.perf_counter() - before - 0.01)
+
+    ticking = asyncio.create_task(ticker())
+    await asyncio.gather(*(costly.verify(hashed, "wrong password!") for _ in range(4)))
+    done.set()
+    await ticking
+    assert len(lateness) >= 4
+    assert max(lateness) < one_hash / 2, (max(lateness), one_hash)
+
+
+async def test_a_flood_of_hashes_is_bounded_and_the_excess_refused_at_once() -> None:
+    bounded = Passwords(settings(password_hash_threads=1, password_hash_queue=2))
+    hashed = await bounded.hash(PASSPHRASE)
+    outcomes = await asyncio.gather(
+        *(bounded.verify(hashed, PASSPHRASE) for _ in range(6)), return_exceptions=True
+    )
+    # One computing, two waiting; the other three are told to come back.
+    assert outcomes.count(True) == 3, outcomes
+    refused = [o for o in outcomes if isinstance(o, ServiceUnavailable)]
+    assert len(refused) == 3
+    assert refused[0].headers["Retry-After"] == "1"
+    assert await bounded.verify(hashed, PASSPHRASE)  # and it serves again afterwards

@@ -1,8 +1,8 @@
 """Signing in and out.
 
 - Login: email and password for an access token and a refresh token of a new token
-  family (one sign-in). Every attempt is audited; N failures of an account within the
-  window lock it (429) until they age out.
+  family (one sign-in). Every attempt is audited; failed ones are throttled (429) by
+  `security.login_throttle`.
 - Refresh: a refresh token works once and yields the next pair of its family; a second
   use means it was stolen, and the whole family is revoked.
 - Logout: revokes the family, so its access token stops working at once too.
@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shiftplanner.analysts import service as analyst_service
 from shiftplanner.auth import schemas
 from shiftplanner.errors import TooManyRequests, Unauthorized
-from shiftplanner.kit.time import utcnow
 from shiftplanner.models import AuditOutcome, User
 from shiftplanner.orgs import service as org_service
 from shiftplanner.orgs.schemas import Organization
-from shiftplanner.security import lockout, sessions
+from shiftplanner.security import sessions
 from shiftplanner.security.actor import Actor
 from shiftplanner.security.audit import service as audit_service
+from shiftplanner.security.login_throttle.service import LoginThrottle
 from shiftplanner.security.passwords import Passwords
 from shiftplanner.security.sessions import RefreshOutcome
 from shiftplanner.security.tokens import TokenClaims, TokenKind, Tokens
@@ -32,6 +32,12 @@ from shiftplanner.users.schemas import User as UserSchema
 
 LOGIN = "auth.login"
 WRONG_CREDENTIALS = "The email or password is wrong, or the account is disabled."
+# Why a sign-in is held back, by throttle rule.
+THROTTLED = {
+    "account_from_address": "Too many failed sign-ins for this email from your address",
+    "account": "Too many failed sign-ins for this email; each further one waits longer",
+    "address": "Too many failed sign-ins from your address",
+}
 
 
 def _issue_pair(
@@ -64,34 +70,34 @@ async def login(
     session: AsyncSession,
     passwords: Passwords,
     tokens: Tokens,
-    policy: lockout.LockoutPolicy,
+    throttle: LoginThrottle,
     data: schemas.LoginRequest,
+    *,
+    client_ip: str | None,
 ) -> schemas.TokenPair:
+    """Sign in. Unknown and known emails take the same path and time, and are throttled
+    alike (`security.login_throttle`); every attempt is audited."""
+    # First, before this session takes a connection: the throttle takes one of its own.
+    attempt = await throttle.reserve(data.email, client_ip)
     account = await user_service.find_by_email(session, data.email)
     about = (
         {"resource_type": "user", "resource_id": account.id, "org_id": account.org_id}
         if account
         else {}
     )
-    # The same queries for an unknown email, so the answer's timing does not tell them apart.
-    attempts = await audit_service.login_attempts(
-        session, account.id if account else 0, utcnow() - policy.window
-    )
-    if account is not None:
-        wait = lockout.retry_after(policy, attempts, utcnow())
-        if wait is not None:
-            audit_service.record(
-                session,
-                action=LOGIN,
-                outcome=AuditOutcome.DENIED,
-                details={"reason": "locked_out"},
-                **about,
-            )
-            raise TooManyRequests(
-                f"Too many failed logins for this account; try again in {wait} s.",
-                headers={"Retry-After": str(wait)},
-                keep_changes=True,
-            )
+    if attempt.refused_by is not None:
+        audit_service.record(
+            session,
+            action=LOGIN,
+            outcome=AuditOutcome.DENIED,
+            details={"reason": "throttled", "rule": attempt.refused_by},
+            **about,
+        )
+        raise TooManyRequests(
+            f"{THROTTLED[attempt.refused_by]}; try again in {attempt.retry_after} s.",
+            headers={"Retry-After": str(attempt.retry_after)},
+            keep_changes=True,
+        )
     user = await user_service.authenticate(
         session, passwords, data.email, data.password.get_secret_value()
     )
@@ -103,37 +109,21 @@ async def login(
             details={"email": data.email},
             **about,
         )
-        if account is not None:
-            await _lock_if_due(session, policy, account)
+        for rule in attempt.lockouts if account is not None else ():
+            audit_service.record(
+                session,
+                action="auth.lockout",
+                outcome=AuditOutcome.DENIED,
+                details={"rule": rule, "client_ip": client_ip},
+                **about,
+            )
         raise Unauthorized(WRONG_CREDENTIALS, keep_changes=True)
+    await throttle.succeeded(session, attempt)
     family_id = await sessions.open_family(session, user.id)
     audit_service.record(
         session, action=LOGIN, outcome=AuditOutcome.SUCCESS, actor_user_id=user.id, **about
     )
     return _issue_pair(session, tokens, user, family_id)
-
-
-async def _lock_if_due(session: AsyncSession, policy: lockout.LockoutPolicy, account: User) -> None:
-    """Audit the lockout when this failure is the one that starts it."""
-    await session.flush()
-    attempts = await audit_service.login_attempts(session, account.id, utcnow() - policy.window)
-    failures = [outcome for _, outcome in attempts if outcome is AuditOutcome.FAILURE]
-    if (
-        lockout.retry_after(policy, attempts, utcnow()) is not None
-        and len(failures) == policy.attempts
-    ):
-        audit_service.record(
-            session,
-            action="auth.lockout",
-            outcome=AuditOutcome.DENIED,
-            org_id=account.org_id,
-            resource_type="user",
-            resource_id=account.id,
-            details={
-                "failures": policy.attempts,
-                "window_seconds": int(policy.window.total_seconds()),
-            },
-        )
 
 
 async def refresh(

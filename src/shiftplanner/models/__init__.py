@@ -11,6 +11,7 @@ from shiftplanner.models.blackout_date import BlackoutDate
 from shiftplanner.models.coverage_requirement import CoverageRequirement
 from shiftplanner.models.generation_job import GenerationJob, JobStatus
 from shiftplanner.models.holiday import Holiday
+from shiftplanner.models.login_throttle import LoginThrottle
 from shiftplanner.models.organization import Organization
 from shiftplanner.models.outbox_consumption import ConsumptionStatus, OutboxConsumption
 from shiftplanner.models.outbox_event import OutboxEvent
@@ -40,6 +41,7 @@ __all__ = [
     "GenerationJob",
     "Holiday",
     "JobStatus",
+    "LoginThrottle",
     "Organization",
     "OutboxConsumption",
     "OutboxEvent",

@@ -30,3 +30,5 @@ class ApiKey(TimestampMixin, Base):
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Why: `revoked` by an admin, or because its creator was disabled, demoted or deleted.
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -78,6 +78,15 @@ async def get_actor(
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
+async def get_client_address(request: Request) -> str | None:
+    """The client's address as the request middleware judged it (trusted proxies)."""
+    context = getattr(request.state, "context", None)
+    return context.client_ip if isinstance(context, RequestContext) else None
+
+
+ClientAddress = Annotated[str | None, Depends(get_client_address)]
+
+
 def get_current_user(request: Request, actor: CurrentActor) -> User:
     """The signed-in user; an API key has none."""
     user = getattr(request.state, "user", None)
@@ -115,6 +124,17 @@ def require_superuser(actor: CurrentActor) -> Actor:
 
 ManagerActor = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.MANAGER))]
 AdminActor = Annotated[Actor, Depends(require_role(Role.ADMIN))]
+
+
+def require_signed_in_admin(actor: AdminActor) -> Actor:
+    """An admin signed in as a person: what an API key may not do (mint more keys, whose
+    power would then answer to no person)."""
+    if actor.user_id is None:
+        raise Forbidden("This needs an admin's sign-in; an API key cannot do it.")
+    return actor
+
+
+SignedInAdmin = Annotated[Actor, Depends(require_signed_in_admin)]
 SuperuserActor = Annotated[Actor, Depends(require_superuser)]
 # Anyone who works shifts or runs them: every role but viewer (e.g. to request an absence).
 StaffActor = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.MANAGER, Role.ANALYST))]

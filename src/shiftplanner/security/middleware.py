@@ -3,6 +3,10 @@ rate limiting, and the audit entries of refused writes."""
 
 from __future__ import annotations
 
+import math
+import time
+from collections import OrderedDict
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,14 +20,17 @@ from shiftplanner.security import credentials
 from shiftplanner.security.api_keys import service as api_key_service
 from shiftplanner.security.audit import service as audit_service
 from shiftplanner.security.context import RequestContext
-from shiftplanner.security.ratelimit import API, AUTH, GRAPHQL
+from shiftplanner.security.ratelimit import GRAPHQL, LOGIN, READ, REFRESH, WRITE
 
 log = get_logger(__name__)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READ_METHODS = frozenset({"GET", "HEAD"})
+LOGIN_PATH, REFRESH_PATH = "/api/auth/login", "/api/auth/refresh"
 # Routes whose refusals the auth service audits itself, with more to say.
-SELF_AUDITED = frozenset({"/api/auth/login", "/api/auth/refresh"})
-AUTH_PATHS = frozenset({"/api/auth/login", "/api/auth/refresh"})
+SELF_AUDITED = frozenset({LOGIN_PATH, REFRESH_PATH})
+# Where callers look up what is left of their quota: never counted, never refused.
+QUOTA_PATHS = ("/api/auth/rate-limit", "/monitoring/security/rate-limit/")
 DOCS_PATHS = ("/docs", "/redoc")
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -133,32 +140,70 @@ class RequestLimitsMiddleware:
         await self.app(scope, counting_receive, send_unless_refused)
 
 
+class RefusalLog:
+    """One log line per throttled identity and policy at most every `interval` seconds,
+    with how many requests were refused meanwhile: a script hammering the API must not
+    turn into a flood of log lines."""
+
+    def __init__(self, *, interval: float = 10.0, capacity: int = 10_000) -> None:
+        self._interval = interval
+        self._capacity = capacity
+        self._seen: OrderedDict[tuple[str, str], tuple[float, int]] = OrderedDict()
+
+    def refused(self, scope: Scope, policy: str, identity: str) -> None:
+        key = (policy, identity)
+        now = time.monotonic()
+        logged_at, suppressed = self._seen.get(key, (-math.inf, 0))
+        if now - logged_at < self._interval:
+            self._seen[key] = (logged_at, suppressed + 1)
+            return
+        self._seen[key] = (now, 0)
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._capacity:
+            self._seen.popitem(last=False)
+        log.warning(
+            "rate_limited",
+            policy=policy,
+            identity=identity,
+            method=scope.get("method"),
+            # The raw path: the route is not matched yet when a request is throttled.
+            path=str(scope.get("path", ""))[:200],
+            refused_since_last_line=suppressed,
+        )
+
+
 class RateLimitMiddleware:
-    """Counts each request against its policy: sign-in routes per client address, the
-    API and GraphQL per identity (the user or API key, else the address). Every counted
-    response carries `RateLimit-Policy` and `RateLimit`; a refused one is a 429 with
-    `Retry-After`."""
+    """Counts each request against the policy of its kind: sign-ins and token refreshes
+    per client address, reads and writes (and GraphQL) per identity (the user or API
+    key, else the address). Looking up one's own quota is never counted nor refused.
+    Every counted response carries `RateLimit-Policy` and `RateLimit`; a refused one is a
+    429 with `Retry-After`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.refusals = RefusalLog()
 
     @staticmethod
-    def policy_for(scope: Scope) -> str | None:
+    def kind_of(scope: Scope) -> str | None:
         path: str = scope.get("path", "")
-        if path in AUTH_PATHS:
-            return AUTH
+        if path == LOGIN_PATH:
+            return LOGIN
+        if path == REFRESH_PATH:
+            return REFRESH
+        if path.startswith(QUOTA_PATHS):
+            return None
         if path.startswith("/graphql"):
             return GRAPHQL
         if path.startswith(("/api/", "/monitoring/")):
-            return API
+            return READ if scope.get("method") in READ_METHODS else WRITE
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime = getattr(scope.get("app"), "state", None)
         limiter = getattr(getattr(runtime, "runtime", None), "rate_limiter", None)
-        policy = self.policy_for(scope) if scope["type"] == "http" else None
+        kind = self.kind_of(scope) if scope["type"] == "http" else None
         if (
-            policy is None
+            kind is None
             or scope.get("method") == "OPTIONS"
             or limiter is None
             or not limiter.enabled
@@ -168,7 +213,7 @@ class RateLimitMiddleware:
         context = _context(scope)
         address = context.client_ip if context else None
         identity = f"ip:{address}"
-        if policy != AUTH:
+        if kind not in (LOGIN, REFRESH):
             runtime = scope["app"].state.runtime
 
             async def genuine(token: str) -> bool:
@@ -179,15 +224,17 @@ class RateLimitMiddleware:
                 scope, runtime.tokens, runtime.verified_keys, genuine
             )
             identity = known or identity
-        decision = await limiter.hit(policy, identity)
+        decision = await limiter.hit(kind, identity)
         headers = {"RateLimit-Policy": decision.policy.header}
         if decision.header:
             headers["RateLimit"] = decision.header
         if not decision.allowed:
-            RATE_LIMITED_REQUESTS.labels(policy=policy).inc()
+            name = decision.policy.name
+            RATE_LIMITED_REQUESTS.labels(policy=name).inc()
+            self.refusals.refused(scope, name, identity)
             headers["Retry-After"] = str(max(1, decision.reset_after))
             refused = TooManyRequests(
-                f"The {policy} rate limit ({decision.policy.limit} requests per "
+                f"The {name} rate limit ({decision.policy.limit} requests per "
                 f"{decision.policy.window_seconds} s) is used up; retry in {headers['Retry-After']} s."
             )
             await send_problem(scope, send, refused, headers)

@@ -2,6 +2,10 @@
 (exact, so no double burst at a window's edge), counted in Redis when
 SHIFTPLANNER_REDIS_URL is set (shared by every process and replica) or in memory.
 
+Each kind of request (reads, writes, sign-ins, token refreshes, GraphQL) counts against
+the policy its preset names (`Settings.rate_limits`); kinds naming the same policy share
+its counter.
+
 If the storage cannot be reached the limiter fails open: the request goes through, the
 failure is counted in a metric and logged at most once a minute."""
 
@@ -22,7 +26,7 @@ from shiftplanner.monitoring.metrics import RATE_LIMIT_STORAGE_ERRORS
 
 log = get_logger(__name__)
 
-API, AUTH, GRAPHQL = "api", "auth", "graphql"
+READ, WRITE, LOGIN, REFRESH, GRAPHQL = "read", "write", "login", "refresh", "graphql"
 ERROR_LOG_INTERVAL_SECONDS = 60.0
 STORAGE_TIMEOUT_SECONDS = 0.5
 
@@ -73,11 +77,12 @@ def redact_url(url: str) -> str:
 class RateLimiter:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limit_enabled
-        self.policies = {
-            API: Policy(API, parse(settings.rate_limit_api)),
-            AUTH: Policy(AUTH, parse(settings.rate_limit_auth)),
-            GRAPHQL: Policy(GRAPHQL, parse(settings.rate_limit_graphql)),
+        self.preset = settings.rate_limit_preset.value
+        # By kind of request; `policies` has each counter once.
+        self.kinds = {
+            kind: Policy(name, parse(rate)) for kind, (name, rate) in settings.rate_limits().items()
         }
+        self.policies = {policy.name: policy for policy in self.kinds.values()}
         self.storage: Storage
         if settings.redis_url:
             self.storage_name = "redis " + redact_url(settings.redis_url)
@@ -94,9 +99,10 @@ class RateLimiter:
         self._strategy = MovingWindowRateLimiter(self.storage)
         self._last_error_log = -math.inf
 
-    async def hit(self, policy_name: str, identity: str) -> Decision:
-        """Count one request of `identity` against the policy and say whether it may pass."""
-        policy = self.policies[policy_name]
+    async def hit(self, kind: str, identity: str) -> Decision:
+        """Count one request of `identity` against its kind's policy and say whether it
+        may pass."""
+        policy = self.kinds[kind]
         try:
             # The policy's name is part of the key: two policies with the same rate must
             # not share a counter.

@@ -35,15 +35,23 @@ class PasswordSettings(Schema):
     parallelism: int
     min_length: int
     common_password_check: bool
-    lockout_attempts: int
-    lockout_window_seconds: int
+    hash_threads: int
+
+
+class LoginThrottleSettings(Schema):
+    failures_per_email_and_address: int
+    failures_per_email_before_delays: int
+    failures_per_address: int
+    window_seconds: int
+    trusted_address_days: int
 
 
 class RateLimitSettings(Schema):
     enabled: bool
+    preset: str
     strategy: str
     storage: str
-    policies: dict[str, str]
+    policies: dict[str, str] = Field(description="By kind of request: its counter and rate.")
     trusted_proxies: list[str]
 
 
@@ -59,6 +67,7 @@ class SecurityConfig(Schema):
     environment: str
     tokens: TokenSettings
     passwords: PasswordSettings
+    login_throttle: LoginThrottleSettings
     rate_limits: RateLimitSettings
     transport: TransportSettings
     audit_retention_days: int

@@ -40,15 +40,23 @@ def effective_config(runtime: Runtime) -> schemas.SecurityConfig:
             parallelism=settings.password_hash_parallelism,
             min_length=settings.password_min_length,
             common_password_check=True,
-            lockout_attempts=settings.login_lockout_attempts,
-            lockout_window_seconds=settings.login_lockout_window_seconds,
+            hash_threads=settings.password_hash_threads,
+        ),
+        login_throttle=schemas.LoginThrottleSettings(
+            failures_per_email_and_address=settings.login_lockout_attempts,
+            failures_per_email_before_delays=settings.login_account_attempts,
+            failures_per_address=settings.login_address_attempts,
+            window_seconds=settings.login_lockout_window_seconds,
+            trusted_address_days=settings.login_trusted_address_days,
         ),
         rate_limits=schemas.RateLimitSettings(
             enabled=limiter.enabled,
+            preset=limiter.preset,
             strategy="moving window",
             storage=limiter.storage_name,
             policies={
-                name: f"{p.limit} per {p.window_seconds} s" for name, p in limiter.policies.items()
+                kind: f"{p.name}: {p.limit} per {p.window_seconds} s"
+                for kind, p in limiter.kinds.items()
             },
             trusted_proxies=settings.trusted_proxies,
         ),
@@ -105,7 +113,21 @@ async def _identity(session: AsyncSession, actor: Actor, identifier: str) -> str
 async def rate_limit_status(
     session: AsyncSession, runtime: Runtime, actor: Actor, identifier: str
 ) -> schemas.RateLimitStatus:
-    identity = await _identity(session, actor, identifier)
+    """What is left of the quotas of a user, API key or (platform operator) address."""
+    return await _status(runtime, identifier, await _identity(session, actor, identifier))
+
+
+async def own_rate_limit_status(
+    session: AsyncSession, runtime: Runtime, actor: Actor
+) -> schemas.RateLimitStatus:
+    """What is left of the caller's own quotas."""
+    if actor.api_key_id is not None:
+        key = await api_key_service.get_api_key(session, actor, actor.api_key_id)
+        return await _status(runtime, f"key:{key.id}", f"key:{key.prefix}")
+    return await _status(runtime, f"user:{actor.user_id}", f"user:{actor.user_id}")
+
+
+async def _status(runtime: Runtime, identifier: str, identity: str) -> schemas.RateLimitStatus:
     decisions = await runtime.rate_limiter.status(identity)
     return schemas.RateLimitStatus(
         identifier=identifier,

@@ -55,7 +55,7 @@ async def get_user(user_id: IdPath, session: SessionDep, actor: AdminActor) -> s
     return schemas.User.model_validate(await user_service.get_user(session, actor, user_id))
 
 
-OPERATOR = {403: problem("The platform operator's account, and you are not an operator")}
+OPERATOR = problems({403: "The platform operator's account, and you are not an operator"})
 
 
 @router.patch(

@@ -14,6 +14,7 @@ from shiftplanner.kit.time import utcnow
 from shiftplanner.models import Organization, Role, User
 from shiftplanner.security import sessions
 from shiftplanner.security.actor import Actor
+from shiftplanner.security.api_keys import service as api_key_service
 from shiftplanner.security.passwords import Passwords
 from shiftplanner.users import schemas
 from shiftplanner.users.repository import UserRepository
@@ -72,7 +73,7 @@ async def create_user(
             email=data.email,
             full_name=data.full_name,
             role=data.role,
-            password_hash=passwords.hash(password),
+            password_hash=await passwords.hash(password),
         )
     )
     emit_resource_event(
@@ -116,12 +117,19 @@ async def update_user(
     changes = await apply_update(session, user, values, schemas.User)
     if password is not None:
         _check_password(passwords, password.get_secret_value())
-        user.password_hash = passwords.hash(password.get_secret_value())
+        user.password_hash = await passwords.hash(password.get_secret_value())
         await session.flush()
         changes["password"] = {"changed": True}  # never the value, old or new
         await sessions.revoke_user_sessions(session, user.id, reason="password_changed")
     if changes.get("is_active", {}).get("new") is False:
         await sessions.revoke_user_sessions(session, user.id, reason="account_disabled")
+        await api_key_service.revoke_created_by(
+            session, actor, user.id, reason=api_key_service.CREATOR_DISABLED
+        )
+    if changes.get("role", {}).get("old") == Role.ADMIN.value:
+        await api_key_service.revoke_created_by(
+            session, actor, user.id, reason=api_key_service.CREATOR_DEMOTED
+        )
     if changes:
         emit_resource_event(
             session,
@@ -141,6 +149,9 @@ async def delete_user(session: AsyncSession, actor: Actor, user_id: int) -> None
     if user.id == actor.user_id:
         raise Conflict("You cannot delete your own account.")
     await _keep_an_admin(repository, user, leaving=True)
+    await api_key_service.revoke_created_by(
+        session, actor, user.id, reason=api_key_service.CREATOR_DELETED
+    )
     emit_resource_event(
         session, EventType.USER_DELETED, user, schemas.User, actor_user_id=actor.user_id
     )
@@ -154,12 +165,12 @@ async def authenticate(
     email as for a wrong password, and upgrades the hash when the cost settings changed."""
     user = await UserRepository(session).get_by_email(email)
     if user is None:
-        passwords.spend_verify_time(password)
+        await passwords.spend_verify_time(password)
         return None
-    if not passwords.verify(user.password_hash, password) or not user.is_active:
+    if not await passwords.verify(user.password_hash, password) or not user.is_active:
         return None
     if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash(password)
+        user.password_hash = await passwords.hash(password)
     user.last_login_at = utcnow()
     await session.flush()
     return user
@@ -191,7 +202,7 @@ async def bootstrap_superuser(
             full_name="Administrator",
             role=Role.ADMIN,
             is_superuser=True,
-            password_hash=passwords.hash(password),
+            password_hash=await passwords.hash(password),
         )
     )
     emit_resource_event(session, EventType.USER_CREATED, user, schemas.User, actor_user_id=None)

@@ -5,16 +5,29 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 
 from shiftplanner.kit.repository import OrgScopedRepository
-from shiftplanner.models import ApiKey
+from shiftplanner.models import ApiKey, User
 
 
 class ApiKeyRepository(OrgScopedRepository[ApiKey]):
     model = ApiKey
 
-    async def get_by_prefix(self, prefix: str) -> ApiKey | None:
-        """Across organizations: the prefix names one key in the whole service."""
-        result = await self.session.scalars(select(ApiKey).where(ApiKey.prefix == prefix))
-        return result.one_or_none()
+    async def get_with_creator(self, prefix: str) -> tuple[ApiKey, User | None] | None:
+        """The key with this prefix (the prefix names one key in the whole service, across
+        organizations) and the user who created it."""
+        row = (
+            await self.session.execute(
+                select(ApiKey, User)
+                .outerjoin(User, User.id == ApiKey.created_by_user_id)
+                .where(ApiKey.prefix == prefix)
+            )
+        ).one_or_none()
+        return (row[0], row[1]) if row is not None else None
+
+    async def unrevoked_created_by(self, org_id: int, user_id: int) -> list[ApiKey]:
+        query = self.scoped(org_id).where(
+            ApiKey.created_by_user_id == user_id, ApiKey.revoked_at.is_(None)
+        )
+        return list((await self.session.scalars(query.order_by(ApiKey.id))).all())
 
     async def mark_used(self, key_id: int, now: datetime, *, not_since: datetime) -> bool:
         """Record a use unless one was recorded after `not_since`. One conditional UPDATE,

@@ -9,7 +9,7 @@ from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
 from shiftplanner.security.api_keys import schemas
 from shiftplanner.security.api_keys import service as api_key_service
-from shiftplanner.security.dependencies import AdminActor
+from shiftplanner.security.dependencies import AdminActor, SignedInAdmin
 
 router = APIRouter(prefix="/api/api-keys", tags=["api keys"])
 
@@ -24,12 +24,18 @@ async def list_api_keys(
     return Page[schemas.ApiKey].build(*await api_key_service.list_api_keys(session, actor, page))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems({403: "Not an admin, or an API key (keys cannot create keys)"}),
+)
 async def create_api_key(
-    data: schemas.ApiKeyCreate, session: SessionDep, actor: AdminActor
+    data: schemas.ApiKeyCreate, session: SessionDep, actor: SignedInAdmin
 ) -> schemas.ApiKeyCreated:
-    """Create a key for a machine client (admin). The answer holds the key itself, once:
-    send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`."""
+    """Create a key for a machine client (an admin, signed in). The answer holds the key
+    itself, once: send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`. The key
+    works only while you remain an active admin: disabling, demoting or deleting your
+    account revokes the keys you created."""
     key, secret = await api_key_service.create_api_key(session, actor, data)
     return schemas.ApiKeyCreated(key=secret, api_key=schemas.ApiKey.model_validate(key))
 

@@ -27,6 +27,10 @@ class ApiKey(TimestampedSchema):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    revoked_reason: str | None = Field(
+        description="`revoked` by an admin, or `creator_disabled`, `creator_demoted`, "
+        "`creator_deleted`: the admin who made it lost the power it acts with."
+    )
 
 
 class ApiKeyCreated(Schema):

@@ -1,5 +1,9 @@
 """API keys: created by an admin, shown once, stored as a SHA-256 of their secret,
-scoped to a role and an organization, revocable, with their last use recorded."""
+scoped to a role and an organization, revocable, with their last use recorded.
+
+A key never carries more power than its creator has now: it works only while the admin
+who made it is an active admin of its organization, and disabling, demoting or deleting
+that admin revokes their keys (with the reason, audited)."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.kit.time import utcnow
-from shiftplanner.models import ApiKey, AuditOutcome
+from shiftplanner.models import ApiKey, AuditOutcome, Role, User
 from shiftplanner.security.actor import Actor
 from shiftplanner.security.api_keys import schemas
 from shiftplanner.security.api_keys.repository import ApiKeyRepository
@@ -24,6 +28,11 @@ from shiftplanner.security.credentials import API_KEY_SCHEME, split_api_key
 
 # Record a key's use at most this often: a write per request would be a write per scrape.
 USE_RECORD_INTERVAL = timedelta(minutes=1)
+
+REVOKED = "revoked"
+CREATOR_DISABLED = "creator_disabled"
+CREATOR_DEMOTED = "creator_demoted"
+CREATOR_DELETED = "creator_deleted"
 
 
 def _digest(secret: str) -> str:
@@ -69,30 +78,60 @@ async def get_api_key(session: AsyncSession, actor: Actor, key_id: int) -> ApiKe
     return key
 
 
-async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: int) -> ApiKey:
-    key = await get_api_key(session, actor, key_id)
-    if key.revoked_at is not None:
-        raise Conflict("The key is already revoked.")
+async def _revoke(session: AsyncSession, actor: Actor, key: ApiKey, reason: str) -> None:
     await update_with_event(
         session,
         key,
-        {"revoked_at": utcnow()},
+        {"revoked_at": utcnow(), "revoked_reason": reason},
         schemas.ApiKey,
         EventType.API_KEY_REVOKED,
         actor_user_id=actor.user_id,
     )
+
+
+async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: int) -> ApiKey:
+    key = await get_api_key(session, actor, key_id)
+    if key.revoked_at is not None:
+        raise Conflict("The key is already revoked.")
+    await _revoke(session, actor, key, REVOKED)
     return key
 
 
+async def revoke_created_by(
+    session: AsyncSession, actor: Actor, user_id: int, *, reason: str
+) -> list[ApiKey]:
+    """Revoke every key a user created, because the user no longer holds the power the
+    keys act with (disabled, demoted or about to be deleted). Each revocation is an
+    `api_key.revoked` event, audited with the reason."""
+    keys = await ApiKeyRepository(session).unrevoked_created_by(actor.org_id, user_id)
+    for key in keys:
+        await _revoke(session, actor, key, reason)
+    return keys
+
+
+def _vouched_for(key: ApiKey, creator: User | None) -> bool:
+    """Whether the key's creator still has the power to have made it."""
+    return (
+        creator is not None
+        and creator.is_active
+        and creator.org_id == key.org_id
+        and creator.role is Role.ADMIN
+    )
+
+
 async def find_live(session: AsyncSession, token: str) -> ApiKey | None:
-    """The unrevoked, unexpired key a presented token is, or None. Reads only."""
+    """The unrevoked, unexpired key a presented token is, if its creator still vouches for
+    it, or None. Reads only."""
     parts = split_api_key(token)
     if parts is None:
         return None
-    key = await ApiKeyRepository(session).get_by_prefix(parts.prefix)
+    found = await ApiKeyRepository(session).get_with_creator(parts.prefix)
+    key, creator = found if found is not None else (None, None)
     expected = key.secret_hash if key is not None else _digest("no such key")
     matches = hmac.compare_digest(expected, _digest(parts.secret))
     if key is None or not matches or key.revoked_at is not None:
+        return None
+    if not _vouched_for(key, creator):
         return None
     if key.expires_at is not None and key.expires_at <= utcnow():
         return None

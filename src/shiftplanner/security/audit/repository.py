@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shiftplanner.models import AuditLog, AuditOutcome
+from shiftplanner.models import AuditLog, AuditOutcome, User
 
 LOGIN_ACTION = "auth.login"
 
@@ -41,21 +41,23 @@ class AuditLogRepository:
             query = query.where(AuditLog.resource_type == resource_type)
         return query
 
-    async def logins_since(
-        self, user_id: int, since: datetime
-    ) -> list[tuple[datetime, AuditOutcome]]:
-        """Login attempts on an account since a time, oldest first."""
-        rows = await self.session.execute(
-            select(AuditLog.occurred_at, AuditLog.outcome)
+    async def signed_in_from(self, email: str, client_ip: str, since: datetime) -> bool:
+        """Whether the account with this email signed in successfully from this address
+        since a time."""
+        account = select(User.id).where(User.email == email.lower()).scalar_subquery()
+        found = await self.session.scalar(
+            select(AuditLog.id)
             .where(
                 AuditLog.resource_type == "user",
-                AuditLog.resource_id == user_id,
+                AuditLog.resource_id == account,
                 AuditLog.occurred_at >= since,
                 AuditLog.action == LOGIN_ACTION,
+                AuditLog.outcome == AuditOutcome.SUCCESS,
+                AuditLog.client_ip == client_ip,
             )
-            .order_by(AuditLog.occurred_at)
+            .limit(1)
         )
-        return [(occurred_at, outcome) for occurred_at, outcome in rows]
+        return found is not None
 
     async def delete_before(self, cutoff: datetime, *, batch: int) -> int:
         """Delete up to `batch` entries older than `cutoff`; returns how many went."""

@@ -86,10 +86,14 @@ async def record_separately(factory: async_sessionmaker[AsyncSession], **fields:
         record(session, **fields)
 
 
-async def login_attempts(
-    session: AsyncSession, user_id: int, since: datetime
-) -> list[tuple[datetime, AuditOutcome]]:
-    return await AuditLogRepository(session).logins_since(user_id, since)
+async def signed_in_from(
+    session: AsyncSession, email: str, client_ip: str | None, since: datetime
+) -> bool:
+    """Whether the account with this email signed in successfully from this client
+    address since a time (False for an email without an account)."""
+    if client_ip is None:
+        return False
+    return await AuditLogRepository(session).signed_in_from(email, client_ip, since)
 
 
 async def list_entries(
