@@ -112,6 +112,8 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("GET", "/api/teams/{team_id}/schedule-settings"): ANY,
     ("PUT", "/api/teams/{team_id}/schedule-settings"): MANAGE,
     ("POST", "/api/schedules/generate"): MANAGE,
+    ("GET", "/api/schedules/generate"): MANAGE,
+    ("POST", "/api/schedules/generate/{job_id}/stop"): MANAGE,
     ("GET", "/api/schedules/generate/{job_id}"): MANAGE,
     ("GET", "/api/schedules/generate/{job_id}/problem"): MANAGE,
     ("POST", "/api/schedules/generate/{job_id}/apply"): MANAGE,

@@ -141,9 +141,13 @@ class Settings(BaseSettings):
     dispatcher_enabled: bool = True
 
     # Schedule generation: solver processes run at once by each app process, and the
-    # CP-SAT search threads each one uses.
-    solver_max_jobs: int = Field(default=1, ge=1, le=64)
+    # CP-SAT search threads each one uses. Two by default, so that while one organization
+    # runs a long job another's is not kept waiting for it.
+    solver_max_jobs: int = Field(default=2, ge=1, le=64)
     solver_workers: int = Field(default=DEFAULT_WORKERS, ge=1, le=64)
+    # Each organization's share: jobs running at once, and queued or running at once.
+    generation_max_running_per_org: int = Field(default=1, ge=1, le=64)
+    generation_max_active_per_org: int = Field(default=10, ge=1, le=1000)
     generation_runner_enabled: bool = True
     generation_poll_interval_seconds: float = Field(default=1.0, gt=0)
 

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, false, select, update
+from sqlalchemy import event, false, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -115,3 +115,14 @@ async def lock_rows(
         return
     table = key.class_.__table__
     await session.execute(update(table).where(false()).values({key.key: key}))
+
+
+async def serialize(session: AsyncSession, column: InstrumentedAttribute[int], key: int) -> None:
+    """Serialize the transactions that do one thing (claiming generation jobs) until this
+    one ends: a transaction-scoped advisory lock (`key`) on PostgreSQL; on SQLite, the
+    database's write lock, taken by a no-op write to `column`'s table. Run it first."""
+    if is_postgresql(session):
+        await session.execute(select(func.pg_advisory_xact_lock(key)))
+        return
+    table = column.class_.__table__
+    await session.execute(update(table).where(false()).values({column.key: column}))

@@ -12,6 +12,7 @@ from shiftplanner.config import Settings
 from shiftplanner.db import ON_OUTBOX_COMMIT, create_engine, create_session_factory
 from shiftplanner.events import EventDispatcher, add_transactional_hook
 from shiftplanner.generation.runner import GenerationRunner
+from shiftplanner.generation.service import QueuePolicy
 from shiftplanner.security.audit import service as audit_service
 from shiftplanner.security.credentials import VerifiedKeys
 from shiftplanner.security.login_throttle.service import LoginThrottle
@@ -30,6 +31,7 @@ class Runtime:
     session_factory: async_sessionmaker[AsyncSession]
     dispatcher: EventDispatcher
     generation_runner: GenerationRunner
+    generation_queue: QueuePolicy
     passwords: Passwords
     tokens: Tokens
     login_throttle: LoginThrottle
@@ -55,6 +57,7 @@ class Runtime:
             session_factory=session_factory,
             dispatcher=dispatcher,
             generation_runner=GenerationRunner(settings, session_factory),
+            generation_queue=QueuePolicy.of(settings),
             passwords=Passwords(settings),
             tokens=Tokens(
                 settings.signing_secret(),

@@ -35,7 +35,7 @@ from tests.factories import Tenant, make_analyst, make_shift_type, make_team, un
 MONDAY = date(2030, 1, 7)
 SUNDAY = MONDAY + timedelta(days=6)
 WEEK = {"start": MONDAY.isoformat(), "end": SUNDAY.isoformat()}
-ENDED = frozenset({"succeeded", "failed", "cancelled", "applied"})
+ENDED = frozenset({"succeeded", "stopped", "failed", "cancelled", "applied"})
 # Fairness over the week pulls the roster around; tests that count changes switch it off.
 NO_FAIRNESS = {"fairness_weekends": 0, "fairness_nights": 0, "fairness_screener": 0}
 
@@ -115,7 +115,7 @@ async def wait_for_job(
 async def run_in_process(runtime: Runtime, settings: Settings) -> JobStatus | None:
     """Claim the queued job and solve it here, as a solver process would."""
     async with session_scope(runtime.session_factory) as session:
-        claimed = await JobQueue(session).claim(1)
+        claimed = await JobQueue(session).claim(1, per_org=1)
     assert len(claimed) == 1
     return await worker.execute(settings.model_copy(update={"solver_workers": 2}), claimed[0])
 

@@ -4,7 +4,7 @@ way applying or generating is refused."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.config import Settings
-from shiftplanner.models import GenerationJob, JobStatus, OutboxEvent
+from shiftplanner.db import session_scope
+from shiftplanner.generation import lifecycle
+from shiftplanner.kit.time import utcnow
+from shiftplanner.models import AuditLog, GenerationJob, JobStatus, OutboxEvent, Role
 from shiftplanner.runtime import Runtime
 from shiftplanner.scheduling.checker import check
 from shiftplanner.scheduling.problem import Assignment as Planned
@@ -25,12 +28,19 @@ from tests.generation.conftest import (
     WEEK,
     SmallTeam,
     generate_body,
+    make_small_team,
+    queue_job,
     run_in_process,
     wait_for_job,
 )
 
 GENERATE = "/api/schedules/generate"
 Key = tuple[int, int, str, bool]
+
+
+def tiny_problem_of(tenant: Tenant) -> Problem:
+    """A one-week problem; the queue never looks at it."""
+    return Problem(start=MONDAY, end=MONDAY + timedelta(days=6), shift_types=[], analysts=[])
 
 
 def roster_keys(assignments: list[dict[str, Any]]) -> set[Key]:
@@ -169,6 +179,7 @@ async def test_apply_refuses_when_the_schedule_changed_meanwhile(
 async def test_one_queued_or_running_job_per_team(
     client: httpx.AsyncClient,
     session: AsyncSession,
+    runtime: Runtime,
     tenant: Tenant,
     small_team: SmallTeam,
 ) -> None:
@@ -189,12 +200,18 @@ async def test_one_queued_or_running_job_per_team(
 
     cancelled = await client.delete(f"{GENERATE}/{job.id}", headers=tenant.manager)
     assert cancelled.status_code == 200
-    assert cancelled.json()["status"] == "cancelled"
+    assert (cancelled.json()["status"], cancelled.json()["end_requested"]) == (
+        "running",
+        "cancelled",
+    )
+    # No solver runs it here: end it as its solver would, before it found a roster.
+    async with session_scope(runtime.session_factory) as ending:
+        assert await lifecycle.finish(ending, job.id, JobStatus.CANCELLED) is not None
     assert (await client.post(GENERATE, json=body, headers=tenant.manager)).status_code == 202
-    # A cancelled job cannot be cancelled again, nor applied.
+    # A cancelled job cannot be cancelled again, nor applied without a roster.
     assert problem(await client.delete(f"{GENERATE}/{job.id}", headers=tenant.manager), 409)
     refused = await client.post(f"{GENERATE}/{job.id}/apply", headers=tenant.manager)
-    assert "only a succeeded job" in problem(refused, 409)["detail"]
+    assert "only a job that ended with a roster" in problem(refused, 409)["detail"]
 
 
 async def test_requests_that_cannot_be_planned_are_refused(
@@ -273,3 +290,122 @@ async def test_a_problem_that_cannot_be_read_fails_the_job_with_the_error(
     assert failed["status"] == "failed"
     assert failed["error"].startswith("ValidationError")
     assert failed["proposal"] is None
+
+
+# --- the queue, the list, and the job's trail --------------------------------------------
+
+
+async def test_an_organization_may_queue_only_its_share_of_jobs(
+    settings: Settings, session: AsyncSession, tenant: Tenant
+) -> None:
+    teams = [await make_small_team(session, tenant) for _ in range(3)]
+    capped = settings.model_copy(update={"generation_max_active_per_org": 2})
+    async with running(capped) as (_, http):
+        answers = [
+            await http.post(GENERATE, json=generate_body(t.team.id), headers=tenant.manager)
+            for t in teams
+        ]
+        assert [a.status_code for a in answers] == [202, 202, 409]
+        assert "already has 2 generation jobs" in answers[2].json()["detail"]
+        cancelled = await http.delete(f"{GENERATE}/{answers[0].json()['id']}", headers=tenant.admin)
+        assert cancelled.json()["status"] == "cancelled"
+        again = await http.post(
+            GENERATE, json=generate_body(teams[2].team.id), headers=tenant.admin
+        )
+        assert again.status_code == 202, again.text
+
+
+async def test_queued_jobs_show_their_place_and_estimated_start(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    tenant: Tenant,
+    other_tenant: Tenant,
+) -> None:
+    """No runner here: two solvers (the default), each free. The other organization's
+    long job runs; ours, queued behind its second job, still goes first: solvers go to
+    organizations in turn."""
+    long_running = await queue_job(session, other_tenant, tiny_problem_of(other_tenant))
+    long_running.status = JobStatus.RUNNING
+    long_running.claimed_at = long_running.started_at = utcnow()
+    long_running.time_limit_seconds = 600
+    theirs = await queue_job(session, other_tenant, tiny_problem_of(other_tenant))
+    await session.commit()
+    team = await make_small_team(session, tenant)
+    ours = await client.post(GENERATE, json=generate_body(team.team.id), headers=tenant.manager)
+    assert ours.status_code == 202, ours.text
+    created = ours.json()
+    assert created["queue_position"] == 1
+    assert created["estimated_start_at"] is not None
+    mine = (await client.get(f"{GENERATE}/{created['id']}", headers=tenant.manager)).json()
+    assert mine["queue_position"] == 1
+    started = datetime.fromisoformat(mine["estimated_start_at"])
+    assert abs((started - utcnow()).total_seconds()) < 30
+    other = (await client.get(f"{GENERATE}/{theirs.id}", headers=other_tenant.manager)).json()
+    assert other["queue_position"] == 2
+    # Theirs waits for their own first job (at most its 600 s).
+    waits = datetime.fromisoformat(other["estimated_start_at"]) - utcnow()
+    assert timedelta(seconds=500) < waits <= timedelta(seconds=600)
+    running_job = await client.get(f"{GENERATE}/{long_running.id}", headers=other_tenant.manager)
+    assert running_job.json()["queue_position"] is None
+
+
+async def test_the_organizations_jobs_are_listed_newest_first(
+    client: httpx.AsyncClient, session: AsyncSession, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    teams = [await make_small_team(session, tenant) for _ in range(2)]
+    made = [
+        (await client.post(GENERATE, json=generate_body(t.team.id), headers=tenant.manager)).json()
+        for t in teams
+    ]
+    await client.delete(f"{GENERATE}/{made[0]['id']}", headers=tenant.manager)
+    await queue_job(session, other_tenant, tiny_problem_of(other_tenant))
+    listed = await client.get(GENERATE, headers=tenant.manager)
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    assert [i["id"] for i in items] == [made[1]["id"], made[0]["id"]]
+    assert [(i["status"], i["queue_position"]) for i in items] == [
+        ("queued", 1),
+        ("cancelled", None),
+    ]
+    assert {i["team_id"] for i in items} == {t.team.id for t in teams}
+    queued = await client.get(GENERATE, params={"status": "queued"}, headers=tenant.admin)
+    assert [i["id"] for i in queued.json()["items"]] == [made[1]["id"]]
+    by_team = await client.get(GENERATE, params={"team_id": teams[0].team.id}, headers=tenant.admin)
+    assert [i["id"] for i in by_team.json()["items"]] == [made[0]["id"]]
+    problem(await client.get(GENERATE, params={"status": "lost"}, headers=tenant.admin), 422)
+    problem(await client.get(GENERATE, headers=tenant.viewer), 403)
+
+
+async def test_a_jobs_life_is_audited_as_events(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    runtime: Runtime,
+    settings: Settings,
+    tenant: Tenant,
+    small_team: SmallTeam,
+) -> None:
+    created = await client.post(
+        GENERATE, json=generate_body(small_team.team.id), headers=tenant.manager
+    )
+    job_id = created.json()["id"]
+    assert await run_in_process(runtime, settings) is JobStatus.SUCCEEDED
+    applied = await client.post(f"{GENERATE}/{job_id}/apply", headers=tenant.admin)
+    assert applied.status_code == 200, applied.text
+    entries = (
+        await session.execute(
+            select(AuditLog.action, AuditLog.actor_user_id, AuditLog.org_id)
+            .where(AuditLog.resource_type == "generation", AuditLog.resource_id == job_id)
+            .order_by(AuditLog.id)
+        )
+    ).all()
+    assert [tuple(e) for e in entries] == [
+        ("generation.requested", tenant.users[Role.MANAGER].id, tenant.org.id),
+        ("generation.succeeded", None, tenant.org.id),
+        ("generation.applied", tenant.users[Role.ADMIN].id, tenant.org.id),
+    ]
+    events = await session.scalars(
+        select(OutboxEvent).where(OutboxEvent.event_type.like("generation.%"))
+    )
+    payloads = {e.event_type: e.payload["data"] for e in events}
+    assert payloads["generation.succeeded"]["status"] == "succeeded"
+    assert "problem" not in payloads["generation.requested"]

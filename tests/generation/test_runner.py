@@ -127,24 +127,66 @@ async def wait_until_solving(
         await asyncio.sleep(0.05)
 
 
-async def test_cancelling_a_running_job_stops_its_solver_process(
-    session: AsyncSession, tenant: Tenant, runner_settings: Settings
+async def wait_until_a_roster(
+    client: httpx.AsyncClient, headers: dict[str, str], job_id: int
+) -> dict[str, Any]:
+    """The running job once its solver reported a first roster."""
+    deadline = clock.monotonic() + 60
+    while True:
+        job = await wait_for_job(client, headers, job_id, until=RUNNING)
+        if job["progress"]:
+            return job
+        assert clock.monotonic() < deadline, f"job {job_id} found no roster"
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.parametrize(("path", "ended"), [("stop", "stopped"), ("cancel", "cancelled")])
+async def test_ending_a_running_job_early_keeps_its_best_roster(
+    session: AsyncSession, tenant: Tenant, runner_settings: Settings, path: str, ended: str
 ) -> None:
     job = await queue_job(session, tenant, hard_problem(), time_limit_seconds=120)
     async with running(runner_settings) as (app, client):
         pid = await solver_pid(app, job.id)
-        solving = await wait_until_solving(client, tenant.manager, job.id)
+        solving = await wait_until_a_roster(client, tenant.manager, job.id)
         assert solving["proposal"] is None
-
-        cancelled = await client.delete(f"{GENERATE}/{job.id}", headers=tenant.manager)
-        assert cancelled.status_code == 200, cancelled.text
-        assert cancelled.json()["status"] == "cancelled"
-        await process_gone(app, job.id, pid)
-
+        asked = (
+            await client.post(f"{GENERATE}/{job.id}/stop", headers=tenant.manager)
+            if path == "stop"
+            else await client.delete(f"{GENERATE}/{job.id}", headers=tenant.manager)
+        )
+        assert asked.status_code == 200, asked.text
+        assert (asked.json()["status"], asked.json()["end_requested"]) == ("running", ended)
+        asked_at = clock.monotonic()
         final = await wait_for_job(client, tenant.manager, job.id)
-        assert final["status"] == "cancelled"
-        assert final["finished_at"] is not None
-        assert final["proposal"] is None
+        took = clock.monotonic() - asked_at
+        await process_gone(app, job.id, pid)
+    assert final["status"] == ended
+    assert took < 10, f"the solver took {took:.1f} s to stop"
+    solution = final["proposal"]["solution"]
+    assert solution["status"] in ("feasible", "optimal")
+    assert solution["seconds"] < 60
+    assert final["proposal"]["assignments"]
+    # The best roster found (its true cost may be below the search's own figure for it).
+    assert solution["objective"] <= final["progress"][-1]["objective"]
+
+
+async def test_cancelling_a_queued_job_cancels_it_at_once_and_it_never_runs(
+    session: AsyncSession, tenant: Tenant, runner_settings: Settings
+) -> None:
+    job = await queue_job(session, tenant, tiny_problem(), time_limit_seconds=5)
+    settings = runner_settings.model_copy(update={"generation_runner_enabled": False})
+    async with running(settings) as (_, client):
+        problem_stop = await client.post(f"{GENERATE}/{job.id}/stop", headers=tenant.manager)
+        assert problem_stop.status_code == 409, problem_stop.text
+        cancelled = await client.delete(f"{GENERATE}/{job.id}", headers=tenant.manager)
+        assert cancelled.json()["status"] == "cancelled"
+        again = await client.delete(f"{GENERATE}/{job.id}", headers=tenant.manager)
+        assert again.status_code == 409, again.text
+    async with running(runner_settings) as (app, client):
+        await asyncio.sleep(0.5)
+        assert job.id not in runner_of(app).processes
+        final = await wait_for_job(client, tenant.manager, job.id)
+    assert (final["status"], final["started_at"], final["proposal"]) == ("cancelled", None, None)
 
 
 async def test_a_solver_process_that_dies_fails_its_job(
@@ -216,7 +258,7 @@ async def test_a_queued_job_is_claimed_once_by_concurrent_runners(
 
     async def claim() -> list[int]:
         async with session_scope(runtime.session_factory) as claiming:
-            return await JobQueue(claiming).claim(2)
+            return await JobQueue(claiming).claim(2, per_org=1)
 
     first, second = await asyncio.gather(claim(), claim())
     assert sorted(first + second) == sorted(j.id for j in jobs)
@@ -232,7 +274,7 @@ async def test_the_solver_process_writes_its_progress_while_it_searches(
 ) -> None:
     job = await queue_job(session, tenant, medium_problem(), time_limit_seconds=3)
     async with session_scope(runtime.session_factory) as claiming:
-        assert await JobQueue(claiming).claim(1) == [job.id]
+        assert await JobQueue(claiming).claim(1, per_org=1) == [job.id]
     solving = asyncio.create_task(
         worker.execute(
             settings.model_copy(update={"solver_workers": 2}), job.id, progress_interval=0.2
@@ -253,3 +295,26 @@ async def test_the_solver_process_writes_its_progress_while_it_searches(
     assert job.solution is not None
     assert len(job.progress) >= len(seen_while_running)
     assert job.progress[: len(seen_while_running)] == seen_while_running
+
+
+async def test_a_long_job_of_one_organization_does_not_starve_another(
+    session: AsyncSession, tenant: Tenant, other_tenant: Tenant, runner_settings: Settings
+) -> None:
+    """The security review's case: organization A's long job runs, A queues more, then B
+    asks for a one-second job. B's job runs at once on the second solver and ends while
+    A's first still runs; A's second waits for A's first (one job of each at a time)."""
+    long_job = await queue_job(session, tenant, hard_problem(), time_limit_seconds=120)
+    async with running(runner_settings) as (app, client):
+        await solver_pid(app, long_job.id)
+        more = await queue_job(session, tenant, tiny_problem(), time_limit_seconds=5)
+        quick = await queue_job(session, other_tenant, tiny_problem(), time_limit_seconds=1)
+        done = await wait_for_job(client, other_tenant.manager, quick.id, within=30)
+        assert done["status"] == "succeeded", done["error"]
+        waiting = (await client.get(f"{GENERATE}/{more.id}", headers=tenant.manager)).json()
+        assert (waiting["status"], waiting["queue_position"]) == ("queued", 1)
+        still = (await client.get(f"{GENERATE}/{long_job.id}", headers=tenant.manager)).json()
+        assert still["status"] == "running"
+        stopped = await client.post(f"{GENERATE}/{long_job.id}/stop", headers=tenant.manager)
+        assert stopped.status_code == 200, stopped.text
+        follows = await wait_for_job(client, tenant.manager, more.id, within=60)
+    assert follows["status"] == "succeeded", follows["error"]

@@ -48,6 +48,13 @@ class EventType(StrEnum):
     API_KEY_CREATED = "api_key.created"
     API_KEY_REVOKED = "api_key.revoked"
     CONFLICT_DETECTED = "conflict.detected"
+    GENERATION_REQUESTED = "generation.requested"
+    GENERATION_END_REQUESTED = "generation.end_requested"
+    GENERATION_SUCCEEDED = "generation.succeeded"
+    GENERATION_STOPPED = "generation.stopped"
+    GENERATION_FAILED = "generation.failed"
+    GENERATION_CANCELLED = "generation.cancelled"
+    GENERATION_APPLIED = "generation.applied"
 
 
 @dataclass(frozen=True, slots=True)

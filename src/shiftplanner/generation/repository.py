@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shiftplanner.db import is_postgresql
+from shiftplanner.db import serialize
+from shiftplanner.generation import queue
+from shiftplanner.kit.pagination import PageParams, paginate
 from shiftplanner.kit.repository import OrgScopedRepository
 from shiftplanner.kit.time import utcnow
 from shiftplanner.models import (
@@ -31,10 +33,40 @@ from shiftplanner.models import (
 )
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+# pg_advisory_xact_lock key that serializes claiming jobs across replicas ("SPGENQ").
+CLAIM_LOCK = 0x5350_4745_4E51
 
 
 class GenerationJobRepository(OrgScopedRepository[GenerationJob]):
     model = GenerationJob
+
+    async def count_active(self, org_id: int) -> int:
+        """The organization's queued and running jobs."""
+        query = select(func.count()).where(
+            GenerationJob.org_id == org_id, GenerationJob.status.in_(ACTIVE)
+        )
+        return int(await self.session.scalar(query) or 0)
+
+    async def newest_first(
+        self,
+        org_id: int,
+        params: PageParams,
+        *,
+        team_id: int | None,
+        statuses: Collection[JobStatus],
+    ) -> tuple[list[GenerationJob], str | None]:
+        query = self.scoped(org_id)
+        if team_id is not None:
+            query = query.where(GenerationJob.team_id == team_id)
+        if statuses:
+            query = query.where(GenerationJob.status.in_(set(statuses)))
+        return await paginate(
+            self.session,
+            query,
+            keys=[GenerationJob.created_at, GenerationJob.id],
+            params=params,
+            descending=True,
+        )
 
     async def active_for_team(self, org_id: int, team_id: int) -> GenerationJob | None:
         """The team's queued or running job, if any."""
@@ -52,50 +84,100 @@ class JobQueue:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def _oldest_queued(self, limit: int) -> Select[int]:
-        return (
-            select(GenerationJob.id)
-            .where(GenerationJob.status == JobStatus.QUEUED)
-            .order_by(GenerationJob.created_at, GenerationJob.id)
-            .limit(limit)
-        )
-
     async def has_queued(self) -> bool:
         """A plain read, so that an idle runner never takes SQLite's write lock."""
-        return (await self.session.scalars(self._oldest_queued(1))).first() is not None
+        query = select(GenerationJob.id).where(GenerationJob.status == JobStatus.QUEUED)
+        return (await self.session.scalars(query.limit(1))).first() is not None
 
-    async def claim(self, limit: int) -> list[int]:
-        """Move up to `limit` of the oldest queued jobs to running, and return their ids.
-        The UPDATE checks the status again, so of two replicas claiming one job only one
-        gets it. Run it as the first statement of its transaction."""
-        oldest = self._oldest_queued(limit)
-        if is_postgresql(self.session):
-            # Lock the rows first (skipping those another replica is claiming): PostgreSQL
-            # may run an `IN (SELECT ... LIMIT n FOR UPDATE)` subquery more than once and
-            # so claim more than n.
-            ids = list((await self.session.scalars(oldest.with_for_update(skip_locked=True))).all())
-            if not ids:
-                return []
-            chosen = GenerationJob.id.in_(ids)
-        else:
-            # One statement: it takes SQLite's write lock, so nothing interleaves.
-            chosen = GenerationJob.id.in_(oldest.scalar_subquery())
+    async def waiting(self) -> list[queue.WaitingJob]:
+        rows = await self.session.execute(
+            select(
+                GenerationJob.id,
+                GenerationJob.org_id,
+                GenerationJob.created_at,
+                GenerationJob.time_limit_seconds,
+            ).where(GenerationJob.status == JobStatus.QUEUED)
+        )
+        return [queue.WaitingJob(*row) for row in rows]
+
+    async def running(self, now: datetime) -> list[queue.RunningJob]:
+        rows = await self.session.execute(
+            select(
+                GenerationJob.org_id, GenerationJob.started_at, GenerationJob.time_limit_seconds
+            ).where(GenerationJob.status == JobStatus.RUNNING)
+        )
+        # A job claimed but not yet started by its solver process starts about now.
+        return [
+            queue.RunningJob(org_id, (started or now) + timedelta(seconds=limit))
+            for org_id, started, limit in rows
+        ]
+
+    async def last_served(self) -> dict[int, datetime]:
+        """Per organization, when its most recent job was claimed (its solver started)."""
+        rows = await self.session.execute(
+            select(GenerationJob.org_id, func.max(GenerationJob.claimed_at))
+            .where(GenerationJob.claimed_at.is_not(None))
+            .group_by(GenerationJob.org_id)
+        )
+        return {org_id: claimed for org_id, claimed in rows if claimed is not None}
+
+    async def plan(
+        self, *, free_solvers: int, per_org: int, now: datetime | None = None
+    ) -> list[queue.Planned]:
+        """The queued jobs of every organization, in the order they will get a solver."""
+        now = now or utcnow()
+        return queue.plan(
+            await self.waiting(),
+            await self.running(now),
+            await self.last_served(),
+            free_solvers=free_solvers,
+            per_org=per_org,
+            now=now,
+        )
+
+    async def claim(self, limit: int, *, per_org: int) -> list[int]:
+        """Move up to `limit` queued jobs to running, fairly between organizations
+        (`queue.plan`), and return their ids. Claims are serialized (an advisory lock on
+        PostgreSQL, the write lock on SQLite), so two replicas never claim one job nor
+        together run more than `per_org` jobs of one organization. Run it as the first
+        statement of its transaction."""
+        await serialize(self.session, GenerationJob.id, CLAIM_LOCK)
+        now = utcnow()
+        startable = [
+            planned.job_id
+            for planned in await self.plan(free_solvers=limit, per_org=per_org, now=now)
+            if planned.starts_at <= now
+        ][:limit]
+        if not startable:
+            return []
         claim = (
             update(GenerationJob)
-            .where(chosen, GenerationJob.status == JobStatus.QUEUED)
-            .values(status=JobStatus.RUNNING)
+            .where(GenerationJob.id.in_(startable), GenerationJob.status == JobStatus.QUEUED)
+            .values(status=JobStatus.RUNNING, claimed_at=now)
             .returning(GenerationJob.id)
             .execution_options(synchronize_session=False)
         )
         return sorted((await self.session.scalars(claim)).all())
 
     async def statuses(self, ids: Collection[int]) -> dict[int, JobStatus]:
+        return {job_id: status for job_id, (status, _) in (await self.states(ids)).items()}
+
+    async def states(self, ids: Collection[int]) -> dict[int, tuple[JobStatus, datetime | None]]:
+        """Each job's status and when (if at all) it was asked to end early."""
         if not ids:
             return {}
         rows = await self.session.execute(
-            select(GenerationJob.id, GenerationJob.status).where(GenerationJob.id.in_(set(ids)))
+            select(GenerationJob.id, GenerationJob.status, GenerationJob.end_requested_at).where(
+                GenerationJob.id.in_(set(ids))
+            )
         )
-        return {row.id: row.status for row in rows}
+        return {row.id: (row.status, row.end_requested_at) for row in rows}
+
+    async def end_requested(self, job_id: int) -> JobStatus | None:
+        """How the job was asked to end early (`stopped`, `cancelled`), if it was."""
+        return await self.session.scalar(
+            select(GenerationJob.end_requested).where(GenerationJob.id == job_id)
+        )
 
     async def fail_running(self, error: str, ids: Collection[int] | None = None) -> list[int]:
         """Mark running jobs (all of them, or those of `ids`) failed with `error`."""

@@ -2,11 +2,13 @@
 each in a solver process of its own (never on the event loop), at most
 `solver_max_jobs` at once.
 
-- Jobs are claimed with a conditional UPDATE (queued → running), so two replicas never
-  run one job twice.
+- Jobs are claimed fairly between organizations (`generation.queue`), at most
+  `generation_max_running_per_org` of one organization at once, with a conditional UPDATE
+  (queued → running) under a lock, so two replicas never run one job twice.
 - Each round it reaps the processes that ended (one that ended without recording its
-  job's end fails the job), stops those whose job was cancelled, and claims more jobs
-  while there is room.
+  job's end fails the job), stops those whose job ended elsewhere, ends those that did
+  not answer a request to end within `END_GRACE`, and claims more jobs while there is
+  room.
 - At start, jobs a previous process left running cannot be finished by anyone: they
   fail ("interrupted by a restart"). Queued ones simply run. On shutdown its own solver
   processes are stopped and their jobs fail.
@@ -18,6 +20,7 @@ import asyncio
 import contextlib
 import multiprocessing
 from collections.abc import Mapping
+from datetime import timedelta
 from multiprocessing.context import SpawnProcess
 from types import MappingProxyType
 
@@ -25,8 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.config import Settings
 from shiftplanner.db import session_scope
-from shiftplanner.generation import worker
+from shiftplanner.generation import lifecycle, worker
 from shiftplanner.generation.repository import JobQueue
+from shiftplanner.kit.time import utcnow
 from shiftplanner.logging import get_logger
 from shiftplanner.models import JobStatus
 
@@ -34,7 +38,10 @@ log = get_logger(__name__)
 
 INTERRUPTED = "interrupted by a restart"
 STOPPED = "interrupted: the server stopped"
+UNANSWERED = "the solver did not stop when asked; ended without a roster"
 TERMINATE_GRACE_SECONDS = 5.0
+# How long a solver process may take to end a job when asked (it polls once a second).
+END_GRACE = timedelta(seconds=30)
 
 
 class GenerationRunner:
@@ -44,6 +51,7 @@ class GenerationRunner:
         self._settings = settings
         self._session_factory = session_factory
         self._max_jobs = settings.solver_max_jobs
+        self._per_org = settings.generation_max_running_per_org
         self._poll_interval = settings.generation_poll_interval_seconds
         self._context = multiprocessing.get_context("spawn")
         self._processes: dict[int, SpawnProcess] = {}
@@ -60,9 +68,9 @@ class GenerationRunner:
         if self._task is not None:
             return
         async with session_scope(self._session_factory) as session:
-            interrupted = await JobQueue(session).fail_running(INTERRUPTED)
+            interrupted = await lifecycle.fail_running(session, INTERRUPTED)
         if interrupted:
-            log.warning("generation_jobs_interrupted", job_ids=interrupted)
+            log.warning("generation_jobs_interrupted", job_ids=interrupted, reason=INTERRUPTED)
         self._task = asyncio.create_task(self._run(), name="generation-runner")
 
     def wake(self) -> None:
@@ -81,7 +89,9 @@ class GenerationRunner:
         for job_id in job_ids:
             await self._terminate(job_id)
         async with session_scope(self._session_factory) as session:
-            await JobQueue(session).fail_running(STOPPED, job_ids)
+            stopped = await lifecycle.fail_running(session, STOPPED, job_ids)
+        if stopped:
+            log.warning("generation_jobs_interrupted", job_ids=stopped, reason=STOPPED)
 
     async def _run(self) -> None:
         while True:
@@ -96,7 +106,7 @@ class GenerationRunner:
     async def tick(self) -> None:
         """One round: reap, stop the cancelled, start queued jobs while there is room."""
         await self._reap()
-        await self._stop_cancelled()
+        await self._stop_ended()
         room = self._max_jobs - len(self._processes)
         if room <= 0:
             return
@@ -104,7 +114,7 @@ class GenerationRunner:
             if not await JobQueue(session).has_queued():
                 return
         async with session_scope(self._session_factory) as session:
-            claimed = await JobQueue(session).claim(room)
+            claimed = await JobQueue(session).claim(room, per_org=self._per_org)
         for job_id in claimed:
             await self._spawn(job_id)
 
@@ -121,8 +131,8 @@ class GenerationRunner:
         except Exception as error:
             log.exception("generation_process_not_started", job_id=job_id)
             async with session_scope(self._session_factory) as session:
-                await JobQueue(session).fail_running(
-                    f"the solver process did not start: {error!r}", [job_id]
+                await lifecycle.fail_running(
+                    session, f"the solver process did not start: {error!r}", [job_id]
                 )
             return
         self._processes[job_id] = process
@@ -140,27 +150,36 @@ class GenerationRunner:
             del self._processes[job_id]
         # A process that recorded its job's end left it not running: this changes nothing.
         async with session_scope(self._session_factory) as session:
-            queue = JobQueue(session)
             for job_id, code in codes.items():
-                if await queue.fail_running(
-                    f"the solver process ended unexpectedly (exit code {code})", [job_id]
-                ):
+                reason = f"the solver process ended unexpectedly (exit code {code})"
+                if await lifecycle.fail_running(session, reason, [job_id]):
                     log.error("generation_process_crashed", job_id=job_id, exit_code=code)
 
-    async def _stop_cancelled(self) -> None:
+    async def _stop_ended(self) -> None:
+        """Stop the processes whose job ended elsewhere (cancelled while queued in a race,
+        failed by another replica), and end the jobs whose process did not answer a
+        request to end in time."""
         if not self._processes:
             return
         async with self._session_factory() as session:
-            statuses = await JobQueue(session).statuses(list(self._processes))
+            states = await JobQueue(session).states(list(self._processes))
+        overdue = utcnow() - END_GRACE
         for job_id in list(self._processes):
-            status = statuses.get(job_id)
-            if status is not JobStatus.RUNNING:
-                await self._terminate(job_id)
-                log.info(
-                    "generation_process_stopped",
-                    job_id=job_id,
-                    status=status.value if status else None,
-                )
+            status, end_requested_at = states.get(job_id, (None, None))
+            if status is JobStatus.RUNNING and (
+                end_requested_at is None or end_requested_at > overdue
+            ):
+                continue
+            await self._terminate(job_id)
+            if status is JobStatus.RUNNING:
+                async with session_scope(self._session_factory) as session:
+                    await lifecycle.end_unanswered(session, job_id, UNANSWERED)
+            log.info(
+                "generation_process_stopped",
+                job_id=job_id,
+                status=status.value if status else None,
+                reason="did not answer the request to end" if status else "job gone",
+            )
 
     async def _terminate(self, job_id: int) -> None:
         """Stop the job's solver process and wait until it is gone."""

@@ -79,9 +79,25 @@ class Job(Schema):
     error: str = Field(description="Why a failed job failed.")
     created_by_user_id: int | None
     created_at: datetime
-    started_at: datetime | None
+    claimed_at: datetime | None = Field(description="When a solver was free for it.")
+    started_at: datetime | None = Field(description="When its solver began to search.")
+    end_requested: JobStatus | None = Field(
+        description="`stopped` or `cancelled` while running: the solver is asked to end now, "
+        "keeping the best roster found so far."
+    )
+    end_requested_at: datetime | None
     finished_at: datetime | None
     applied_at: datetime | None
+    queue_position: int | None = Field(
+        default=None,
+        description="While queued: 1 for the next job to get a solver, among every "
+        "organization's jobs (solvers go to organizations in turn).",
+    )
+    estimated_start_at: datetime | None = Field(
+        default=None,
+        description="While queued: when it gets a solver at the latest, if every job "
+        "ahead of it uses its whole time limit.",
+    )
 
 
 class SolutionSummary(Schema):

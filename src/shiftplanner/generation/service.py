@@ -8,25 +8,29 @@ transaction, the conflict checks, and the schedule events of every change."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shiftplanner.config import Settings
 from shiftplanner.conflicts import service as conflict_service
 from shiftplanner.conflicts.facts import AssignmentFacts
 from shiftplanner.db import lock_rows
 from shiftplanner.errors import Conflict, InvalidInput, NotFound
+from shiftplanner.events import EventType
+from shiftplanner.generation import lifecycle, proposal, schemas
 from shiftplanner.generation import problem as problem_builder
-from shiftplanner.generation import proposal, schemas
 from shiftplanner.generation.repository import (
-    ACTIVE,
     GenerationJobRepository,
+    JobQueue,
     ProblemSourcesRepository,
     ScheduleScopeRepository,
 )
+from shiftplanner.kit.pagination import PageParams
 from shiftplanner.kit.time import utcnow
 from shiftplanner.models import Analyst, GenerationJob, JobStatus, Team
 from shiftplanner.schedules import service as schedule_service
@@ -36,7 +40,26 @@ from shiftplanner.scheduling.solution import Solution, Status
 from shiftplanner.security.actor import Actor
 
 WITH_ROSTER = (Status.OPTIMAL, Status.FEASIBLE)
-WITH_PROPOSAL = (JobStatus.SUCCEEDED, JobStatus.APPLIED)
+# Ended with a solution: a proposal to show, and (until applied) to apply.
+WITH_PROPOSAL = (JobStatus.SUCCEEDED, JobStatus.STOPPED, JobStatus.CANCELLED, JobStatus.APPLIED)
+APPLICABLE = (JobStatus.SUCCEEDED, JobStatus.STOPPED, JobStatus.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePolicy:
+    """How many solvers the deployment runs, and each organization's share."""
+
+    solvers: int
+    running_per_org: int
+    active_per_org: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> QueuePolicy:
+        return cls(
+            solvers=settings.solver_max_jobs,
+            running_per_org=settings.generation_max_running_per_org,
+            active_per_org=settings.generation_max_active_per_org,
+        )
 
 
 async def build_problem(
@@ -88,9 +111,10 @@ async def build_problem(
 
 
 async def create_job(
-    session: AsyncSession, actor: Actor, data: schemas.GenerateRequest
+    session: AsyncSession, actor: Actor, data: schemas.GenerateRequest, policy: QueuePolicy
 ) -> GenerationJob:
-    """Queue a generation job for a team (one queued or running job per team at a time)."""
+    """Queue a generation job for a team: one queued or running job per team, and at
+    most `policy.active_per_org` per organization, at a time."""
     team = await ProblemSourcesRepository(session).team(actor.org_id, data.team_id)
     if team is None:
         raise InvalidInput(f"Team {data.team_id} does not exist.", pointer="#/team_id")
@@ -103,6 +127,11 @@ async def create_job(
             f"Team {team.id} already has a {active.status.value} generation job ({active.id}); "
             "wait for it to finish or cancel it.",
             extra={"job_id": active.id},
+        )
+    if await jobs.count_active(actor.org_id) >= policy.active_per_org:
+        raise Conflict(
+            f"Your organization already has {policy.active_per_org} generation jobs queued or "
+            "running, the most it may have; wait for one to finish or cancel one."
         )
     weights = data.options.weights.model_dump(exclude_unset=True)
     try:
@@ -128,7 +157,7 @@ async def create_job(
     fingerprint = await ScheduleScopeRepository(session).fingerprint(
         actor.org_id, team.id, data.start, data.end
     )
-    return await jobs.add(
+    job = await jobs.add(
         GenerationJob(
             org_id=actor.org_id,
             team_id=team.id,
@@ -144,6 +173,8 @@ async def create_job(
             created_by_user_id=actor.user_id,
         )
     )
+    lifecycle.emit(session, job, actor_user_id=actor.user_id)
+    return job
 
 
 async def get_job(session: AsyncSession, actor: Actor, job_id: int) -> GenerationJob:
@@ -158,15 +189,58 @@ async def get_problem(session: AsyncSession, actor: Actor, job_id: int) -> dict[
     return dict((await get_job(session, actor, job_id)).problem)
 
 
-async def job_detail(session: AsyncSession, actor: Actor, job_id: int) -> schemas.JobDetail:
-    """The job, its progress, and once it succeeded its proposal."""
+async def _queue_places(session: AsyncSession, policy: QueuePolicy) -> dict[int, tuple[int, Any]]:
+    """Each queued job's place in the queue and estimated start."""
+    queue = JobQueue(session)
+    free = max(0, policy.solvers - len(await queue.running(utcnow())))
+    planned = await queue.plan(free_solvers=free, per_org=policy.running_per_org)
+    return {p.job_id: (p.position, p.starts_at) for p in planned}
+
+
+def _job(job: GenerationJob, places: Mapping[int, tuple[int, Any]]) -> schemas.Job:
+    position, starts_at = places.get(job.id, (None, None))
+    return schemas.Job.model_validate(job).model_copy(
+        update={"queue_position": position, "estimated_start_at": starts_at}
+    )
+
+
+async def describe(
+    session: AsyncSession, jobs: Sequence[GenerationJob], policy: QueuePolicy
+) -> list[schemas.Job]:
+    """The jobs as the API shows them: with their place in the queue while queued."""
+    places = (
+        await _queue_places(session, policy)
+        if any(job.status is JobStatus.QUEUED for job in jobs)
+        else {}
+    )
+    return [_job(job, places) for job in jobs]
+
+
+async def list_jobs(
+    session: AsyncSession,
+    actor: Actor,
+    params: PageParams,
+    *,
+    team_id: int | None = None,
+    statuses: Sequence[JobStatus] = (),
+) -> tuple[list[GenerationJob], str | None]:
+    """The organization's jobs, newest first."""
+    return await GenerationJobRepository(session).newest_first(
+        actor.org_id, params, team_id=team_id, statuses=statuses
+    )
+
+
+async def job_detail(
+    session: AsyncSession, actor: Actor, job_id: int, policy: QueuePolicy
+) -> schemas.JobDetail:
+    """The job, its progress and place in the queue, and once it ended with a solution
+    its proposal."""
     job = await get_job(session, actor, job_id)
     found = None
     if job.status in WITH_PROPOSAL and job.solution is not None:
         found = await _proposal(session, actor, job)
-    return schemas.JobDetail.model_validate(
-        {**schemas.Job.model_validate(job).model_dump(), "proposal": found}
-    )
+    [shown] = await describe(session, [job], policy)
+    return schemas.JobDetail.model_validate({**shown.model_dump(), "proposal": found})
 
 
 async def _proposal(session: AsyncSession, actor: Actor, job: GenerationJob) -> schemas.Proposal:
@@ -214,7 +288,7 @@ async def _proposal(session: AsyncSession, actor: Actor, job: GenerationJob) -> 
         replacements=(
             proposal.replacements(problem.hint, roster) if problem.hint is not None else None
         ),
-        applicable=job.status is JobStatus.SUCCEEDED and unchanged,
+        applicable=job.status in APPLICABLE and unchanged,
     )
 
 
@@ -226,16 +300,31 @@ async def _locked_job(session: AsyncSession, actor: Actor, job_id: int) -> Gener
     return job
 
 
-async def cancel_job(session: AsyncSession, actor: Actor, job_id: int) -> GenerationJob:
-    """Cancel a queued or running job; the runner stops its solver process."""
+async def end_job(
+    session: AsyncSession, actor: Actor, job_id: int, wanted: JobStatus
+) -> GenerationJob:
+    """End a job early (`wanted`: stopped or cancelled). A queued one is cancelled at
+    once (it has nothing to keep; asking to stop it is refused). A running one is asked
+    to end: its solver stops within about a second and the job ends as `wanted` with the
+    best roster found by then, which can still be applied."""
     job = await _locked_job(session, actor, job_id)
-    if job.status not in ACTIVE:
-        raise Conflict(
-            f"The job is {job.status.value}; only a queued or running job can be cancelled."
+    if job.status is JobStatus.QUEUED:
+        if wanted is JobStatus.STOPPED:
+            raise Conflict("The job has not started yet: there is nothing to keep; cancel it.")
+        job.status = JobStatus.CANCELLED
+        job.finished_at = utcnow()
+        await session.flush()
+        lifecycle.emit(session, job, actor_user_id=actor.user_id)
+        return job
+    if job.status is not JobStatus.RUNNING:
+        raise Conflict(f"The job is {job.status.value}; only a queued or running job can be ended.")
+    if job.end_requested is None:
+        job.end_requested = wanted
+        job.end_requested_at = utcnow()
+        await session.flush()
+        lifecycle.emit(
+            session, job, EventType.GENERATION_END_REQUESTED, actor_user_id=actor.user_id
         )
-    job.status = JobStatus.CANCELLED
-    job.finished_at = utcnow()
-    await session.flush()
     return job
 
 
@@ -247,8 +336,11 @@ async def apply_job(
     job = await _locked_job(session, actor, job_id)
     if job.status is JobStatus.APPLIED:
         raise Conflict("The job's proposal has already been applied.")
-    if job.status is not JobStatus.SUCCEEDED or job.solution is None:
-        raise Conflict(f"The job is {job.status.value}; only a succeeded job can be applied.")
+    if job.status not in APPLICABLE or job.solution is None:
+        raise Conflict(
+            f"The job is {job.status.value}; only a job that ended with a roster "
+            "(succeeded, stopped or cancelled while running) can be applied."
+        )
     solution = Solution.model_validate(job.solution)
     if solution.status not in WITH_ROSTER:
         raise Conflict(
@@ -278,4 +370,5 @@ async def apply_job(
     job.status = JobStatus.APPLIED
     job.applied_at = utcnow()
     await session.flush()
+    lifecycle.emit(session, job, actor_user_id=actor.user_id)
     return job, outcome

@@ -3,9 +3,10 @@
 The runner starts it (spawn: a fresh interpreter, nothing inherited) with the settings
 and a job id it has claimed. It opens a database connection of its own, stamps the job's
 start, solves the stored problem while writing each improvement to the job (at most
-about once a second), and stores the solution. Any exception fails the job with its text.
-Every write is conditional on the job still running, so a job cancelled meanwhile stays
-cancelled."""
+about once a second) and looking whether it was asked to end early, and stores the
+solution: succeeded, or, asked to end, stopped or cancelled with the best roster found by
+then. Any exception fails the job with its text. Every write is conditional on the job
+still running, so a job ended elsewhere meanwhile stays as it was."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.config import Settings
 from shiftplanner.db import create_engine, create_session_factory, session_scope
+from shiftplanner.generation import lifecycle
 from shiftplanner.generation.repository import JobQueue
-from shiftplanner.kit.time import utcnow
 from shiftplanner.logging import configure_logging, get_logger
 from shiftplanner.models import JobStatus
 from shiftplanner.scheduling.problem import Problem
@@ -86,7 +87,7 @@ async def _execute(
             workers=workers,
             explain_seconds=min(EXPLAIN_SECONDS, float(time_limit)),
         )
-        solution = await _solve(factory, job_id, problem, options, interval)
+        solution, asked = await _solve(factory, job_id, problem, options, interval)
     except Exception as error:
         log.exception("generation_job_failed", job_id=job_id)
         return await _finish(
@@ -101,11 +102,12 @@ async def _execute(
         status=solution.status.value,
         objective=solution.objective,
         seconds=solution.seconds,
+        ended_early=asked.value if asked else None,
     )
     return await _finish(
         factory,
         job_id,
-        JobStatus.SUCCEEDED,
+        asked or JobStatus.SUCCEEDED,
         solution=solution.model_dump(mode="json"),
         progress=[point.model_dump(mode="json") for point in solution.progress],
     )
@@ -117,31 +119,39 @@ async def _solve(
     problem: Problem,
     options: SolveOptions,
     interval: float,
-) -> Solution:
-    """Solve in a thread while this loop writes the improvements so far to the job."""
+) -> tuple[Solution, JobStatus | None]:
+    """Solve in a thread while this loop writes the improvements so far to the job and
+    stops the search when the job is asked to end early; the solution, and how the job
+    was asked to end (None if it was not)."""
     recorder = _Recorder()
-    solving = asyncio.ensure_future(asyncio.to_thread(solve, problem, options, recorder))
+    stop = threading.Event()
+    solving = asyncio.ensure_future(asyncio.to_thread(solve, problem, options, recorder, stop))
     written = 0
+    asked: JobStatus | None = None
     while True:
         done, _ = await asyncio.wait({solving}, timeout=interval)
         if done:
-            return solving.result()
+            return solving.result(), asked
         points = recorder.snapshot()
-        if len(points) > written:
-            async with session_scope(factory) as session:
-                await JobQueue(session).update_running(
+        async with session_scope(factory) as session:
+            queue = JobQueue(session)
+            if len(points) > written:
+                await queue.update_running(
                     job_id, progress=[point.model_dump(mode="json") for point in points]
                 )
-            written = len(points)
+                written = len(points)
+            if asked is None:
+                asked = await queue.end_requested(job_id)
+        if asked is not None and not stop.is_set():
+            log.info("generation_job_ending_early", job_id=job_id, requested=asked.value)
+            stop.set()
 
 
 async def _finish(
     factory: async_sessionmaker[AsyncSession], job_id: int, status: JobStatus, **values: object
 ) -> JobStatus | None:
     async with session_scope(factory) as session:
-        recorded = await JobQueue(session).update_running(
-            job_id, status=status, finished_at=utcnow(), **values
-        )
-    if not recorded:
+        recorded = await lifecycle.finish(session, job_id, status, **values)
+    if recorded is None:
         log.info("generation_job_no_longer_running", job_id=job_id)
-    return status if recorded else None
+    return status if recorded is not None else None

@@ -15,8 +15,9 @@ class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"  # a proposal is ready
+    STOPPED = "stopped"  # stopped early on request, with the best roster found by then
     FAILED = "failed"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # before it ran, or while running (its best roster is kept)
     APPLIED = "applied"  # its proposal was written to the schedule
 
 
@@ -54,6 +55,14 @@ class GenerationJob(Base):
         IdType, ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When a runner gave it a solver (the queue's fairness goes by it) ...
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # ... and when its solver process began to search.
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # A request to end it early (`stopped` or `cancelled`), keeping the best roster so far.
+    end_requested: Mapped[JobStatus | None] = mapped_column(
+        enum_column(JobStatus, "job_end_requested"), default=None
+    )
+    end_requested_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     applied_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -277,6 +277,7 @@ def _search(
     phase: _Phase,
     best: _Best,
     lns: LargeNeighbourhoodSearch,
+    stop: threading.Event,
 ) -> tuple[cp_model.CpSolverStatus, list[int] | None]:
     """One CP-SAT search of the phase (until its end or a proof), the large-neighbourhood
     search beside it when enabled; every roster found goes to `best`. Returns the status
@@ -299,7 +300,7 @@ def _search(
     )
     main.start()
     while main.is_alive():
-        if best.closed(options.gap_limit):
+        if best.closed(options.gap_limit) or stop.is_set():
             solver.stop_search()
             break
         remaining = deadline - time.monotonic()
@@ -331,13 +332,18 @@ def _search(
 
 
 def solve(
-    problem: Problem, options: SolveOptions | None = None, on_progress: OnProgress | None = None
+    problem: Problem,
+    options: SolveOptions | None = None,
+    on_progress: OnProgress | None = None,
+    stop: threading.Event | None = None,
 ) -> Solution:
     """Two searches over one model: first a short one with many workers, whose portfolio
     proves small problems optimal and raises the bound of larger ones; then, if the gap
     is still open, the rest of the time with few workers started from the best roster,
-    which finds better rosters on 2 cores (bench/solver)."""
+    which finds better rosters on 2 cores (bench/solver). Setting `stop` (from another
+    thread) ends the search at once with the best roster found so far."""
     options = options or SolveOptions()
+    stop = stop or threading.Event()
     started = time.monotonic()
     deadline = started + options.time_limit_seconds
     builder = build(problem, plain=options.plain)
@@ -355,7 +361,7 @@ def solve(
     status = cp_model.UNKNOWN
     covered: list[int] | None = None  # the covering search's last roster
     for phase in _phases(options, started, covering):
-        if best.closed(options.gap_limit) or time.monotonic() >= deadline - 0.05:
+        if best.closed(options.gap_limit) or time.monotonic() >= deadline - 0.05 or stop.is_set():
             break
         if phase.last and best.closed(options.prove_gap):
             phase = replace(phase, workers=options.workers)
@@ -364,7 +370,7 @@ def solve(
         if begin is not None and options.hint:
             builder.model.clear_hints()  # type: ignore[no-untyped-call]
             _hint(builder, _roster(builder, lns.decision, begin))
-        status, found = _search(builder, options, phase, best, lns)
+        status, found = _search(builder, options, phase, best, lns, stop)
         covered = found if phase.cover else None
         if status == cp_model.INFEASIBLE or (status == cp_model.OPTIMAL and not phase.cover):
             break
