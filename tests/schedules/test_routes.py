@@ -400,6 +400,30 @@ async def test_delete_is_conditional_lists_the_gap_it_leaves_and_removes_it(
     assert await schedule(client, tenant) == []
 
 
+async def test_a_deleted_assignments_id_never_comes_back(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    morning = tenant.shift_types[0].id
+    first = await client.post(
+        URL, json=booking(tenant.analysts[0].id, morning), headers=tenant.manager
+    )
+    assert first.status_code == 201, first.text
+    old_id, old_tag = first.json()["id"], first.headers["etag"]
+    assert (await client.delete(at(old_id), headers=tenant.manager)).status_code == 200
+
+    second = await client.post(
+        URL, json=booking(tenant.analysts[1].id, morning), headers=tenant.manager
+    )
+    assert second.status_code == 201, second.text
+    assert second.json()["id"] > old_id
+    # A client still holding the deleted booking's id and version changes nothing.
+    stale = if_match(tenant.manager, old_tag)
+    problem(await client.patch(at(old_id), json={"note": "mine"}, headers=stale), 404)
+    problem(await client.delete(at(old_id), headers=stale), 404)
+    kept = await client.get(at(second.json()["id"]), headers=tenant.viewer)
+    assert (kept.json()["note"], kept.headers["etag"]) == ("", '"1"')
+
+
 async def test_another_organizations_assignment_is_404(
     client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, session: AsyncSession
 ) -> None:

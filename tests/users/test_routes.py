@@ -6,6 +6,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shiftplanner.config import Settings
 from shiftplanner.models import Role
 from shiftplanner.runtime import Runtime
 from tests.assertions import problem
@@ -174,6 +175,26 @@ async def test_deleting_a_user_unlinks_their_analyst(
     analyst = await client.get(f"/api/analysts/{tenant.analysts[2].id}", headers=tenant.admin)
     assert analyst.status_code == 200
     assert analyst.json()["user_id"] is None
+
+
+async def test_a_deleted_users_id_is_never_given_to_the_next_user(
+    client: httpx.AsyncClient, tenant: Tenant, settings: Settings
+) -> None:
+    # The newest user's id is the highest: the one SQLite would hand out again.
+    leaver = await client.post(URL, json=new_user(email="leaver@example.com"), headers=tenant.admin)
+    assert leaver.status_code == 201, leaver.text
+    for _ in range(settings.login_lockout_attempts):
+        problem(await login(client, "leaver@example.com", "not the password at all"), 401)
+    gone = await client.delete(f"{URL}/{leaver.json()['id']}", headers=tenant.admin)
+    assert gone.status_code == 204
+
+    joiner = await client.post(URL, json=new_user(email="joiner@example.com"), headers=tenant.admin)
+    assert joiner.status_code == 201, joiner.text
+    assert joiner.json()["id"] > leaver.json()["id"]
+    # The leaver's failed logins (and the rest of their audit trail) stay theirs.
+    signed_in = await login(client, "joiner@example.com", PASSWORD)
+    assert signed_in.status_code == 200, signed_in.text
+    problem(await client.get(f"{URL}/{leaver.json()['id']}", headers=tenant.admin), 404)
 
 
 async def test_the_platform_operator_creates_users_in_another_organization(

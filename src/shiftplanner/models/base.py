@@ -1,14 +1,15 @@
 """The declarative base every ORM model derives from: a constraint naming convention,
 UTC-aware timestamps on every dialect, JSON that is JSONB on PostgreSQL, and ids that are
-BIGINT on PostgreSQL but SQLite's rowid alias."""
+BIGINT on PostgreSQL but SQLite's rowid alias, never reused on either."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Enum, Integer, MetaData
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Enum, Integer, MetaData, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -69,6 +70,11 @@ def enum_column(enum: type[StrEnum], name: str) -> Enum:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # SQLite's plain rowid gives the next row max(id) + 1, so a deleted row's id comes back
+    # (with its audit trail, its version, whatever still names it); AUTOINCREMENT never
+    # reuses one, as PostgreSQL's sequences never do. SQLAlchemy emits it only where the
+    # key is a single integer column of the table's own, so every other table is unchanged.
+    __table_cls__ = partial(Table, sqlite_autoincrement=True)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         dict[str, Any]: JSONType,
