@@ -111,6 +111,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def route_methods() -> list[str]:
+    """Every method some route answers, for CORS: a browser may call whatever exists."""
+    methods: set[str] = set()
+    for router in (health_router, *API_ROUTERS):
+        for route in router.routes:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods - {"HEAD", "OPTIONS"})
+
+
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Pure ASGI middleware, outermost first: request context (id, client, access log),
     security headers, CORS, body limit, rate limit, audit of refused writes, and the
@@ -123,7 +132,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_methods=route_methods(),
             allow_headers=[
                 "Authorization",
                 "Content-Type",

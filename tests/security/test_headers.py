@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -16,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.config import Environment, Settings
-from shiftplanner.models import Team
+from shiftplanner.models import Role, Team
 from tests.assertions import PROBLEM, problem
 from tests.conftest import TEST_SECRET, running
-from tests.factories import Tenant
+from tests.factories import PASSWORD, Tenant, make_assignment
 
 ORIGIN = "https://app.example.com"
 OTHER_ORIGIN = "https://evil.example.net"
@@ -231,6 +232,26 @@ async def test_a_configured_origin_gets_cors_headers(
     assert "*" not in response.headers["access-control-allow-origin"]
 
 
+async def test_a_browser_may_call_every_method_a_route_answers(
+    cors_client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """PUT (the team's schedule settings) was refused at the preflight once."""
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        asked = {**preflight(ORIGIN), "Access-Control-Request-Method": method}
+        approved = await cors_client.options(
+            f"/api/teams/{tenant.team.id}/schedule-settings", headers=asked
+        )
+        assert approved.status_code == 200, (method, approved.text)
+        assert method in approved.headers["access-control-allow-methods"]
+    put = await cors_client.put(
+        f"/api/teams/{tenant.team.id}/schedule-settings",
+        json={"weights": {"under_cover": 150}},
+        headers={**tenant.admin, "Origin": ORIGIN},
+    )
+    assert put.status_code == 200, put.text
+    assert put.headers["access-control-allow-origin"] == ORIGIN
+
+
 async def test_another_origin_gets_no_cors_headers(
     cors_client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
@@ -406,3 +427,44 @@ async def test_the_security_config_says_memory_storage_without_redis(
     assert config["transport"]["docs_enabled"] is True
     assert TEST_SECRET not in response.text
     assert (await client.get("/monitoring/security/config")).status_code == 401
+
+
+# ---------------------------------------------------------------- caching
+
+
+async def test_tokens_and_api_answers_are_never_kept_by_a_cache(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    login = await client.post(
+        "/api/auth/login", json={"email": tenant.users[Role.VIEWER].email, "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    assert login.headers["cache-control"] == "no-store"
+    assert login.headers["pragma"] == "no-cache"
+    renewed = await client.post(
+        "/api/auth/refresh", json={"refresh_token": login.json()["refresh_token"]}
+    )
+    assert renewed.headers["cache-control"] == "no-store"
+    for path in ("/api/teams", "/api/auth/me", "/monitoring/security/config"):
+        response = await client.get(path, headers=tenant.admin)
+        assert response.status_code == 200, response.text
+        assert response.headers["cache-control"] == "no-store", path
+    refused = await client.get("/api/teams")
+    assert refused.headers["cache-control"] == "no-store"
+
+
+async def test_an_answer_with_an_etag_is_revalidated_by_the_clients_cache_only(
+    client: httpx.AsyncClient, session: AsyncSession, tenant: Tenant
+) -> None:
+    assignment = await make_assignment(
+        session, tenant.analysts[0], tenant.shift_types[0], date(2030, 1, 7)
+    )
+    await session.commit()
+    response = await client.get(f"/api/schedules/{assignment.id}", headers=tenant.admin)
+    assert response.headers["etag"]
+    assert response.headers["cache-control"] == "private, no-cache"
+
+
+async def test_health_and_docs_keep_their_own_caching(client: httpx.AsyncClient) -> None:
+    for path in ("/health", "/docs"):
+        assert "cache-control" not in (await client.get(path)).headers

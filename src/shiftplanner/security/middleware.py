@@ -29,6 +29,8 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 LOGIN_PATH, REFRESH_PATH = "/api/auth/login", "/api/auth/refresh"
 # Routes whose refusals the auth service audits itself, with more to say.
 SELF_AUDITED = frozenset({LOGIN_PATH, REFRESH_PATH})
+# Answers about (or for) the caller, which no shared cache may keep.
+PERSONAL_PATHS = ("/api/", "/monitoring/")
 # Where callers look up what is left of their quota: never counted, never refused.
 QUOTA_PATHS = ("/api/auth/rate-limit", "/monitoring/security/rate-limit/")
 DOCS_PATHS = ("/docs", "/redoc")
@@ -62,7 +64,10 @@ def _context(scope: Scope) -> RequestContext | None:
 
 class SecurityHeadersMiddleware:
     """The headers every response carries; HSTS only over HTTPS (directly or behind a
-    trusted proxy that says so)."""
+    trusted proxy that says so). API answers are personal: never stored by a cache
+    (`no-store`, which RFC 6749 requires of token answers), or, when they carry an ETag
+    to revalidate against, stored only by the client's own cache and always revalidated
+    (`private, no-cache`)."""
 
     def __init__(self, app: ASGIApp, *, hsts_max_age: int) -> None:
         self.app = app
@@ -74,6 +79,7 @@ class SecurityHeadersMiddleware:
             return
         path: str = scope.get("path", "")
         csp = DOCS_CSP if path.startswith(DOCS_PATHS) else API_CSP
+        personal = path.startswith(PERSONAL_PATHS)
         context = _context(scope)
 
         async def send_with_headers(message: Message) -> None:
@@ -82,6 +88,12 @@ class SecurityHeadersMiddleware:
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", csp)
+                if personal:
+                    headers.setdefault(
+                        "Cache-Control", "private, no-cache" if "etag" in headers else "no-store"
+                    )
+                    if path in SELF_AUDITED:
+                        headers.setdefault("Pragma", "no-cache")
                 if self.hsts and context is not None and context.https:
                     headers.setdefault("Strict-Transport-Security", self.hsts)
             await send(message)
