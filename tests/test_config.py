@@ -56,3 +56,24 @@ def test_environment_and_dotenv_are_read(tmp_path: Path, monkeypatch: pytest.Mon
 def test_argon2_memory_must_fit_the_parallelism() -> None:
     with pytest.raises(ValidationError, match="MEMORY_KIB"):
         Settings(_env_file=None, password_hash_memory_kib=16, password_hash_parallelism=4)
+
+
+@pytest.mark.parametrize("previous", ["changeme", "short", "k" * 31])
+def test_production_refuses_a_weak_previous_secret(previous: str) -> None:
+    with pytest.raises(ValidationError, match=r"JWT_PREVIOUS_SECRETS \(item 2\)"):
+        Settings(
+            _env_file=None,
+            env=Environment.PRODUCTION,
+            jwt_secret=SecretStr("k" * 48),
+            jwt_previous_secrets=[SecretStr("p" * 48), SecretStr(previous)],
+        )
+
+
+def test_production_accepts_strong_previous_secrets() -> None:
+    settings = Settings(
+        _env_file=None,
+        env=Environment.PRODUCTION,
+        jwt_secret=SecretStr("k" * 48),
+        jwt_previous_secrets=[SecretStr("p" * 48), SecretStr("q" * 40)],
+    )
+    assert len(settings.jwt_previous_secrets) == 2

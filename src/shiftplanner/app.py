@@ -127,7 +127,11 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(AuditRefusalsMiddleware)
     app.add_middleware(RateLimitMiddleware)
-    app.add_middleware(RequestLimitsMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_bytes=settings.max_body_bytes,
+        body_timeout=settings.request_body_timeout_seconds,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

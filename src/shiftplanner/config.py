@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # A request body must have arrived whole within this time.
+    request_body_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # The OpenAPI pages (/docs, /redoc, /openapi.json); off in production unless enabled.
     docs_enabled: bool | None = None
     hsts_max_age_seconds: int = Field(default=365 * 24 * 3600, ge=0)
@@ -194,11 +196,11 @@ class Settings(BaseSettings):
         secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
         if not secret:
             raise ValueError("SHIFTPLANNER_JWT_SECRET must be set in production")
-        if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
-            raise ValueError(
-                "SHIFTPLANNER_JWT_SECRET is a placeholder or shorter than "
-                f"{MIN_SECRET_LENGTH} characters; generate one with "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        _refuse_weak(secret, "SHIFTPLANNER_JWT_SECRET")
+        # A previous secret still verifies tokens: a weak one is as good as a weak current one.
+        for position, previous in enumerate(self.jwt_previous_secrets, start=1):
+            _refuse_weak(
+                previous.get_secret_value(), f"SHIFTPLANNER_JWT_PREVIOUS_SECRETS (item {position})"
             )
         return self
 
@@ -248,6 +250,14 @@ class Settings(BaseSettings):
         path.touch(mode=0o600)
         path.write_text(secret)
         return secret
+
+
+def _refuse_weak(secret: str, name: str) -> None:
+    if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"{name} is a placeholder or shorter than {MIN_SECRET_LENGTH} characters; "
+            "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
 
 
 def get_settings() -> Settings:

@@ -131,6 +131,32 @@ class InvalidInput(ShiftPlannerError):
         super().__init__(detail, extra={"errors": entries} if entries else None)
 
 
+class RequestTimeout(ShiftPlannerError):
+    status_code = 408
+    slug = "request-timeout"
+    title = "The request took too long to arrive"
+
+
+class DuplicateKeys(ShiftPlannerError):
+    """A JSON body giving a key twice in one object; `errors` points at each."""
+
+    status_code = 422
+    slug = "validation-error"
+    title = "The request is not valid"
+
+    def __init__(self, pointers: Sequence[str]) -> None:
+        count = len(pointers)
+        super().__init__(
+            f"{count} key{'s' if count != 1 else ''} given more than once",
+            extra={
+                "errors": [
+                    {"pointer": pointer, "detail": "given more than once in the same object"}
+                    for pointer in pointers
+                ]
+            },
+        )
+
+
 class PayloadTooLarge(ShiftPlannerError):
     status_code = 413
     slug = "payload-too-large"
@@ -193,7 +219,8 @@ async def send_problem(
     request_id = scope.get("state", {}).get("request_id")
     if request_id:
         body["request_id"] = request_id
-    payload = json.dumps(body).encode()
+    body.update(error.extra)
+    payload = json.dumps(jsonable_encoder(body)).encode()
     response_headers = [
         (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
         (b"content-length", str(len(payload)).encode()),

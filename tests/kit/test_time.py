@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from shiftplanner.kit.time import Weekday, is_valid_timezone, local_days_interval, shift_interval
+import pytest
+
+from shiftplanner.kit.time import (
+    Weekday,
+    is_valid_timezone,
+    local_days_interval,
+    shift_interval,
+    timezone_problem,
+)
 
 
 def test_a_night_shift_ends_the_next_morning() -> None:
@@ -33,3 +41,30 @@ def test_time_zone_names_are_checked() -> None:
 def test_weekday_of_a_date() -> None:
     assert Weekday.of(date(2026, 11, 23)) is Weekday.MON
     assert Weekday.of(date(2026, 11, 29)) is Weekday.SUN
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("localtime", "not an IANA time zone name"),
+        ("Factory", "not an IANA time zone name"),
+        ("EST5EDT", "not an IANA time zone name"),
+        ("posixrules", "not an IANA time zone name"),
+        ("Etc/GMT+5", "not an IANA time zone name"),
+        ("US/Eastern", "use 'America/New_York'"),
+        ("Europe/Kiev", "use 'Europe/Kyiv'"),
+        ("GMT", "use 'UTC'"),
+        ("Mars/Olympus_Mons", "not an IANA time zone name"),
+    ],
+)
+def test_only_canonical_time_zones_are_accepted(name: str, why: str) -> None:
+    problem = timezone_problem(name)
+    assert problem is not None
+    assert why in problem
+
+
+@pytest.mark.parametrize(
+    "name", ["UTC", "Etc/UTC", "Europe/London", "America/Argentina/Buenos_Aires", "Asia/Kolkata"]
+)
+def test_canonical_time_zones_are_accepted(name: str) -> None:
+    assert timezone_problem(name) is None

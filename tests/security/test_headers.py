@@ -4,18 +4,24 @@ in production, and the admin's view of the effective security settings."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
+import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shiftplanner.app import create_app
 from shiftplanner.config import Environment, Settings
 from shiftplanner.models import Role, Team
 from tests.assertions import PROBLEM, problem
@@ -313,6 +319,107 @@ async def test_a_body_just_under_the_limit_is_processed(
     assert response.status_code == 201, response.text
     assert response.json()["code"] == "FITS"
     assert await team_count(session, tenant, "FITS") == 1
+
+
+async def test_a_key_given_twice_in_a_body_is_refused_and_creates_nothing(
+    client: httpx.AsyncClient, tenant: Tenant, session: AsyncSession
+) -> None:
+    """`{"role": "viewer", "role": "admin"}` created an admin: the last key won."""
+    body = (
+        b'{"email": "twice@example.com", "role": "viewer", "role": "admin", '
+        b'"password": "a long enough passphrase"}'
+    )
+    response = await client.post(
+        "/api/users", content=body, headers={**tenant.admin, "Content-Type": "application/json"}
+    )
+    refused = problem(response, 422)
+    assert refused["errors"] == [
+        {"pointer": "#/role", "detail": "given more than once in the same object"}
+    ]
+    assert_strict_csp(response)
+    users = await client.get("/api/users", headers=tenant.admin)
+    assert "twice@example.com" not in users.text
+    nested = b'{"items": [{"analyst_id": 1, "shift_type_id": 2, "date": "2030-01-07", "date": "2030-01-08"}]}'
+    bulk = await client.post(
+        "/api/schedules/bulk",
+        content=nested,
+        headers={**tenant.admin, "Content-Type": "application/json; charset=utf-8"},
+    )
+    assert problem(bulk, 422)["errors"][0]["pointer"] == "#/items/0/date"
+    # The same key in two different objects is fine, as is the same value twice.
+    fine = b'{"name": "Twice", "code": "TWC", "timezone": "UTC"}'
+    created = await client.post(
+        "/api/teams", content=fine, headers={**tenant.admin, "Content-Type": "application/json"}
+    )
+    assert created.status_code == 201, created.text
+
+
+@asynccontextmanager
+async def served(settings: Settings) -> AsyncIterator[int]:
+    """The app behind a real uvicorn server on a loopback port; its port."""
+    application = create_app(settings)
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port: int = probe.getsockname()[1]
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            await asyncio.sleep(0.02)
+        assert server.started, "uvicorn did not start"
+        yield port
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 10)
+
+
+async def test_a_body_that_trickles_in_is_cut_off_with_408(
+    settings: Settings, tenant: Tenant, session: AsyncSession
+) -> None:
+    """50 bytes declared, 9 sent, then nothing: the connection was held 20 s and more."""
+    async with served(settings.model_copy(update={"request_body_timeout_seconds": 1.0})) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        token = tenant.admin["Authorization"]
+        writer.write(
+            b"POST /api/teams HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            + f"Authorization: {token}\r\nContent-Length: 50\r\n\r\n".encode()
+            + b'{"name": '
+        )
+        await writer.drain()
+        started = time.monotonic()
+        answer = await asyncio.wait_for(reader.read(65536), 10)
+        waited = time.monotonic() - started
+        closed = await asyncio.wait_for(reader.read(), 5)  # the server hangs up
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"application/problem+json" in answer
+    assert 0.9 <= waited < 3, waited
+    assert closed == b""
+    assert await team_count(session, tenant, "SLOW") == 0
+
+
+async def test_a_body_that_arrives_in_time_in_pieces_is_processed(
+    settings: Settings, tenant: Tenant
+) -> None:
+    body = padded_team("PIECES", 600)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 100):
+            await asyncio.sleep(0.05)
+            yield body[start : start + 100]
+
+    config = settings.model_copy(update={"request_body_timeout_seconds": 2.0})
+    async with running(config) as (_, http):
+        response = await http.post(
+            "/api/teams",
+            content=chunks(),
+            headers={**tenant.admin, "Content-Type": "application/json"},
+        )
+    assert response.status_code == 201, response.text
 
 
 # ---------------------------------------------------------------- OpenAPI pages

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from importlib.resources import files
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Weekday(StrEnum):
@@ -36,19 +37,53 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def timezone_problem(name: str) -> str | None:
+    """Why `name` is not a time zone a team or organization may use, or None. Only the
+    IANA database's canonical zones (the ones it lists by country, and UTC) are accepted:
+    not the aliases it keeps for compatibility ('US/Eastern'), the POSIX-style rules
+    ('EST5EDT'), the placeholder 'Factory' or the server's own 'localtime'."""
+    if name in _canonical_timezones():
+        try:
+            zone(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return f"{name!r} is missing from the time zone database"
+        return None
+    canonical = _timezone_aliases().get(name, name)
+    if canonical in ("Etc/GMT", "Etc/UTC"):
+        canonical = "UTC"
+    if canonical != name and canonical in _canonical_timezones():
+        return f"{name!r} is an old alias; use {canonical!r}"
+    return f"{name!r} is not an IANA time zone name such as 'Europe/London'"
+
+
 def is_valid_timezone(name: str) -> bool:
-    if name not in _known_timezones():
-        return False
-    try:
-        zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    return timezone_problem(name) is None
 
 
 @lru_cache(maxsize=1)
-def _known_timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
+def _canonical_timezones() -> frozenset[str]:
+    """The zones of tzdata's zone1970.tab and zone.tab, and UTC."""
+    names = {"UTC", "Etc/UTC"}
+    for table in ("zone1970.tab", "zone.tab"):
+        for line in _tzdata_file(table).splitlines():
+            if line and not line.startswith("#"):
+                names.add(line.split("\t")[2])
+    return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def _timezone_aliases() -> dict[str, str]:
+    """Link name → the zone it stands for, from tzdata.zi (`L target link` lines)."""
+    aliases = {}
+    for line in _tzdata_file("tzdata.zi").splitlines():
+        if line.startswith("L "):
+            _, target, link = line.split()
+            aliases[link] = target
+    return aliases
+
+
+def _tzdata_file(name: str) -> str:
+    return files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
-from shiftplanner.kit.time import is_valid_timezone
+from shiftplanner.kit.time import timezone_problem
 
 
 def _check_timezone(name: str) -> str:
-    if not is_valid_timezone(name):
-        raise ValueError(f"{name!r} is not an IANA time zone name such as 'Europe/London'")
+    problem = timezone_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
     return name
 
 

@@ -3,6 +3,7 @@ rate limiting, and the audit entries of refused writes."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import OrderedDict
@@ -10,7 +11,15 @@ from collections import OrderedDict
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shiftplanner.errors import BadRequest, PayloadTooLarge, TooManyRequests, send_problem
+from shiftplanner.errors import (
+    BadRequest,
+    DuplicateKeys,
+    PayloadTooLarge,
+    RequestTimeout,
+    TooManyRequests,
+    send_problem,
+)
+from shiftplanner.kit.json_keys import duplicate_keys
 from shiftplanner.kit.validators import parse_id
 from shiftplanner.logging import get_logger
 from shiftplanner.middleware import route_template
@@ -19,7 +28,7 @@ from shiftplanner.monitoring.metrics import RATE_LIMITED_REQUESTS
 from shiftplanner.security import credentials
 from shiftplanner.security.api_keys import service as api_key_service
 from shiftplanner.security.audit import service as audit_service
-from shiftplanner.security.context import RequestContext
+from shiftplanner.security.context import RequestContext, header
 from shiftplanner.security.ratelimit import GRAPHQL, LOGIN, READ, REFRESH, WRITE
 
 log = get_logger(__name__)
@@ -101,14 +110,23 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class RequestLimitsMiddleware:
-    """Refuses what no route should see: a body over the limit (413, at once when
-    Content-Length says so, or as soon as a streamed body passes it) and a NUL character
-    in the path or query (400; PostgreSQL cannot store one, and no name needs it)."""
+class _Disconnected(Exception):
+    """The client went away while sending its body."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+
+class RequestLimitsMiddleware:
+    """Refuses what no route should see, before any route does: a NUL character in the
+    path or query (400; PostgreSQL cannot store one, and no name needs it), a body over
+    the limit (413, at once when Content-Length says so, or as soon as a streamed body
+    passes it), a body that has not fully arrived within `body_timeout` seconds (408: a
+    client trickling its body in would hold a connection and a worker for as long as it
+    likes), and a JSON body that gives a key twice in one object (422: which one counts is
+    anybody's guess). The body is read here, whole, and handed on to the route."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, body_timeout: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,35 +139,63 @@ class RequestLimitsMiddleware:
             )
             return
         too_large = PayloadTooLarge(f"The request body may have at most {self.max_bytes} bytes.")
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.max_bytes:
-                    await send_problem(scope, send, too_large, {"Connection": "close"})
-                    return
-        received = 0
-        refused = False
+        declared = header(scope, b"content-length")
+        length = parse_id(declared.strip()) if declared is not None else None
+        if length is not None and length > self.max_bytes:
+            await send_problem(scope, send, too_large, {"Connection": "close"})
+            return
+        if not length and header(scope, b"transfer-encoding") is None:
+            await self.app(scope, receive, send)  # no body to read
+            return
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                body = await self._read(receive, too_large)
+        except TimeoutError:
+            slow = RequestTimeout(
+                f"The request body did not arrive within {self.body_timeout:g} s."
+            )
+            await send_problem(scope, send, slow, {"Connection": "close"})
+            return
+        except PayloadTooLarge:
+            await send_problem(scope, send, too_large, {"Connection": "close"})
+            return
+        except _Disconnected:
+            return
+        if _is_json(header(scope, b"content-type")):
+            twice = duplicate_keys(body)
+            if twice:
+                await send_problem(scope, send, DuplicateKeys(twice))
+                return
+        handed_on = False
 
-        async def counting_receive() -> Message:
-            nonlocal received, refused
+        async def replay() -> Message:
+            nonlocal handed_on
+            if handed_on:
+                return await receive()  # after the body: a disconnect, when it comes
+            handed_on = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive, too_large: PayloadTooLarge) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes and not refused:
-                    # Answer now; the app's own answer to the broken-off body is dropped.
-                    refused = True
-                    await send_problem(scope, send, too_large, {"Connection": "close"})
-                    raise too_large
-            return message
+            if message["type"] == "http.disconnect":
+                raise _Disconnected
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise too_large
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
-        async def send_unless_refused(message: Message) -> None:
-            if not refused:
-                await send(message)
 
-        await self.app(scope, counting_receive, send_unless_refused)
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 class RefusalLog:
