@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from shiftplanner import __version__
@@ -18,6 +18,7 @@ from shiftplanner.blackouts.routes import router as blackouts_router
 from shiftplanner.config import Settings, get_settings
 from shiftplanner.conflicts.routes import router as conflicts_router
 from shiftplanner.coverage.routes import router as coverage_router
+from shiftplanner.dependencies import refuse_unknown_query_parameters
 from shiftplanner.errors import install_error_handlers
 from shiftplanner.generation.routes import router as generation_router
 from shiftplanner.health import router as health_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,

@@ -1,4 +1,5 @@
-"""Request-scoped dependencies every router uses: the runtime and the database session."""
+"""Request-scoped dependencies every router uses: the runtime, the database session, and
+the check that refuses query parameters a route does not know."""
 
 from __future__ import annotations
 
@@ -6,10 +7,17 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shiftplanner.errors import ShiftPlannerError
+from shiftplanner.errors import InvalidInput, ShiftPlannerError
 from shiftplanner.runtime import Runtime
+
+# By id of a route's dependant (kept alive here, so its id is never reused): the query
+# parameters the route and its dependencies declare (their aliases).
+_known_query_parameters: dict[int, tuple[Dependant, frozenset[str]]] = {}
+# Where unknown query parameters are refused (not `/health`, which probes call as they like).
+API_PATHS = ("/api/", "/monitoring/")
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -37,3 +45,45 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def _query_parameters(dependant: Dependant) -> frozenset[str]:
+    names: set[str] = set()
+    pending, seen = [dependant], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        names.update(field.alias for field in current.query_params)
+        pending.extend(current.dependencies)
+    return frozenset(names)
+
+
+async def refuse_unknown_query_parameters(request: Request) -> None:
+    """A query parameter the route does not declare is refused (422), never ignored: a
+    misspelt filter (`?active=false` for `is_active`) must not quietly answer with
+    everything."""
+    if not request.query_params or not request.url.path.startswith(API_PATHS):
+        return
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if not isinstance(dependant, Dependant):
+        return
+    cached = _known_query_parameters.get(id(dependant))
+    if cached is None:
+        cached = _known_query_parameters[id(dependant)] = (
+            dependant,
+            _query_parameters(dependant),
+        )
+    known = cached[1]
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        accepted = ", ".join(sorted(known)) or "none"
+        raise InvalidInput(
+            f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
+            f"(this route accepts: {accepted}).",
+            errors=[
+                {"parameter": name, "in": "query", "detail": "not a parameter of this route"}
+                for name in unknown
+            ],
+        )

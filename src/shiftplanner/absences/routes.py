@@ -6,11 +6,12 @@ from fastapi import APIRouter, Query, status
 
 from shiftplanner.absences import schemas
 from shiftplanner.absences import service as absence_service
+from shiftplanner.analysts.dependencies import AnalystFilter
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import Day, Id, IdPath
+from shiftplanner.kit.validators import Day, IdPath
 from shiftplanner.models import AbsenceStatus
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor, StaffActor
 
@@ -24,7 +25,7 @@ async def list_absences(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    analyst_id: Annotated[Id | None, Query()] = None,
+    analyst_id: AnalystFilter = None,
     status: Annotated[AbsenceStatus | None, Query()] = None,
     start: Annotated[
         Day | None, Query(description="Only absences that end on or after this day.")

@@ -11,8 +11,9 @@ from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import Id, IdPath
+from shiftplanner.kit.validators import IdPath
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor
+from shiftplanner.teams.dependencies import TeamFilter
 
 router = APIRouter(prefix="/api/analysts", tags=["analysts"])
 
@@ -24,7 +25,7 @@ async def list_analysts(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    team_id: Annotated[Id | None, Query()] = None,
+    team_id: TeamFilter = None,
     is_active: Annotated[bool | None, Query()] = None,
     skill: Annotated[
         Skill | None, Query(description="Only analysts with this skill, e.g. `screener`.")

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Query, status
-
+from shiftplanner.analysts.dependencies import AnalystFilter
 from shiftplanner.blackouts import schemas
 from shiftplanner.blackouts import service as blackout_service
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import Id, IdPath
+from shiftplanner.kit.validators import IdPath
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor
+from shiftplanner.teams.dependencies import TeamFilter
 
 router = APIRouter(prefix="/api/blackout-dates", tags=["blackout dates"])
 
@@ -23,8 +23,8 @@ async def list_blackout_dates(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    team_id: Annotated[Id | None, Query()] = None,
-    analyst_id: Annotated[Id | None, Query()] = None,
+    team_id: TeamFilter = None,
+    analyst_id: AnalystFilter = None,
 ) -> Page[schemas.BlackoutDate]:
     """Days on which absences cannot be approved, by start date."""
     result = await blackout_service.list_blackout_dates(

@@ -4,14 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from shiftplanner.analysts.dependencies import AnalystFilter
 from shiftplanner.conflicts import schemas
 from shiftplanner.conflicts import service as conflict_service
 from shiftplanner.conflicts.facts import ConflictType, Severity
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.ranges import DateRange, date_range
-from shiftplanner.kit.validators import Id
 from shiftplanner.security.dependencies import CurrentActor
+from shiftplanner.teams.dependencies import TeamFilter
 
 MAX_REPORT_DAYS = 93
 
@@ -23,10 +24,8 @@ async def list_conflicts(
     session: SessionDep,
     actor: CurrentActor,
     period: Annotated[DateRange, Depends(date_range(MAX_REPORT_DAYS))],
-    team_id: Annotated[
-        Id | None, Query(description="Only this team's analysts and shifts.")
-    ] = None,
-    analyst_id: Annotated[Id | None, Query(description="Only this analyst's conflicts.")] = None,
+    team_id: TeamFilter = None,
+    analyst_id: AnalystFilter = None,
     types: Annotated[
         list[ConflictType] | None,
         Query(alias="type", description="Only these types (repeatable)."),

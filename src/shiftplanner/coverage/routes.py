@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
 from shiftplanner.coverage import schemas
 from shiftplanner.coverage import service as coverage_service
@@ -10,8 +8,10 @@ from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import Id, IdPath
+from shiftplanner.kit.validators import IdPath
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor
+from shiftplanner.shifts.dependencies import ShiftTypeFilter
+from shiftplanner.teams.dependencies import TeamFilter
 
 router = APIRouter(prefix="/api/coverage-requirements", tags=["coverage requirements"])
 
@@ -24,8 +24,8 @@ async def list_coverage_requirements(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    team_id: Annotated[Id | None, Query(description="Only this team's shift types.")] = None,
-    shift_type_id: Annotated[Id | None, Query()] = None,
+    team_id: TeamFilter = None,
+    shift_type_id: ShiftTypeFilter = None,
 ) -> Page[schemas.CoverageRequirement]:
     """How many analysts each shift type needs, by shift type."""
     result = await coverage_service.list_requirements(

@@ -12,10 +12,11 @@ from shiftplanner.generation import service as generation_service
 from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import Id, IdPath
+from shiftplanner.kit.validators import IdPath
 from shiftplanner.models import JobStatus
 from shiftplanner.scheduling.problem import Problem
 from shiftplanner.security.dependencies import ManagerActor
+from shiftplanner.teams.dependencies import TeamFilter
 
 router = APIRouter(prefix="/api/schedules/generate", tags=["schedule generation"])
 
@@ -64,7 +65,7 @@ async def list_jobs(
     runtime: RuntimeDep,
     actor: ManagerActor,
     page: PageParamsDep,
-    team_id: Annotated[Id | None, Query(description="Only this team's jobs.")] = None,
+    team_id: TeamFilter = None,
     job_status: Annotated[
         list[JobStatus] | None, Query(alias="status", description="Only these (repeatable).")
     ] = None,

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.holidays import schemas
@@ -10,8 +8,9 @@ from shiftplanner.holidays import service as holiday_service
 from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import Id, IdPath
+from shiftplanner.kit.validators import IdPath
 from shiftplanner.security.dependencies import AdminActor, CurrentActor
+from shiftplanner.teams.dependencies import TeamFilter
 
 router = APIRouter(prefix="/api/holidays", tags=["holidays"])
 
@@ -23,7 +22,7 @@ async def list_holidays(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    team_id: Annotated[Id | None, Query()] = None,
+    team_id: TeamFilter = None,
 ) -> Page[schemas.Holiday]:
     """Holidays of your organization's teams, by date."""
     return Page[schemas.Holiday].build(

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
+from shiftplanner.analysts.dependencies import AnalystFilter
 from shiftplanner.conflicts import service as conflict_service
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.errors import PreconditionFailed, PreconditionRequired, StaleVersion
@@ -11,12 +12,14 @@ from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.ranges import DateRange, date_range
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import Id, IdPath, parse_id
+from shiftplanner.kit.validators import IdPath, parse_id
 from shiftplanner.models import Assignment
 from shiftplanner.schedules import schemas
 from shiftplanner.schedules import service as schedule_service
 from shiftplanner.schedules.service import Outcome
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor
+from shiftplanner.shifts.dependencies import ShiftTypeFilter
+from shiftplanner.teams.dependencies import TeamFilter
 
 MAX_LIST_DAYS = 366
 
@@ -66,11 +69,9 @@ async def list_schedule(
     actor: CurrentActor,
     page: PageParamsDep,
     period: Annotated[DateRange, Depends(date_range(MAX_LIST_DAYS))],
-    analyst_id: Annotated[Id | None, Query()] = None,
-    shift_type_id: Annotated[Id | None, Query()] = None,
-    team_id: Annotated[
-        Id | None, Query(description="Only shifts of this team's shift types.")
-    ] = None,
+    analyst_id: AnalystFilter = None,
+    shift_type_id: ShiftTypeFilter = None,
+    team_id: TeamFilter = None,
 ) -> Page[schemas.Assignment]:
     """The assignments dated within the range (at most 366 days), by date."""
     result = await schedule_service.list_assignments(

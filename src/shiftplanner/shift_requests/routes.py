@@ -4,11 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from shiftplanner.analysts.dependencies import AnalystFilter
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import Day, Id, IdPath
+from shiftplanner.kit.validators import Day, IdPath
 from shiftplanner.models import RequestStatus
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor, StaffActor
 from shiftplanner.shift_requests import schemas
@@ -25,7 +26,7 @@ async def list_shift_requests(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    analyst_id: Annotated[Id | None, Query()] = None,
+    analyst_id: AnalystFilter = None,
     status: Annotated[RequestStatus | None, Query()] = None,
     start: Annotated[Day | None, Query(description="Only requests on or after this day.")] = None,
     end: Annotated[Day | None, Query(description="Only requests on or before this day.")] = None,

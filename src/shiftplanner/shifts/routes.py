@@ -8,10 +8,11 @@ from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import Id, IdPath
+from shiftplanner.kit.validators import IdPath
 from shiftplanner.security.dependencies import AdminActor, CurrentActor
 from shiftplanner.shifts import schemas
 from shiftplanner.shifts import service as shift_service
+from shiftplanner.teams.dependencies import TeamFilter
 
 router = APIRouter(prefix="/api/shift-types", tags=["shift types"])
 
@@ -23,7 +24,7 @@ async def list_shift_types(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    team_id: Annotated[Id | None, Query()] = None,
+    team_id: TeamFilter = None,
     is_active: Annotated[bool | None, Query()] = None,
 ) -> Page[schemas.ShiftType]:
     """The shift types of your organization's teams."""

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from shiftplanner.dependencies import SessionDep
+from shiftplanner.kit.filters import unknown
+from shiftplanner.kit.validators import Id
+from shiftplanner.security.dependencies import CurrentActor
+from shiftplanner.teams import service as team_service
+
+
+async def team_filter(
+    session: SessionDep,
+    actor: CurrentActor,
+    team_id: Annotated[Id | None, Query(description="Only what belongs to this team.")] = None,
+) -> int | None:
+    """A `team_id` filter naming a team of the caller's organization (else 422)."""
+    if team_id is not None and await team_service.find_team(session, actor, team_id) is None:
+        raise unknown("team_id", "Team", team_id)
+    return team_id
+
+
+TeamFilter = Annotated[int | None, Depends(team_filter)]
