@@ -50,6 +50,11 @@ class ShiftTypeSpec(Model):
     )
     is_night: bool = Field(default=False, description="Counts for night-shift fairness.")
 
+    @property
+    def label(self) -> str:
+        """How explanations name it: by name, by id only when it has none."""
+        return self.name or f"shift type {self.id}"
+
     def end_minute(self) -> int:
         """Minutes after the start of its day at which the shift ends (may exceed 1440)."""
         return self.start.hour * 60 + self.start.minute + self.minutes
@@ -84,6 +89,11 @@ class AnalystSpec(Model):
     unavailable: list[Unavailable] = Field(
         default_factory=list, description="Single shifts the analyst may not work."
     )
+
+    @property
+    def label(self) -> str:
+        """How explanations name them: by name, by id only when they have none."""
+        return self.name or f"analyst {self.id}"
 
 
 class HistoryDay(Model):
