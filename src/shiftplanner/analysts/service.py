@@ -15,6 +15,8 @@ from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.kit.validators import MAX_ID
 from shiftplanner.models import Analyst
+from shiftplanner.orgs import service as org_service
+from shiftplanner.scheduling.problem import Contract
 from shiftplanner.security.actor import Actor
 from shiftplanner.shifts import service as shift_service
 from shiftplanner.teams import service as team_service
@@ -127,7 +129,21 @@ async def _validate(
 
 
 async def _validate_contract(session: AsyncSession, actor: Actor, contract: dict[str, Any]) -> None:
-    """The shift types a contract limits are the organization's (JSON keys: strings)."""
+    """The shift types a contract limits are the organization's (JSON keys: strings), and
+    no least exceeds its most (the organization's most consecutive days included: schedule
+    generation caps the contract's by it)."""
+    organization = await org_service.get_organization(session, actor, actor.org_id)
+    contradictions = Contract.model_validate(contract).contradictions(
+        organization.max_consecutive_days
+    )
+    if contradictions:
+        raise InvalidInput(
+            contradictions[0][1],
+            errors=[
+                {"pointer": f"#/contract/{field}", "detail": detail}
+                for field, detail in contradictions
+            ],
+        )
     limited = {int(key) for key in contract["max_shifts_per_type"]}
     known = await shift_service.get_many(
         session, actor, [shift_type_id for shift_type_id in limited if 1 <= shift_type_id <= MAX_ID]

@@ -69,6 +69,37 @@ class Contract(Model):
     min_consecutive_days_off: int | None = Field(default=None, ge=1, le=14)
     max_weekends: int | None = Field(default=None, ge=0, le=20)
 
+    def contradictions(self, max_consecutive_days: int | None = None) -> list[tuple[str, str]]:
+        """Each least above its most, as (the least's field, why): no roster keeps such a
+        contract. `max_consecutive_days` is a cap from outside (the organization's)."""
+        found = []
+        if (
+            self.min_minutes is not None
+            and self.max_minutes is not None
+            and self.min_minutes > self.max_minutes
+        ):
+            found.append(
+                (
+                    "min_minutes",
+                    f"min_minutes ({self.min_minutes}) exceeds max_minutes ({self.max_minutes})",
+                )
+            )
+        least = self.min_consecutive_days
+        caps = (
+            (self.max_consecutive_days, "max_consecutive_days"),
+            (max_consecutive_days, "the organization's max_consecutive_days"),
+        )
+        for most, name in caps:
+            if least is not None and most is not None and least > most:
+                found.append(
+                    (
+                        "min_consecutive_days",
+                        f"min_consecutive_days ({least}) exceeds {name} ({most})",
+                    )
+                )
+                break
+        return found
+
 
 class Unavailable(Model):
     """One shift type an analyst may not work on one day, the rest of the day free: a night
