@@ -112,6 +112,58 @@ def unqualified_screeners(facts: Facts, first: date, last: date) -> Iterator[Con
         )
 
 
+def shifts_not_running(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """A shift on a day its shift type does not run: a weekday not among its days (and
+    no coverage requirement opening it that day), or a holiday its team takes off. The
+    coverage rules need nobody there; schedule generation counts it as over-cover."""
+    for assignment in facts.assignments:
+        if not _in_window(assignment.date, first, last):
+            continue
+        shift = facts.shifts[assignment.shift_type_id]
+        if not shift.is_active or facts.need(shift, assignment.date) is not None:
+            continue
+        day = assignment.date
+        why = (
+            "a holiday its team takes off"
+            if facts.is_team_holiday(shift, day)
+            else f"a {day:%A}, not one of its days"
+        )
+        yield Conflict(
+            type=ConflictType.SHIFT_NOT_RUNNING,
+            date=day,
+            analyst_id=assignment.analyst_id,
+            shift_type_id=shift.id,
+            assignment_ids=(assignment.id,),
+            message=(
+                f"{facts.analysts[assignment.analyst_id].name} is booked on {shift.name} "
+                f"({day}), which does not run that day: {why}"
+            ),
+        )
+
+
+def other_team_shifts(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """A shift of another team's shift type than the analyst's own: allowed (lending an
+    analyst to another site), and said, since the own team's generation plans around it
+    as a day off."""
+    for assignment in facts.assignments:
+        analyst = facts.analysts[assignment.analyst_id]
+        shift = facts.shifts[assignment.shift_type_id]
+        if shift.team_id == analyst.team_id or not _in_window(assignment.date, first, last):
+            continue
+        yield Conflict(
+            type=ConflictType.OTHER_TEAM_SHIFT,
+            date=assignment.date,
+            analyst_id=analyst.id,
+            shift_type_id=shift.id,
+            assignment_ids=(assignment.id,),
+            message=(
+                f"{analyst.name} is booked on {shift.name} ({assignment.date}), "
+                "a shift type of another team"
+            ),
+            details={"analyst_team_id": analyst.team_id, "shift_team_id": shift.team_id},
+        )
+
+
 def _effective(facts: Facts, assignment: AssignmentFacts) -> bool:
     """Whether the assignment really puts someone on the shift."""
     return (
@@ -238,6 +290,8 @@ RULES: tuple[Rule, ...] = (
     coverage,
     rest_violations,
     consecutive_days,
+    shifts_not_running,
+    other_team_shifts,
 )
 
 
