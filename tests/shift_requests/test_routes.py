@@ -290,3 +290,14 @@ async def test_an_on_and_an_off_request_for_the_same_day_and_shift_contradict(
     rejected = await client.post(f"{URL}/{morning_off['id']}/reject", headers=tenant.manager)
     assert rejected.status_code == 200, rejected.text
     await asked(client, tenant.manager, analyst_id=other, kind="on", shift_type_id=morning)
+
+
+async def test_a_request_weight_cannot_outweigh_the_teams_whole_scale(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    other = tenant.analysts[0].id
+    for weight in (1001, 1_000_000):
+        refused = problem(await ask(client, tenant.manager, analyst_id=other, weight=weight), 422)
+        assert pointers(refused) == ["#/weight"]
+    heaviest = await asked(client, tenant.manager, analyst_id=other, weight=1000)
+    assert heaviest["weight"] == 1000

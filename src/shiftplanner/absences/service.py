@@ -194,6 +194,7 @@ async def _decide(
 
 async def _locked_requested(session: AsyncSession, actor: Actor, absence_id: int) -> Absence:
     absence = await get_absence(session, actor, absence_id)
+    await analyst_service.ensure_not_own_decision(session, actor, absence.analyst_id, "absence")
     await lock_rows(session, Analyst.id, [absence.analyst_id])
     await session.refresh(absence)
     if absence.status is not AbsenceStatus.REQUESTED:

@@ -14,7 +14,7 @@ from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.kit.validators import MAX_ID
-from shiftplanner.models import Analyst
+from shiftplanner.models import Analyst, Role
 from shiftplanner.orgs import service as org_service
 from shiftplanner.scheduling.problem import Contract
 from shiftplanner.security.actor import Actor
@@ -79,6 +79,25 @@ def narrowed(visible: list[int] | None, analyst_id: int | None) -> list[int] | N
     if analyst_id is None:
         return visible
     return [analyst_id] if sees(visible, analyst_id) else []
+
+
+async def ensure_not_own_decision(
+    session: AsyncSession, actor: Actor, analyst_id: int, what: str
+) -> None:
+    """The four-eyes rule: nobody approves or rejects a personal record (`what`) of the
+    analyst they sign in as, while their organization keeps the rule; an admin may, when
+    they are its last active admin (there is nobody else to ask)."""
+    own = await own_analyst(session, actor)
+    if own is None or own.id != analyst_id:
+        return
+    organization = await org_service.get_organization(session, actor, actor.org_id)
+    if not organization.four_eyes:
+        return
+    if actor.role is Role.ADMIN and await user_service.count_active_admins(session, actor) <= 1:
+        return
+    raise Forbidden(
+        f"You cannot decide your own {what}: another manager or admin must (four-eyes rule)."
+    )
 
 
 async def subject_of(

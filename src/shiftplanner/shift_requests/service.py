@@ -118,6 +118,9 @@ async def _decide(
     session: AsyncSession, actor: Actor, request_id: int, status: RequestStatus, event: EventType
 ) -> ShiftRequest:
     shift_request = await _locked(session, actor, request_id)
+    await analyst_service.ensure_not_own_decision(
+        session, actor, shift_request.analyst_id, "shift request"
+    )
     if shift_request.status is not RequestStatus.REQUESTED:
         raise Conflict(
             f"The request is {shift_request.status.value}; only a requested one can be decided."
