@@ -11,7 +11,13 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from itertools import pairwise
 
-from shiftplanner.conflicts.facts import AssignmentFacts, Conflict, ConflictType, Facts
+from shiftplanner.conflicts.facts import (
+    AbsenceFacts,
+    AssignmentFacts,
+    Conflict,
+    ConflictType,
+    Facts,
+)
 
 Rule = Callable[[Facts, date, date], Iterator[Conflict]]
 
@@ -70,12 +76,22 @@ def absence_overlaps(facts: Facts, first: date, last: date) -> Iterator[Conflict
             shift_type_id=assignment.shift_type_id,
             assignment_ids=(assignment.id,),
             absence_id=absence.id,
-            message=(
-                f"{facts.analysts[assignment.analyst_id].name} is absent "
-                f"{absence.start_date}..{absence.end_date} but booked on "
-                f"{facts.shifts[assignment.shift_type_id].name} ({assignment.date})"
+            message=absence_overlap_message(
+                facts, assignment.analyst_id, assignment.shift_type_id, assignment.date, absence
             ),
         )
+
+
+def absence_overlap_message(
+    facts: Facts, analyst_id: int, shift_type_id: int, day: date, absence: AbsenceFacts | None
+) -> str:
+    """What an absence overlap says; without `absence`, nothing of the absence itself
+    (for a caller who may not see it)."""
+    who = facts.analysts[analyst_id].name
+    booked = f"booked on {facts.shifts[shift_type_id].name} ({day})"
+    if absence is None:
+        return f"{who} is {booked} while absent"
+    return f"{who} is absent {absence.start_date}..{absence.end_date} but {booked}"
 
 
 def inactive_analysts(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
