@@ -210,7 +210,7 @@ async def blackout(
     return blackout_id
 
 
-async def test_blackouts_of_the_team_or_analyst_block_approval(
+async def test_an_absence_during_a_blackout_is_refused_when_requested_not_only_at_approval(
     client: httpx.AsyncClient, tenant: Tenant, session: AsyncSession
 ) -> None:
     analyst = tenant.analysts[1]
@@ -224,17 +224,35 @@ async def test_blackouts_of_the_team_or_analyst_block_approval(
     await blackout(client, tenant, 23, 25, analyst_id=analyst.id)  # the day after
 
     for (start, end), blocking in (((1, 3), team_wide), ((12, 14), personal)):
-        absence_id = await requested(client, tenant, start, end, analyst.id)
-        url = f"/api/absences/{absence_id}/approve"
-        body = problem(await client.post(url, headers=tenant.manager), 409)
+        response = await request(client, tenant.manager, start, end, analyst_id=analyst.id)
+        body = problem(response, 409)
         assert body["blackout_date_ids"] == [blocking]
         assert "audit" in body["detail"]
-        assert await status_of(client, tenant, absence_id) == "requested"
+    own = problem(await request(client, tenant.analyst, 2, 4), 409)  # a teammate: team-wide
+    assert own["blackout_date_ids"] == [team_wide]
+    listed = await client.get("/api/absences", headers=tenant.manager)
+    assert listed.json()["items"] == []
 
     free = await requested(client, tenant, 20, 22, analyst.id)
     approved = await client.post(f"/api/absences/{free}/approve", headers=tenant.admin)
     assert approved.status_code == 200, approved.text
     assert approved.json()["absence"]["status"] == "approved"
+
+
+async def test_a_blackout_set_after_the_request_still_blocks_approval(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    analyst = tenant.analysts[1]
+    team_absence = await requested(client, tenant, 1, 3, analyst.id)
+    personal_absence = await requested(client, tenant, 12, 14, analyst.id)
+    team_wide = await blackout(client, tenant, 3, 3, team_id=tenant.team.id)
+    personal = await blackout(client, tenant, 10, 12, analyst_id=analyst.id)
+    for absence_id, blocking in ((team_absence, team_wide), (personal_absence, personal)):
+        url = f"/api/absences/{absence_id}/approve"
+        body = problem(await client.post(url, headers=tenant.manager), 409)
+        assert body["blackout_date_ids"] == [blocking]
+        assert "audit" in body["detail"]
+        assert await status_of(client, tenant, absence_id) == "requested"
 
 
 async def test_reject_then_approve_is_a_conflict(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -351,7 +369,8 @@ async def test_other_organizations_absences_are_invisible(
     filtered = await client.get(
         "/api/absences", params={"analyst_id": other_tenant.analysts[0].id}, headers=tenant.admin
     )
-    assert filtered.json()["items"] == []
+    # Named in a filter, another organization's analyst is one that does not exist.
+    assert problem(filtered, 422)["errors"][0]["parameter"] == "analyst_id"
     body = problem(
         await request(client, tenant.admin, 0, 0, analyst_id=other_tenant.analysts[0].id), 422
     )

@@ -182,3 +182,40 @@ async def test_only_managers_change_contracts_and_only_in_their_organization(
         problem(await client.patch(url, json=body, headers=headers), 403)
     problem(await client.patch(url, json=body, headers=other_tenant.manager), 404)
     assert (await client.get(url, headers=tenant.viewer)).json()["contract"] == NO_LIMITS
+
+
+@pytest.mark.parametrize(
+    ("contract", "pointer"),
+    [
+        ({"min_minutes": 2400, "max_minutes": 1200}, "#/contract/min_minutes"),
+        ({"min_consecutive_days": 5, "max_consecutive_days": 3}, "#/contract/min_consecutive_days"),
+        # The organization's most consecutive days (6 by default) caps every contract's.
+        ({"min_consecutive_days": 7}, "#/contract/min_consecutive_days"),
+    ],
+)
+async def test_a_contract_whose_least_exceeds_its_most_is_refused_naming_the_field(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    runtime: Runtime,
+    contract: dict[str, Any],
+    pointer: str,
+) -> None:
+    created = await client.post(
+        URL, json=new_analyst(tenant, contract=contract), headers=tenant.manager
+    )
+    body = problem(created, 422)
+    assert pointers(body) == [pointer]
+    listed = await client.get(URL, params={"limit": 500}, headers=tenant.manager)
+    assert "Ada" not in {a["name"] for a in listed.json()["items"]}
+    analyst_id = tenant.analysts[0].id
+    patched = await client.patch(
+        f"{URL}/{analyst_id}", json={"contract": contract}, headers=tenant.manager
+    )
+    assert pointers(problem(patched, 422)) == [pointer]
+    assert await stored_contract(runtime, analyst_id) == {}
+    # Equal bounds are a contract, not a contradiction.
+    equal = {"min_minutes": 1200, "max_minutes": 1200, "min_consecutive_days": 3}
+    kept = await client.patch(
+        f"{URL}/{analyst_id}", json={"contract": equal}, headers=tenant.manager
+    )
+    assert kept.status_code == 200, kept.text

@@ -19,6 +19,7 @@ from shiftplanner.conflicts.facts import (
     ShiftFacts,
 )
 from shiftplanner.conflicts.rules import detect
+from shiftplanner.coverage.needs import Need, TeamCoverage
 from shiftplanner.kit.time import Weekday
 
 LONDON = "Europe/London"
@@ -135,7 +136,10 @@ def test_time_zones_decide_overlaps_not_how_alike_local_times_look() -> None:
     found = [(c.type, c.analyst_id, c.date) for c in plan.detect(MON, day(1))]
     assert found == [
         (ConflictType.DOUBLE_BOOKING, ALICE.id, day(1)),
+        # London analysts on a Singapore shift type: lent to another team, a warning.
+        (ConflictType.OTHER_TEAM_SHIFT, BOB.id, MON),
         (ConflictType.REST_VIOLATION, BOB.id, MON),
+        (ConflictType.OTHER_TEAM_SHIFT, ALICE.id, day(1)),
     ]
     double = plan.found(ConflictType.DOUBLE_BOOKING, MON, day(1))[0]
     assert set(double.assignment_ids) == {london, singapore}
@@ -403,9 +407,16 @@ def test_a_night_shift_into_a_new_month_is_judged_against_the_next_morning() -> 
 
 
 def test_conflicts_are_reported_only_in_windows_that_contain_their_date() -> None:
-    gone = analyst(3, active=False)
+    gone, carol = analyst(3, active=False), analyst(4)
     desk = replace(COVERED, id=12, required_headcount=1)
-    plan = Plan(shifts=[MORNING, NIGHT, EARLY, desk], analysts=[ALICE, BOB, gone])
+    monday_to_friday = frozenset(list(Weekday)[:5])
+    weekdays = replace(MORNING, id=13, name="WEEKDAY", days_of_week=monday_to_friday)
+    plan = Plan(
+        shifts=[MORNING, NIGHT, EARLY, desk, weekdays, SGP_MORNING],
+        analysts=[ALICE, BOB, gone, carol],
+    )
+    plan.add(carol, weekdays, JAN_31)  # a Saturday: the shift type does not run
+    plan.add(carol, SGP_MORNING, FEB_1 + timedelta(days=1))  # another team's
     plan.add(ALICE, NIGHT, JAN_31)
     plan.add(ALICE, EARLY, FEB_1)  # double booking across midnight and month
     plan.add(BOB, NIGHT, JAN_31 - timedelta(days=1))
@@ -424,3 +435,40 @@ def test_conflicts_are_reported_only_in_windows_that_contain_their_date() -> Non
         assert [c for c in found if c.date != each] == []
         by_day += found
     assert sorted(c.key for c in by_day) == sorted(c.key for c in whole)
+
+
+# --- shifts on days they do not run, shifts of other teams -------------------------------
+
+WEEKDAY_ONLY = replace(MORNING, id=14, name="WEEKDAY", days_of_week=frozenset(list(Weekday)[:5]))
+
+
+def test_a_shift_on_a_day_its_shift_type_does_not_run_is_a_warning() -> None:
+    plan = Plan(shifts=[WEEKDAY_ONLY])
+    saturday = plan.add(BOB, WEEKDAY_ONLY, day(5))
+    plan.add(ALICE, WEEKDAY_ONLY, MON)
+    [conflict] = plan.detect(MON, day(6))
+    assert (conflict.type, conflict.severity) == (ConflictType.SHIFT_NOT_RUNNING, Severity.WARNING)
+    assert (conflict.analyst_id, conflict.assignment_ids) == (BOB.id, (saturday,))
+    assert "Saturday" in conflict.message
+    # A date override opens the shift type on that day: it runs, nothing to say.
+    opened = TeamCoverage(overrides={(WEEKDAY_ONLY.id, day(5)): Need(1)})
+    assert detect(replace(plan.facts(), coverage={1: opened}), MON, day(6)) == []
+
+
+def test_a_shift_on_a_holiday_the_team_takes_off_is_a_warning() -> None:
+    plan = Plan(shifts=[WEEKDAY_ONLY])
+    plan.add(BOB, WEEKDAY_ONLY, MON)
+    facts = replace(plan.facts(), coverage={1: TeamCoverage(holiday_dates=frozenset({MON}))})
+    [conflict] = detect(facts, MON, MON)
+    assert conflict.type is ConflictType.SHIFT_NOT_RUNNING
+    assert "holiday" in conflict.message
+
+
+def test_a_shift_of_another_teams_shift_type_is_a_warning_naming_both_teams() -> None:
+    plan = Plan()
+    lent = plan.add(ALICE, SGP_MORNING, MON)
+    plan.add(BOB, MORNING, MON)
+    [conflict] = plan.detect(MON)
+    assert (conflict.type, conflict.severity) == (ConflictType.OTHER_TEAM_SHIFT, Severity.WARNING)
+    assert (conflict.analyst_id, conflict.assignment_ids) == (ALICE.id, (lent,))
+    assert conflict.details == {"analyst_team_id": 1, "shift_team_id": 2}

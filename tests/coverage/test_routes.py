@@ -186,10 +186,10 @@ async def test_one_requirement_per_shift_type_and_weekday_or_date(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     morning, night = tenant.shift_types
-    await created(client, tenant, shift_type_id=morning.id, weekday="sat", required=1)
+    await created(client, tenant, shift_type_id=morning.id, weekday="thu", required=1)
     await created(client, tenant, shift_type_id=morning.id, date="2030-06-01", required=0)
     again = await create(
-        client, tenant.manager, shift_type_id=morning.id, weekday="sat", required=2
+        client, tenant.manager, shift_type_id=morning.id, weekday="thu", required=2
     )
     assert problem(again, 409)["type"].endswith(":conflict")
     same_day = await create(
@@ -197,14 +197,14 @@ async def test_one_requirement_per_shift_type_and_weekday_or_date(
     )
     problem(same_day, 409)
     # Another shift type, or another day, is free.
-    await created(client, tenant, shift_type_id=night.id, weekday="sat", required=1)
-    sunday = await created(client, tenant, shift_type_id=morning.id, weekday="sun", required=1)
+    await created(client, tenant, shift_type_id=night.id, weekday="thu", required=1)
+    friday = await created(client, tenant, shift_type_id=morning.id, weekday="fri", required=1)
     onto = await client.patch(
-        f"{URL}/{sunday['id']}", json={"weekday": "sat"}, headers=tenant.manager
+        f"{URL}/{friday['id']}", json={"weekday": "thu"}, headers=tenant.manager
     )
     problem(onto, 409)
     itself = await client.patch(
-        f"{URL}/{sunday['id']}", json={"weekday": "sun", "required": 2}, headers=tenant.manager
+        f"{URL}/{friday['id']}", json={"weekday": "fri", "required": 2}, headers=tenant.manager
     )
     assert itself.status_code == 200, itself.text
     listed = await client.get(URL, params={"shift_type_id": morning.id}, headers=tenant.manager)
@@ -314,3 +314,29 @@ async def test_deleting_a_shift_type_removes_its_requirements(
     deleted = await client.delete(f"/api/shift-types/{shift.json()['id']}", headers=tenant.admin)
     assert deleted.status_code == 204
     problem(await client.get(f"{URL}/{requirement['id']}", headers=tenant.admin), 404)
+
+
+async def test_a_template_on_a_weekday_the_shift_type_does_not_run_is_refused(
+    client: httpx.AsyncClient, tenant: Tenant, session: AsyncSession
+) -> None:
+    weekend = await make_shift_type(session, tenant.team, name="WEEKEND", days=["sat", "sun"])
+    await session.commit()
+    refused = problem(
+        await create(client, tenant.manager, shift_type_id=weekend.id, weekday="mon", required=1),
+        422,
+    )
+    assert pointers(refused) == ["#/weekday"]
+    assert "WEEKEND" in refused["errors"][0]["detail"]
+    template = await created(client, tenant, shift_type_id=weekend.id, weekday="sat", required=2)
+    moved = await client.patch(
+        f"{URL}/{template['id']}", json={"weekday": "fri"}, headers=tenant.manager
+    )
+    assert pointers(problem(moved, 422)) == ["#/weekday"]
+    # An override for one date opens (or closes) the shift type on that date, whatever the weekday.
+    extra = await created(client, tenant, shift_type_id=weekend.id, date="2030-03-06", required=1)
+    assert extra["date"] == "2030-03-06"
+    listed = await client.get(URL, params={"shift_type_id": weekend.id}, headers=tenant.viewer)
+    assert [(r["weekday"], r["date"]) for r in listed.json()["items"]] == [
+        ("sat", None),
+        (None, "2030-03-06"),
+    ]

@@ -263,6 +263,12 @@ async def test_an_infeasible_problem_is_explained_and_cannot_be_applied(
     solution = done["proposal"]["solution"]
     assert solution["status"] == "infeasible"
     assert {v["rule"] for v in solution["explanation"]} & {"screener_skill", "locked"}
+    # Named as people read them: the analyst and the shift type by name, not by id.
+    culprit = small_team.analysts[1]
+    for violation in solution["explanation"]:
+        assert culprit.name in violation["message"], violation
+        assert "MORNING" in violation["message"], violation
+        assert f"analyst {culprit.id}" not in violation["message"], violation
     assert done["proposal"]["assignments"] == []
     assert done["proposal"]["conflicts"] == []
     assert done["proposal"]["applicable"] is False

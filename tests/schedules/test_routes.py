@@ -395,8 +395,30 @@ async def test_delete_is_conditional_lists_the_gap_it_leaves_and_removes_it(
     assert [(g["shift_type_id"], g["date"]) for g in gaps] == [(tenant.shift_types[0].id, str(DAY))]
     problem(await client.get(at(id_), headers=tenant.viewer), 404)
     assert await schedule(client, tenant) == []
-    again = await booked_one(session, tenant)  # without If-Match: unconditional
-    assert (await client.delete(at(again), headers=tenant.manager)).status_code == 200
+    again = await booked_one(session, tenant)
+    deleted = await client.delete(at(again), params={"version": 1}, headers=tenant.manager)
+    assert deleted.status_code == 200, deleted.text
+    assert await schedule(client, tenant) == []
+
+
+async def test_delete_without_a_version_cannot_remove_a_changed_assignment_unseen(
+    client: httpx.AsyncClient, tenant: Tenant, session: AsyncSession
+) -> None:
+    id_ = await booked_one(session, tenant)
+    changed = await client.patch(
+        at(id_), json={"note": "moved", "version": 1}, headers=tenant.manager
+    )
+    assert changed.status_code == 200, changed.text
+    unversioned = problem(await client.delete(at(id_), headers=tenant.manager), 428)
+    assert unversioned["type"].endswith("precondition-required")
+    stale = problem(
+        await client.delete(at(id_), params={"version": 1}, headers=tenant.manager), 409
+    )
+    assert stale["type"].endswith("stale-version")
+    problem(await client.delete(at(id_), headers=if_match(tenant.manager, '"1"')), 412)
+    assert (await client.get(at(id_), headers=tenant.viewer)).json()["note"] == "moved"
+    current = await client.delete(at(id_), params={"version": 2}, headers=tenant.manager)
+    assert current.status_code == 200, current.text
     assert await schedule(client, tenant) == []
 
 

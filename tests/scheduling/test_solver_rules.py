@@ -467,3 +467,27 @@ def test_locked_night_then_morning() -> None:
         ("locked", [at(0)]),
         ("locked", [at(1)]),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "locked", "limits", "shift_names"),
+    [
+        ("Alice", [put(1, 1)], {"off": (1,)}, {"EARLY"}),  # locked, or off
+        ("Bob", [put(1, 0, N), put(1, 1, M)], {}, {"NIGHT", "MORNING"}),
+        ("Chloe", [put(1, 0, screener=True)], {}, {"EARLY"}),
+        ("Dev", [], {"min_minutes": 1000}, set()),
+    ],
+)
+def test_an_explanation_names_analysts_and_shift_types_not_their_ids(
+    name: str, locked: list[Assignment], limits: dict[str, Any], shift_names: set[str]
+) -> None:
+    person = who(1, **limits).model_copy(update={"name": name})
+    shifts = (NIGHT, MORNING) if any(a.shift_type_id == N for a in locked) else (EARLY,)
+    explanation = explained(make(2, [person], *shifts, locked=locked))
+    for violation in explanation:
+        assert "analyst 1" not in violation.message, violation
+        assert "shift type" not in violation.message, violation
+        assert violation.analyst_id == 1  # the id stays, as data
+        assert name in violation.message, violation
+        if violation.shift_type_id is not None:
+            assert any(shift in violation.message for shift in shift_names), violation

@@ -261,3 +261,43 @@ async def test_another_organizations_requests_are_not_found(
     assert (await client.get(URL, params=params, headers=tenant.admin)).json()["items"] == []
     still = await client.get(url, headers=other_tenant.manager)
     assert still.json()["status"] == "requested"
+
+
+async def test_an_on_and_an_off_request_for_the_same_day_and_shift_contradict(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    morning, night = (s.id for s in tenant.shift_types)
+    whole_day_off = await asked(client, tenant.analyst)
+    for shift in (None, night):
+        body = {"shift_type_id": shift} if shift else {}
+        clash = problem(await ask(client, tenant.analyst, kind="on", **body), 409)
+        assert clash["shift_request_ids"] == [whole_day_off["id"]]
+        assert str(whole_day_off["id"]) in clash["detail"]
+    # The same wish twice, or another day, is no contradiction.
+    await asked(client, tenant.analyst, kind="off", shift_type_id=night)
+    await asked(client, tenant.analyst, kind="on", date="2030-04-02")
+
+    other = tenant.analysts[1].id
+    morning_off = await asked(client, tenant.manager, analyst_id=other, shift_type_id=morning)
+    night_on = await asked(client, tenant.manager, analyst_id=other, kind="on", shift_type_id=night)
+    day_off = problem(await ask(client, tenant.manager, analyst_id=other, kind="off"), 409)
+    assert day_off["shift_request_ids"] == [night_on["id"]]
+    morning_on = problem(
+        await ask(client, tenant.manager, analyst_id=other, kind="on", shift_type_id=morning), 409
+    )
+    assert morning_on["shift_request_ids"] == [morning_off["id"]]
+    # A rejected request stands in nobody's way.
+    rejected = await client.post(f"{URL}/{morning_off['id']}/reject", headers=tenant.manager)
+    assert rejected.status_code == 200, rejected.text
+    await asked(client, tenant.manager, analyst_id=other, kind="on", shift_type_id=morning)
+
+
+async def test_a_request_weight_cannot_outweigh_the_teams_whole_scale(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    other = tenant.analysts[0].id
+    for weight in (1001, 1_000_000):
+        refused = problem(await ask(client, tenant.manager, analyst_id=other, weight=weight), 422)
+        assert pointers(refused) == ["#/weight"]
+    heaviest = await asked(client, tenant.manager, analyst_id=other, weight=1000)
+    assert heaviest["weight"] == 1000

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from shiftplanner.absences import schemas
 from shiftplanner.absences import service as absence_service
@@ -12,6 +12,7 @@ from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import Day, IdPath
+from shiftplanner.kit.versions import IfMatch, etag, required_version, stale_as_precondition
 from shiftplanner.models import AbsenceStatus
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor, StaffActor
 
@@ -47,14 +48,15 @@ async def list_absences(
     status_code=status.HTTP_201_CREATED,
     responses={
         403: problem("An analyst asking for someone else"),
-        409: problem("Overlaps an absence"),
+        409: problem("Overlaps an absence, or during a blackout"),
     },
 )
 async def request_absence(
     data: schemas.AbsenceCreate, session: SessionDep, actor: StaffActor
 ) -> schemas.Absence:
     """Request an absence: analysts for themselves, managers and admins for anyone. It
-    starts as `requested` until a manager approves or rejects it."""
+    starts as `requested` until a manager approves or rejects it. Refused (409) on days
+    the analyst already has an absence, or a blackout date covers."""
     return schemas.Absence.model_validate(
         await absence_service.request_absence(session, actor, data)
     )
@@ -62,12 +64,52 @@ async def request_absence(
 
 @router.get("/{absence_id}", responses=NOT_FOUND)
 async def get_absence(
-    absence_id: IdPath, session: SessionDep, actor: CurrentActor
+    absence_id: IdPath, session: SessionDep, actor: CurrentActor, response: Response
 ) -> schemas.Absence:
-    """One absence (your own, unless you manage)."""
-    return schemas.Absence.model_validate(
-        await absence_service.get_absence(session, actor, absence_id)
+    """One absence (your own, unless you manage), with its version as `ETag`."""
+    absence = await absence_service.get_absence(session, actor, absence_id)
+    response.headers["ETag"] = etag(absence.version)
+    return schemas.Absence.model_validate(absence)
+
+
+@router.patch(
+    "/{absence_id}",
+    responses={
+        **NOT_FOUND,
+        **problems(
+            {
+                409: "Decided already, a stale `version`, or the new days overlap an absence "
+                "or a blackout",
+                412: "`If-Match` does not name the current version",
+                428: "Neither `If-Match` nor `version` given",
+            }
+        ),
+    },
+)
+async def update_absence(
+    absence_id: IdPath,
+    data: schemas.AbsenceUpdate,
+    session: SessionDep,
+    actor: StaffActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> schemas.Absence:
+    """Change the dates, kind or note of a requested absence: your own, or (manager,
+    admin) anyone's. Say which version you changed, as `If-Match` or `version`. New days
+    are checked as a new request's are; a decided absence cannot be changed."""
+    current = await absence_service.get_absence(session, actor, absence_id)
+    expected = required_version(
+        if_match=if_match,
+        version=data.version,
+        current=current.version,
+        resource=f"Absence {absence_id}",
     )
+    with stale_as_precondition(if_match):
+        absence = await absence_service.update_absence(
+            session, actor, absence_id, data, expected_version=expected
+        )
+    response.headers["ETag"] = etag(absence.version)
+    return schemas.Absence.model_validate(absence)
 
 
 @router.post(

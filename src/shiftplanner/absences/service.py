@@ -1,10 +1,14 @@
-"""Absences: requested by analysts (or for them), approved or rejected by managers.
+"""Absences: requested by analysts (or for them), changed while requested, approved or
+rejected by managers.
 
-Approving checks blackout dates, then reports which assignments the absence strands: they
-stay in the schedule as `absence_overlap` conflicts until someone replaces them."""
+Requesting (and changing the days) refuses overlaps and blackout dates; approving checks
+the blackout dates again (one may have been set since), then reports which assignments
+the absence strands: they stay in the schedule as `absence_overlap` conflicts until
+someone replaces them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,12 +20,12 @@ from shiftplanner.blackouts import service as blackout_service
 from shiftplanner.conflicts import service as conflict_service
 from shiftplanner.conflicts.facts import AbsenceFacts, ConflictType
 from shiftplanner.db import lock_rows
-from shiftplanner.errors import Conflict, InvalidInput, NotFound
+from shiftplanner.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.kit.time import utcnow
-from shiftplanner.models import Absence, AbsenceStatus, Analyst
+from shiftplanner.models import Absence, AbsenceStatus, Analyst, BlackoutDate
 from shiftplanner.schedules import service as schedule_service
 from shiftplanner.schedules.schemas import Assignment as AssignmentSchema
 from shiftplanner.security.actor import Actor
@@ -57,23 +61,54 @@ async def get_absence(session: AsyncSession, actor: Actor, absence_id: int) -> A
     return absence
 
 
+async def _ensure_free(
+    session: AsyncSession,
+    actor: Actor,
+    analyst: Analyst,
+    start: date,
+    end: date,
+    *,
+    exclude_id: int | None = None,
+) -> None:
+    """Refuse days the analyst already has an absence on, or a blackout covers: asked
+    for, the absence could never be approved, so it is refused when it is written."""
+    clash = await AbsenceRepository(session).overlapping(
+        analyst.id, start, end, exclude_id=exclude_id
+    )
+    if clash:
+        raise Conflict(
+            f"The analyst already has an absence on some of these days (absence {clash[0].id}).",
+            extra={"absence_ids": [a.id for a in clash]},
+        )
+    _refuse_blackouts(
+        await blackout_service.blocking(session, actor, analyst, start, end), "requested"
+    )
+
+
+def _refuse_blackouts(blackouts: Sequence[BlackoutDate], verb: str) -> None:
+    if not blackouts:
+        return
+    first = blackouts[0]
+    raise Conflict(
+        f"Absences cannot be {verb} during the blackout {first.start_date}..{first.end_date}"
+        + (f" ({first.reason})" if first.reason else "")
+        + ".",
+        extra={"blackout_date_ids": [b.id for b in blackouts]},
+    )
+
+
 async def request_absence(
     session: AsyncSession, actor: Actor, data: schemas.AbsenceCreate
 ) -> Absence:
     analyst_id = await analyst_service.subject_of(
         session, actor, data.analyst_id, "Analysts request absences for themselves only."
     )
-    if not await analyst_service.get_many(session, actor, [analyst_id]):
+    analyst = (await analyst_service.get_many(session, actor, [analyst_id])).get(analyst_id)
+    if analyst is None:
         raise InvalidInput(f"Analyst {analyst_id} does not exist.", pointer="#/analyst_id")
     await lock_rows(session, Analyst.id, [analyst_id])
-    repository = AbsenceRepository(session)
-    clash = await repository.overlapping(analyst_id, data.start_date, data.end_date)
-    if clash:
-        raise Conflict(
-            f"The analyst already has an absence on some of these days (absence {clash[0].id}).",
-            extra={"absence_ids": [a.id for a in clash]},
-        )
-    absence = await repository.add(
+    await _ensure_free(session, actor, analyst, data.start_date, data.end_date)
+    absence = await AbsenceRepository(session).add(
         Absence(
             org_id=actor.org_id,
             analyst_id=analyst_id,
@@ -86,6 +121,50 @@ async def request_absence(
     )
     emit_resource_event(
         session, EventType.ABSENCE_REQUESTED, absence, schemas.Absence, actor_user_id=actor.user_id
+    )
+    return absence
+
+
+async def update_absence(
+    session: AsyncSession,
+    actor: Actor,
+    absence_id: int,
+    data: schemas.AbsenceUpdate,
+    *,
+    expected_version: int,
+) -> Absence:
+    """Change the dates, kind or note of a requested absence: the analyst their own, a
+    manager anyone's. The new days are checked as a new request's are."""
+    absence = await get_absence(session, actor, absence_id)
+    await lock_rows(session, Analyst.id, [absence.analyst_id])
+    await session.refresh(absence)
+    if absence.version != expected_version:
+        raise StaleVersion(
+            f"Absence {absence.id} is at version {absence.version}, not {expected_version}."
+        )
+    if absence.status is not AbsenceStatus.REQUESTED:
+        raise Conflict(
+            f"The absence is {absence.status.value}; only a requested absence can be changed."
+        )
+    values = data.changes()
+    values.pop("version", None)
+    start = values.get("start_date", absence.start_date)
+    end = values.get("end_date", absence.end_date)
+    problem = schemas.span_problem(start, end)
+    if problem is not None:
+        raise InvalidInput(
+            problem, pointer="#/end_date" if "end_date" in values else "#/start_date"
+        )
+    if (start, end) != (absence.start_date, absence.end_date):
+        analyst = await analyst_service.get_analyst(session, actor, absence.analyst_id)
+        await _ensure_free(session, actor, analyst, start, end, exclude_id=absence.id)
+    await update_with_event(
+        session,
+        absence,
+        values,
+        schemas.Absence,
+        EventType.ABSENCE_UPDATED,
+        actor_user_id=actor.user_id,
     )
     return absence
 
@@ -115,6 +194,7 @@ async def _decide(
 
 async def _locked_requested(session: AsyncSession, actor: Actor, absence_id: int) -> Absence:
     absence = await get_absence(session, actor, absence_id)
+    await analyst_service.ensure_not_own_decision(session, actor, absence.analyst_id, "absence")
     await lock_rows(session, Analyst.id, [absence.analyst_id])
     await session.refresh(absence)
     if absence.status is not AbsenceStatus.REQUESTED:
@@ -129,17 +209,13 @@ async def approve_absence(
 ) -> schemas.AbsenceApproval:
     absence = await _locked_requested(session, actor, absence_id)
     analyst = await analyst_service.get_analyst(session, actor, absence.analyst_id)
-    blackouts = await blackout_service.blocking(
-        session, actor, analyst, absence.start_date, absence.end_date
+    # A blackout set after the request still stops its approval.
+    _refuse_blackouts(
+        await blackout_service.blocking(
+            session, actor, analyst, absence.start_date, absence.end_date
+        ),
+        "approved",
     )
-    if blackouts:
-        first = blackouts[0]
-        raise Conflict(
-            f"Absences cannot be approved during the blackout {first.start_date}..{first.end_date}"
-            + (f" ({first.reason})" if first.reason else "")
-            + ".",
-            extra={"blackout_date_ids": [b.id for b in blackouts]},
-        )
     facts = AbsenceFacts(
         id=absence.id,
         analyst_id=absence.analyst_id,

@@ -14,7 +14,9 @@ from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.kit.validators import MAX_ID
-from shiftplanner.models import Analyst
+from shiftplanner.models import Analyst, Role
+from shiftplanner.orgs import service as org_service
+from shiftplanner.scheduling.problem import Contract
 from shiftplanner.security.actor import Actor
 from shiftplanner.shifts import service as shift_service
 from shiftplanner.teams import service as team_service
@@ -79,6 +81,25 @@ def narrowed(visible: list[int] | None, analyst_id: int | None) -> list[int] | N
     return [analyst_id] if sees(visible, analyst_id) else []
 
 
+async def ensure_not_own_decision(
+    session: AsyncSession, actor: Actor, analyst_id: int, what: str
+) -> None:
+    """The four-eyes rule: nobody approves or rejects a personal record (`what`) of the
+    analyst they sign in as, while their organization keeps the rule; an admin may, when
+    they are its last active admin (there is nobody else to ask)."""
+    own = await own_analyst(session, actor)
+    if own is None or own.id != analyst_id:
+        return
+    organization = await org_service.get_organization(session, actor, actor.org_id)
+    if not organization.four_eyes:
+        return
+    if actor.role is Role.ADMIN and await user_service.count_active_admins(session, actor) <= 1:
+        return
+    raise Forbidden(
+        f"You cannot decide your own {what}: another manager or admin must (four-eyes rule)."
+    )
+
+
 async def subject_of(
     session: AsyncSession, actor: Actor, analyst_id: int | None, refusal: str
 ) -> int:
@@ -127,7 +148,21 @@ async def _validate(
 
 
 async def _validate_contract(session: AsyncSession, actor: Actor, contract: dict[str, Any]) -> None:
-    """The shift types a contract limits are the organization's (JSON keys: strings)."""
+    """The shift types a contract limits are the organization's (JSON keys: strings), and
+    no least exceeds its most (the organization's most consecutive days included: schedule
+    generation caps the contract's by it)."""
+    organization = await org_service.get_organization(session, actor, actor.org_id)
+    contradictions = Contract.model_validate(contract).contradictions(
+        organization.max_consecutive_days
+    )
+    if contradictions:
+        raise InvalidInput(
+            contradictions[0][1],
+            errors=[
+                {"pointer": f"#/contract/{field}", "detail": detail}
+                for field, detail in contradictions
+            ],
+        )
     limited = {int(key) for key in contract["max_shifts_per_type"]}
     known = await shift_service.get_many(
         session, actor, [shift_type_id for shift_type_id in limited if 1 <= shift_type_id <= MAX_ID]

@@ -26,6 +26,8 @@ class ConflictType(StrEnum):
     MISSING_SCREENER = "missing_screener"
     REST_VIOLATION = "rest_violation"
     CONSECUTIVE_DAYS = "consecutive_days"
+    SHIFT_NOT_RUNNING = "shift_not_running"
+    OTHER_TEAM_SHIFT = "other_team_shift"
 
 
 class Severity(StrEnum):
@@ -42,6 +44,10 @@ SEVERITY: Mapping[ConflictType, Severity] = {
     ConflictType.MISSING_SCREENER: Severity.WARNING,
     ConflictType.REST_VIOLATION: Severity.WARNING,
     ConflictType.CONSECUTIVE_DAYS: Severity.WARNING,
+    # Allowed, as schedule generation allows them: a shift on a day nobody is needed
+    # costs it as over-cover, and an analyst lent to another team is planned around.
+    ConflictType.SHIFT_NOT_RUNNING: Severity.WARNING,
+    ConflictType.OTHER_TEAM_SHIFT: Severity.WARNING,
 }
 
 
@@ -110,6 +116,10 @@ class Facts:
     def need(self, shift: ShiftFacts, day: date) -> Need | None:
         """What the shift type needs on the day, as schedule generation plans it."""
         return self.coverage.get(shift.team_id, DEFAULT_COVERAGE).need(shift, day)
+
+    def is_team_holiday(self, shift: ShiftFacts, day: date) -> bool:
+        """Whether the day is a holiday the shift type's team takes off."""
+        return self.coverage.get(shift.team_id, DEFAULT_COVERAGE).is_holiday(day)
 
     def interval(self, assignment: AssignmentFacts) -> Interval:
         shift = self.shifts[assignment.shift_type_id]

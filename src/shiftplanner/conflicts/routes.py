@@ -40,7 +40,12 @@ async def list_conflicts(
     - **warning** (allowed, reported): `coverage_gap` (fewer effective analysts than the
       shift requires; absent or inactive ones do not count), `missing_screener`,
       `rest_violation` (less than the organization's minimum rest between shifts),
-      `consecutive_days` (more working days in a row than allowed).
+      `consecutive_days` (more working days in a row than allowed), `shift_not_running`
+      (a shift on a day its shift type does not run: not one of its days, or a holiday
+      its team takes off), `other_team_shift` (an analyst on another team's shift type).
+
+    Analysts and viewers see every conflict, but an absence overlap of someone else
+    without the absence (no `absence_id`, no dates): absences are personal data.
     """
     return await conflict_service.report(
         session,

@@ -11,7 +11,13 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from itertools import pairwise
 
-from shiftplanner.conflicts.facts import AssignmentFacts, Conflict, ConflictType, Facts
+from shiftplanner.conflicts.facts import (
+    AbsenceFacts,
+    AssignmentFacts,
+    Conflict,
+    ConflictType,
+    Facts,
+)
 
 Rule = Callable[[Facts, date, date], Iterator[Conflict]]
 
@@ -70,12 +76,22 @@ def absence_overlaps(facts: Facts, first: date, last: date) -> Iterator[Conflict
             shift_type_id=assignment.shift_type_id,
             assignment_ids=(assignment.id,),
             absence_id=absence.id,
-            message=(
-                f"{facts.analysts[assignment.analyst_id].name} is absent "
-                f"{absence.start_date}..{absence.end_date} but booked on "
-                f"{facts.shifts[assignment.shift_type_id].name} ({assignment.date})"
+            message=absence_overlap_message(
+                facts, assignment.analyst_id, assignment.shift_type_id, assignment.date, absence
             ),
         )
+
+
+def absence_overlap_message(
+    facts: Facts, analyst_id: int, shift_type_id: int, day: date, absence: AbsenceFacts | None
+) -> str:
+    """What an absence overlap says; without `absence`, nothing of the absence itself
+    (for a caller who may not see it)."""
+    who = facts.analysts[analyst_id].name
+    booked = f"booked on {facts.shifts[shift_type_id].name} ({day})"
+    if absence is None:
+        return f"{who} is {booked} while absent"
+    return f"{who} is absent {absence.start_date}..{absence.end_date} but {booked}"
 
 
 def inactive_analysts(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
@@ -109,6 +125,58 @@ def unqualified_screeners(facts: Facts, first: date, last: date) -> Iterator[Con
             shift_type_id=assignment.shift_type_id,
             assignment_ids=(assignment.id,),
             message=f"{analyst.name} has screener duty on {assignment.date} without the screener skill",
+        )
+
+
+def shifts_not_running(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """A shift on a day its shift type does not run: a weekday not among its days (and
+    no coverage requirement opening it that day), or a holiday its team takes off. The
+    coverage rules need nobody there; schedule generation counts it as over-cover."""
+    for assignment in facts.assignments:
+        if not _in_window(assignment.date, first, last):
+            continue
+        shift = facts.shifts[assignment.shift_type_id]
+        if not shift.is_active or facts.need(shift, assignment.date) is not None:
+            continue
+        day = assignment.date
+        why = (
+            "a holiday its team takes off"
+            if facts.is_team_holiday(shift, day)
+            else f"a {day:%A}, not one of its days"
+        )
+        yield Conflict(
+            type=ConflictType.SHIFT_NOT_RUNNING,
+            date=day,
+            analyst_id=assignment.analyst_id,
+            shift_type_id=shift.id,
+            assignment_ids=(assignment.id,),
+            message=(
+                f"{facts.analysts[assignment.analyst_id].name} is booked on {shift.name} "
+                f"({day}), which does not run that day: {why}"
+            ),
+        )
+
+
+def other_team_shifts(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """A shift of another team's shift type than the analyst's own: allowed (lending an
+    analyst to another site), and said, since the own team's generation plans around it
+    as a day off."""
+    for assignment in facts.assignments:
+        analyst = facts.analysts[assignment.analyst_id]
+        shift = facts.shifts[assignment.shift_type_id]
+        if shift.team_id == analyst.team_id or not _in_window(assignment.date, first, last):
+            continue
+        yield Conflict(
+            type=ConflictType.OTHER_TEAM_SHIFT,
+            date=assignment.date,
+            analyst_id=analyst.id,
+            shift_type_id=shift.id,
+            assignment_ids=(assignment.id,),
+            message=(
+                f"{analyst.name} is booked on {shift.name} ({assignment.date}), "
+                "a shift type of another team"
+            ),
+            details={"analyst_team_id": analyst.team_id, "shift_team_id": shift.team_id},
         )
 
 
@@ -238,6 +306,8 @@ RULES: tuple[Rule, ...] = (
     coverage,
     rest_violations,
     consecutive_days,
+    shifts_not_running,
+    other_team_shifts,
 )
 
 

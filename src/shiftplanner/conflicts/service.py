@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shiftplanner.analysts import service as analyst_service
 from shiftplanner.conflicts import schemas
 from shiftplanner.conflicts.facts import (
     AbsenceFacts,
@@ -22,7 +23,7 @@ from shiftplanner.conflicts.facts import (
     Severity,
 )
 from shiftplanner.conflicts.repository import ConflictFactsRepository
-from shiftplanner.conflicts.rules import detect
+from shiftplanner.conflicts.rules import absence_overlap_message, detect
 from shiftplanner.events import DomainEvent, EventType, emit
 from shiftplanner.security.actor import Actor
 
@@ -67,9 +68,10 @@ async def report(
     those of one team (its analysts or its shift types), one analyst, some types or one
     severity."""
     facts = await _facts_around(ConflictFactsRepository(session), actor.org_id, first, last)
+    visible = await analyst_service.visible_analyst_ids(session, actor)
     wanted = set(types)
     found = [
-        c
+        redacted(facts, c, visible)
         for c in detect(facts, first, last)
         if (not wanted or c.type in wanted)
         and (severity is None or c.severity is severity)
@@ -86,6 +88,24 @@ async def report(
         by_type=dict(counts),
         conflicts=[to_schema(c) for c in found],
     )
+
+
+def redacted(facts: Facts, conflict: Conflict, visible: list[int] | None) -> Conflict:
+    """The conflict as a caller who sees the personal records of `visible` (see
+    `analyst_service.visible_analyst_ids`) may read it: an absence overlap of someone
+    else keeps its analyst, shift and day (the schedule is everyone's to read) but loses
+    the absence, its id and its days, as the absences routes hide it."""
+    if (
+        conflict.type is not ConflictType.ABSENCE_OVERLAP
+        or conflict.analyst_id is None
+        or conflict.shift_type_id is None
+        or analyst_service.sees(visible, conflict.analyst_id)
+    ):
+        return conflict
+    message = absence_overlap_message(
+        facts, conflict.analyst_id, conflict.shift_type_id, conflict.date, None
+    )
+    return replace(conflict, absence_id=None, details={}, message=message)
 
 
 async def detect_replacing(

@@ -14,7 +14,7 @@ from shiftplanner.errors import Conflict, InvalidInput, NotFound
 from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
-from shiftplanner.models import CoverageRequirement
+from shiftplanner.models import CoverageRequirement, ShiftType
 from shiftplanner.security.actor import Actor
 from shiftplanner.shifts import service as shift_service
 
@@ -58,14 +58,29 @@ async def _ensure_free(
         )
 
 
+def _ensure_runs(shift_type: ShiftType, weekday: str | None) -> None:
+    """A template for a weekday the shift type does not run would plan a shift that does
+    not exist. (An override for one date may: it opens the shift type that day.)"""
+    if weekday is not None and weekday not in shift_type.days_of_week:
+        raise InvalidInput(
+            f"Shift type {shift_type.name} does not run on {weekday} (it runs on "
+            f"{', '.join(shift_type.days_of_week)}); set a date override for a one-off day.",
+            pointer="#/weekday",
+        )
+
+
 async def create_requirement(
     session: AsyncSession, actor: Actor, data: schemas.CoverageRequirementCreate
 ) -> CoverageRequirement:
     repository = CoverageRequirementRepository(session)
-    if not await shift_service.get_many(session, actor, [data.shift_type_id]):
+    shift_type = (await shift_service.get_many(session, actor, [data.shift_type_id])).get(
+        data.shift_type_id
+    )
+    if shift_type is None:
         raise InvalidInput(
             f"Shift type {data.shift_type_id} does not exist.", pointer="#/shift_type_id"
         )
+    _ensure_runs(shift_type, data.weekday)
     await _ensure_free(repository, data.shift_type_id, data.weekday, data.date)
     requirement = await repository.add(
         CoverageRequirement(org_id=actor.org_id, **data.model_dump(mode="python"))
@@ -104,6 +119,10 @@ async def update_requirement(
     if broken is not None:
         field, detail = broken
         raise InvalidInput(detail, pointer=f"#/{field}")
+    if "weekday" in values:
+        _ensure_runs(
+            await shift_service.get_shift_type(session, actor, requirement.shift_type_id), weekday
+        )
     await _ensure_free(repository, requirement.shift_type_id, weekday, day, requirement.id)
     await update_with_event(
         session,

@@ -29,6 +29,7 @@ class EventType(StrEnum):
     SCHEDULE_UPDATED = "schedule.updated"
     SCHEDULE_DELETED = "schedule.deleted"
     ABSENCE_REQUESTED = "absence.requested"
+    ABSENCE_UPDATED = "absence.updated"
     ABSENCE_APPROVED = "absence.approved"
     ABSENCE_REJECTED = "absence.rejected"
     ABSENCE_CANCELLED = "absence.cancelled"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,3 +53,7 @@ class Absence(TimestampMixin, Base):
     )
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decision_note: Mapped[str] = mapped_column(String(1000), default="")
+    # Optimistic concurrency, as on assignments: every UPDATE checks and bumps it.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012

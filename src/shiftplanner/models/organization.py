@@ -19,3 +19,5 @@ class Organization(TimestampMixin, Base):
     # Scheduling rules the conflict checks apply to every team of the organization.
     min_rest_hours: Mapped[int] = mapped_column(default=DEFAULT_MIN_REST_HOURS)
     max_consecutive_days: Mapped[int] = mapped_column(default=DEFAULT_MAX_CONSECUTIVE_DAYS)
+    # Nobody decides their own absence or shift request (the last active admin excepted).
+    four_eyes: Mapped[bool] = mapped_column(default=True)

@@ -46,6 +46,7 @@ async def get_organization(
 async def update_organization(
     org_id: IdPath, data: schemas.OrganizationUpdate, session: SessionDep, actor: AdminActor
 ) -> schemas.Organization:
-    """Rename the organization or change its time zone and scheduling rules (admin)."""
+    """Rename the organization or change its time zone, scheduling rules and the four-eyes
+    rule (admin)."""
     organization = await org_service.update_organization(session, actor, org_id, data)
     return schemas.Organization.model_validate(organization)

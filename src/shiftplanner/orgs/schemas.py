@@ -6,6 +6,11 @@ from shiftplanner.kit.schemas import InputSchema, TimestampedSchema, UpdateSchem
 from shiftplanner.kit.validators import Name, Slug, TimezoneName
 from shiftplanner.models.organization import DEFAULT_MAX_CONSECUTIVE_DAYS, DEFAULT_MIN_REST_HOURS
 
+FOUR_EYES = (
+    "Nobody approves or rejects their own absence or shift request (the last active admin "
+    "excepted, who has nobody to ask)."
+)
+
 
 class OrganizationCreate(InputSchema):
     name: Name
@@ -13,6 +18,7 @@ class OrganizationCreate(InputSchema):
     timezone: TimezoneName = "UTC"
     min_rest_hours: int = Field(default=DEFAULT_MIN_REST_HOURS, ge=0, le=48)
     max_consecutive_days: int = Field(default=DEFAULT_MAX_CONSECUTIVE_DAYS, ge=1, le=31)
+    four_eyes: bool = Field(default=True, description=FOUR_EYES)
 
 
 class OrganizationUpdate(UpdateSchema):
@@ -20,6 +26,7 @@ class OrganizationUpdate(UpdateSchema):
     timezone: TimezoneName | None = None
     min_rest_hours: int | None = Field(default=None, ge=0, le=48)
     max_consecutive_days: int | None = Field(default=None, ge=1, le=31)
+    four_eyes: bool | None = Field(default=None, description=FOUR_EYES)
 
 
 class Organization(TimestampedSchema):
@@ -29,3 +36,4 @@ class Organization(TimestampedSchema):
     timezone: str
     min_rest_hours: int
     max_consecutive_days: int
+    four_eyes: bool = Field(description=FOUR_EYES)

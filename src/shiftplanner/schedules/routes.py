@@ -2,17 +2,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from shiftplanner.analysts.dependencies import AnalystFilter
 from shiftplanner.conflicts import service as conflict_service
 from shiftplanner.dependencies import SessionDep
-from shiftplanner.errors import PreconditionFailed, PreconditionRequired, StaleVersion
 from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.ranges import DateRange, date_range
 from shiftplanner.kit.schemas import Page
-from shiftplanner.kit.validators import IdPath, parse_id
+from shiftplanner.kit.validators import IdPath
+from shiftplanner.kit.versions import (
+    IfMatch,
+    VersionQuery,
+    etag,
+    required_version,
+    stale_as_precondition,
+)
 from shiftplanner.models import Assignment
 from shiftplanner.schedules import schemas
 from shiftplanner.schedules import service as schedule_service
@@ -29,29 +35,12 @@ NOT_FOUND = problems({404: "No such assignment in your organization"})
 CONFLICT = problems(
     {409: "Hard scheduling conflicts (listed in `conflicts`), or a stale `version`"}
 )
-IfMatch = Annotated[
-    str | None,
-    Header(
-        max_length=1024,
-        description='The ETag you read, e.g. `"3"`; alternatively send `version` in the body.',
-    ),
-]
-
-
-def etag(assignment: Assignment) -> str:
-    return f'"{assignment.version}"'
-
-
-def matched_version(if_match: str, current: int) -> bool:
-    """Whether an If-Match header names the current version (RFC 9110: any listed tag,
-    or `*`; weak tags compare by their value here)."""
-    for tag in (part.strip() for part in if_match.split(",")):
-        if tag == "*":
-            return True
-        value = tag.removeprefix("W/").strip('"')
-        if parse_id(value) == current:
-            return True
-    return False
+VERSIONED = problems(
+    {
+        412: "`If-Match` does not name the current version",
+        428: "Neither `If-Match` nor `version` given",
+    }
+)
 
 
 def _written(outcome: Outcome, assignment: Assignment) -> schemas.AssignmentWritten:
@@ -99,7 +88,7 @@ async def create_assignment(
     a hard conflict; warnings (coverage, rest, consecutive days) are allowed and listed."""
     outcome = await schedule_service.create_assignment(session, actor, data)
     assignment = outcome.created[0]
-    response.headers["ETag"] = etag(assignment)
+    response.headers["ETag"] = etag(assignment.version)
     response.headers["Location"] = f"{router.prefix}/{assignment.id}"
     return _written(outcome, assignment)
 
@@ -132,19 +121,11 @@ async def get_assignment(
 ) -> schemas.Assignment:
     """One assignment, with its version as `ETag`."""
     assignment = await schedule_service.get_assignment(session, actor, assignment_id)
-    response.headers["ETag"] = etag(assignment)
+    response.headers["ETag"] = etag(assignment.version)
     return schemas.Assignment.model_validate(assignment)
 
 
-@router.patch(
-    "/{assignment_id}",
-    responses={
-        **NOT_FOUND,
-        **CONFLICT,
-        412: problem("`If-Match` does not name the current version"),
-        428: problem("Neither `If-Match` nor `version` given"),
-    },
-)
+@router.patch("/{assignment_id}", responses={**NOT_FOUND, **CONFLICT, **VERSIONED})
 async def update_assignment(
     assignment_id: IdPath,
     data: schemas.AssignmentUpdate,
@@ -156,48 +137,46 @@ async def update_assignment(
     """Change an assignment (manager or admin). Say which version you changed, as
     `If-Match` or `version`, so that a concurrent change is never overwritten unseen."""
     current = await schedule_service.get_assignment(session, actor, assignment_id)
-    if if_match is not None:
-        if not matched_version(if_match, current.version):
-            raise PreconditionFailed(f"Assignment {assignment_id} is at version {current.version}.")
-        expected = current.version
-    elif data.version is not None:
-        expected = data.version
-    else:
-        raise PreconditionRequired("Send the version you read as `If-Match` or as `version`.")
-    try:
+    expected = required_version(
+        if_match=if_match,
+        version=data.version,
+        current=current.version,
+        resource=f"Assignment {assignment_id}",
+    )
+    with stale_as_precondition(if_match):
         outcome = await schedule_service.update_assignment(
             session, actor, assignment_id, data, expected_version=expected
         )
-    except StaleVersion as stale:
-        if if_match is not None:
-            raise PreconditionFailed(stale.detail) from None
-        raise
     assignment = outcome.updated[0]
-    response.headers["ETag"] = etag(assignment)
+    response.headers["ETag"] = etag(assignment.version)
     return _written(outcome, assignment)
 
 
 @router.delete(
     "/{assignment_id}",
-    responses={**NOT_FOUND, 412: problem("`If-Match` does not name the current version")},
+    responses={**NOT_FOUND, 409: problem("A stale `version`"), **VERSIONED},
 )
 async def delete_assignment(
-    assignment_id: IdPath, session: SessionDep, actor: ManagerActor, if_match: IfMatch = None
+    assignment_id: IdPath,
+    session: SessionDep,
+    actor: ManagerActor,
+    version: VersionQuery = None,
+    if_match: IfMatch = None,
 ) -> schemas.AssignmentDeleted:
-    """Remove an assignment (manager or admin); `If-Match` makes it conditional. The answer
-    lists the warnings it leaves, such as a coverage gap."""
+    """Remove an assignment (manager or admin). Say which version you remove, as
+    `If-Match` or `?version=`, as for a change. The answer lists the warnings it leaves,
+    such as a coverage gap."""
     current = await schedule_service.get_assignment(session, actor, assignment_id)
-    expected = None
-    if if_match is not None:
-        if not matched_version(if_match, current.version):
-            raise PreconditionFailed(f"Assignment {assignment_id} is at version {current.version}.")
-        expected = current.version
-    try:
+    expected = required_version(
+        if_match=if_match,
+        version=version,
+        current=current.version,
+        resource=f"Assignment {assignment_id}",
+    )
+    with stale_as_precondition(if_match):
         outcome = await schedule_service.delete_assignment(
             session, actor, assignment_id, expected_version=expected
         )
-    except StaleVersion as stale:
-        raise PreconditionFailed(stale.detail) from None
     return schemas.AssignmentDeleted(
         id=assignment_id, conflicts=[conflict_service.to_schema(c) for c in outcome.conflicts]
     )

@@ -8,12 +8,12 @@ from pydantic import Field, StringConstraints, model_validator
 from shiftplanner.conflicts.schemas import Conflict
 from shiftplanner.kit.schemas import InputSchema, Schema, TimestampedSchema, UpdateSchema
 from shiftplanner.kit.validators import Day, Id
+from shiftplanner.kit.versions import Version
 from shiftplanner.models import AssignmentSource
 
 MAX_BULK_ITEMS = 1000
 
 Note = Annotated[str, StringConstraints(max_length=500)]
-Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class AssignmentFields(InputSchema):

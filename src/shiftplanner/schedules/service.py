@@ -127,7 +127,7 @@ async def update_assignment(
 
 
 async def delete_assignment(
-    session: AsyncSession, actor: Actor, assignment_id: int, *, expected_version: int | None
+    session: AsyncSession, actor: Actor, assignment_id: int, *, expected_version: int
 ) -> Outcome:
     await get_assignment(session, actor, assignment_id)
     write = Write(pointer="#", assignment_id=assignment_id, expected_version=expected_version)

@@ -69,6 +69,12 @@ class Horizon:
             }
         return banned
 
+    def analyst_label(self, analyst_id: int) -> str:
+        return self.analysts[self.analyst_index[analyst_id]].label
+
+    def shift_label(self, shift_type_id: int) -> str:
+        return self.shifts[self.shift_index[shift_type_id]].label
+
     def is_screener(self, analyst: AnalystSpec) -> bool:
         return self.problem.rules.screener_skill in analyst.skills
 

@@ -50,6 +50,11 @@ class ShiftTypeSpec(Model):
     )
     is_night: bool = Field(default=False, description="Counts for night-shift fairness.")
 
+    @property
+    def label(self) -> str:
+        """How explanations name it: by name, by id only when it has none."""
+        return self.name or f"shift type {self.id}"
+
     def end_minute(self) -> int:
         """Minutes after the start of its day at which the shift ends (may exceed 1440)."""
         return self.start.hour * 60 + self.start.minute + self.minutes
@@ -63,6 +68,37 @@ class Contract(Model):
     min_consecutive_days: int | None = Field(default=None, ge=1, le=14)
     min_consecutive_days_off: int | None = Field(default=None, ge=1, le=14)
     max_weekends: int | None = Field(default=None, ge=0, le=20)
+
+    def contradictions(self, max_consecutive_days: int | None = None) -> list[tuple[str, str]]:
+        """Each least above its most, as (the least's field, why): no roster keeps such a
+        contract. `max_consecutive_days` is a cap from outside (the organization's)."""
+        found = []
+        if (
+            self.min_minutes is not None
+            and self.max_minutes is not None
+            and self.min_minutes > self.max_minutes
+        ):
+            found.append(
+                (
+                    "min_minutes",
+                    f"min_minutes ({self.min_minutes}) exceeds max_minutes ({self.max_minutes})",
+                )
+            )
+        least = self.min_consecutive_days
+        caps = (
+            (self.max_consecutive_days, "max_consecutive_days"),
+            (max_consecutive_days, "the organization's max_consecutive_days"),
+        )
+        for most, name in caps:
+            if least is not None and most is not None and least > most:
+                found.append(
+                    (
+                        "min_consecutive_days",
+                        f"min_consecutive_days ({least}) exceeds {name} ({most})",
+                    )
+                )
+                break
+        return found
 
 
 class Unavailable(Model):
@@ -84,6 +120,11 @@ class AnalystSpec(Model):
     unavailable: list[Unavailable] = Field(
         default_factory=list, description="Single shifts the analyst may not work."
     )
+
+    @property
+    def label(self) -> str:
+        """How explanations name them: by name, by id only when they have none."""
+        return self.name or f"analyst {self.id}"
 
 
 class HistoryDay(Model):

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import Select
+from sqlalchemy import Select, or_, select
 
 from shiftplanner.kit.repository import OrgScopedRepository
-from shiftplanner.models import RequestStatus, ShiftRequest
+from shiftplanner.models import RequestKind, RequestStatus, ShiftRequest
 
 
 class ShiftRequestRepository(OrgScopedRepository[ShiftRequest]):
@@ -31,3 +31,23 @@ class ShiftRequestRepository(OrgScopedRepository[ShiftRequest]):
         if end is not None:
             query = query.where(ShiftRequest.date <= end)
         return query
+
+    async def contradicting(
+        self, analyst_id: int, day: date, kind: RequestKind, shift_type_id: int | None
+    ) -> list[ShiftRequest]:
+        """The analyst's open (not rejected) requests of the other kind on `day` for the
+        same shift type, or where either is for the whole day."""
+        query = select(ShiftRequest).where(
+            ShiftRequest.analyst_id == analyst_id,
+            ShiftRequest.date == day,
+            ShiftRequest.kind != kind,
+            ShiftRequest.status != RequestStatus.REJECTED,
+        )
+        if shift_type_id is not None:
+            query = query.where(
+                or_(
+                    ShiftRequest.shift_type_id.is_(None),
+                    ShiftRequest.shift_type_id == shift_type_id,
+                )
+            )
+        return list((await self.session.scalars(query.order_by(ShiftRequest.id))).all())

@@ -44,6 +44,10 @@ async def list_shift_requests(
     status_code=status.HTTP_201_CREATED,
     responses={
         403: problem("An analyst asking for someone else, or sending a `weight`"),
+        409: problem(
+            "The opposite wish for the same day and shift type (or whole day) is open; "
+            "`shift_request_ids` names it"
+        ),
         422: problem("Unknown analyst, or a shift type not of the analyst's team"),
     },
 )
@@ -52,7 +56,8 @@ async def create_shift_request(
 ) -> schemas.ShiftRequest:
     """Ask to work a day (`on`) or to have it off (`off`), the whole day or one shift
     type: analysts for themselves, managers and admins for anyone (and only they may
-    set its `weight`). It starts as `requested`."""
+    set its `weight`). It starts as `requested`. Refused (409) while the opposite wish for
+    the same day and shift type, or for the whole day, is requested or approved."""
     return schemas.ShiftRequest.model_validate(
         await shift_request_service.create_request(session, actor, data)
     )

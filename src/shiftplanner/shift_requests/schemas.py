@@ -8,9 +8,13 @@ from pydantic import Field, StringConstraints
 from shiftplanner.kit.schemas import InputSchema, TimestampedSchema
 from shiftplanner.kit.validators import Day, Id
 from shiftplanner.models import RequestKind, RequestStatus
-from shiftplanner.scheduling.problem import Weight
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+# A request weighs as much as ten analysts short at the default weights (under_cover 100,
+# on/off requests 10): enough to say it matters, never enough to drown the roster. The
+# solver's own weights go far higher; one person's wish should not.
+MAX_REQUEST_WEIGHT = 1000
+RequestWeight = Annotated[int, Field(ge=0, le=MAX_REQUEST_WEIGHT)]
 
 
 class ShiftRequestCreate(InputSchema):
@@ -24,10 +28,11 @@ class ShiftRequestCreate(InputSchema):
         default=None,
         description="One shift type of the analyst's team; left out: the whole day.",
     )
-    weight: Weight | None = Field(
+    weight: RequestWeight | None = Field(
         default=None,
-        description="What granting it is worth to schedule generation (managers only); "
-        "left out: the team's weight for its kind.",
+        description="What granting it is worth to schedule generation (managers only), "
+        f"0 to {MAX_REQUEST_WEIGHT}: on the scale of the team's weights (by default 10 for a "
+        "request, 100 per analyst short); left out: the team's weight for its kind.",
     )
     note: Note = ""
 

@@ -14,7 +14,7 @@ from shiftplanner.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
-from shiftplanner.models import RequestStatus, ShiftRequest
+from shiftplanner.models import Analyst, RequestKind, RequestStatus, ShiftRequest
 from shiftplanner.security.actor import Actor
 from shiftplanner.shift_requests import schemas
 from shiftplanner.shift_requests.repository import ShiftRequestRepository
@@ -70,7 +70,21 @@ async def create_request(
                 f"Shift type {data.shift_type_id} is not a shift type of the analyst's team.",
                 pointer="#/shift_type_id",
             )
-    shift_request = await ShiftRequestRepository(session).add(
+    # Under the analyst's lock, so two contradicting requests cannot both pass the check.
+    await lock_rows(session, Analyst.id, [analyst_id])
+    repository = ShiftRequestRepository(session)
+    contradicted = await repository.contradicting(
+        analyst_id, data.date, data.kind, data.shift_type_id
+    )
+    if contradicted:
+        first = contradicted[0]
+        wish = "to work" if first.kind is RequestKind.ON else "to be off"
+        raise Conflict(
+            f"The analyst already asked {wish} on {data.date} (shift request {first.id}); "
+            "withdraw it before asking the opposite.",
+            extra={"shift_request_ids": [r.id for r in contradicted]},
+        )
+    shift_request = await repository.add(
         ShiftRequest(
             org_id=actor.org_id,
             analyst_id=analyst_id,
@@ -104,6 +118,9 @@ async def _decide(
     session: AsyncSession, actor: Actor, request_id: int, status: RequestStatus, event: EventType
 ) -> ShiftRequest:
     shift_request = await _locked(session, actor, request_id)
+    await analyst_service.ensure_not_own_decision(
+        session, actor, shift_request.analyst_id, "shift request"
+    )
     if shift_request.status is not RequestStatus.REQUESTED:
         raise Conflict(
             f"The request is {shift_request.status.value}; only a requested one can be decided."

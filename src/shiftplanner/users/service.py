@@ -45,6 +45,11 @@ async def find_user(session: AsyncSession, actor: Actor, user_id: int) -> User |
     return await UserRepository(session).get(actor.org_id, user_id)
 
 
+async def count_active_admins(session: AsyncSession, actor: Actor) -> int:
+    """How many active admins the caller's organization has."""
+    return await UserRepository(session).count_active_admins(actor.org_id)
+
+
 def _check_password(passwords: Passwords, password: str) -> None:
     weakness = passwords.weakness(password)
     if weakness is not None:

@@ -38,7 +38,7 @@ def shift_counts(b: ModelBuilder) -> None:
             s = h.shift_index[shift_id]
             ref = RuleRef(
                 "max_shifts_per_type",
-                f"analyst {analyst.id} works shift type {shift_id} more than {most} times",
+                f"{analyst.label} works {h.shift_label(shift_id)} more than {most} times",
                 analyst.id,
                 shift_id,
             )
@@ -57,14 +57,14 @@ def minutes(b: ModelBuilder) -> None:
         if contract.max_minutes is not None:
             ref = RuleRef(
                 "max_minutes",
-                f"analyst {analyst.id} works more than {contract.max_minutes} minutes",
+                f"{analyst.label} works more than {contract.max_minutes} minutes",
                 analyst.id,
             )
             b.at_most(total, contract.max_minutes, ref, slack_bound=100_000)
         if contract.min_minutes is not None:
             ref = RuleRef(
                 "min_minutes",
-                f"analyst {analyst.id} works less than {contract.min_minutes} minutes",
+                f"{analyst.label} works less than {contract.min_minutes} minutes",
                 analyst.id,
             )
             b.at_least(total, contract.min_minutes, ref, slack_bound=100_000)
@@ -113,7 +113,7 @@ def consecutive_days(b: ModelBuilder) -> None:
             days = tuple(h.days[i] for i in range(max(first, 0), min(first + limit + 1, h.size)))
             return RuleRef(
                 "max_consecutive_days",
-                f"analyst {analyst.id} works more than {limit} days in a row",
+                f"{analyst.label} works more than {limit} days in a row",
                 analyst.id,
                 dates=days,
             )
@@ -159,7 +159,7 @@ def _short_blocks(
                 clause,
                 RuleRef(
                     rule,
-                    f"analyst {analyst.id} has a {kind} block of {length} days (at least {shortest})",
+                    f"{analyst.label} has a {kind} block of {length} days (at least {shortest})",
                     analyst.id,
                     dates=days,
                 ),
@@ -200,6 +200,6 @@ def weekends(b: ModelBuilder) -> None:
         if most is None:
             continue
         ref = RuleRef(
-            "max_weekends", f"analyst {analyst.id} works more than {most} weekends", analyst.id
+            "max_weekends", f"{analyst.label} works more than {most} weekends", analyst.id
         )
         b.at_most(sum(weekend_vars(b, a)), most, ref)

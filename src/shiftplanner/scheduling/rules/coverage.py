@@ -22,7 +22,7 @@ def coverage(b: ModelBuilder) -> None:
             if need.hard_min:
                 ref = RuleRef(
                     "hard_min",
-                    f"{shift.name or shift.id} on {day} needs at least {need.hard_min} analysts",
+                    f"{shift.label} on {day} needs at least {need.hard_min} analysts",
                     shift_type_id=shift.id,
                     dates=(day,),
                 )

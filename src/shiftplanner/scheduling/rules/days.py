@@ -23,7 +23,7 @@ def days_off(b: ModelBuilder) -> None:
             d = h.index.get(day)
             if d is not None:
                 ref = RuleRef(
-                    "day_off", f"analyst {analyst.id} is off on {day}", analyst.id, dates=(day,)
+                    "day_off", f"{analyst.label} is off on {day}", analyst.id, dates=(day,)
                 )
                 b.at_most(b.work[a][d], 0, ref)
         for shift in analyst.unavailable:
@@ -31,7 +31,7 @@ def days_off(b: ModelBuilder) -> None:
             s = h.shift_index[shift.shift_type_id]
             ref = RuleRef(
                 "day_off",
-                f"analyst {analyst.id} may not work shift type {shift.shift_type_id} on {shift.date}",
+                f"{analyst.label} may not work {h.shift_label(shift.shift_type_id)} on {shift.date}",
                 analyst.id,
                 shift.shift_type_id,
                 dates=(shift.date,),
@@ -48,7 +48,8 @@ def locked(b: ModelBuilder) -> None:
         a, s = h.analyst_index[assignment.analyst_id], h.shift_index[assignment.shift_type_id]
         ref = RuleRef(
             "locked",
-            f"analyst {assignment.analyst_id} is locked on shift type {assignment.shift_type_id} on {assignment.date}",
+            f"{h.analyst_label(assignment.analyst_id)} is locked on "
+            f"{h.shift_label(assignment.shift_type_id)} on {assignment.date}",
             assignment.analyst_id,
             assignment.shift_type_id,
             (assignment.date,),
@@ -63,7 +64,8 @@ def locked(b: ModelBuilder) -> None:
         elif assignment.is_screener:
             skill = RuleRef(
                 "screener_skill",
-                f"analyst {assignment.analyst_id} is locked as screener on {assignment.date} without the skill",
+                f"{h.analyst_label(assignment.analyst_id)} is locked as screener on "
+                f"{h.shift_label(assignment.shift_type_id)} on {assignment.date} without the skill",
                 assignment.analyst_id,
                 assignment.shift_type_id,
                 (assignment.date,),

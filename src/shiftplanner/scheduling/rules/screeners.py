@@ -17,7 +17,7 @@ def consecutive_screener_days(b: ModelBuilder) -> None:
             days = tuple(h.days[i] for i in range(max(first, 0), min(first + limit + 1, h.size)))
             return RuleRef(
                 "max_consecutive_screener_days",
-                f"analyst {analyst.id} has screener duty more than {limit} days in a row",
+                f"{analyst.label} has screener duty more than {limit} days in a row",
                 analyst.id,
                 dates=days,
             )

@@ -21,8 +21,8 @@ def succession(b: ModelBuilder) -> None:
                 for s2 in banned:
                     ref = RuleRef(
                         "succession",
-                        f"analyst {analyst.id} may not work {h.shifts[s2].name or h.shifts[s2].id} on "
-                        f"{h.days[0]} after {first.name or first.id} the day before",
+                        f"{analyst.label} may not work {h.shifts[s2].label} on "
+                        f"{h.days[0]} after {first.label} the day before",
                         analyst.id,
                         h.shifts[s2].id,
                         (h.days[0] - timedelta(days=1), h.days[0]),
@@ -31,7 +31,7 @@ def succession(b: ModelBuilder) -> None:
             for d in range(h.size - 1):
                 ref = RuleRef(
                     "succession",
-                    f"analyst {analyst.id} works {first.name or first.id} on {h.days[d]} and a shift "
+                    f"{analyst.label} works {first.label} on {h.days[d]} and a shift "
                     "that may not follow it the next day",
                     analyst.id,
                     first.id,
