@@ -272,8 +272,9 @@ async def call(
     headers: dict[str, str],
 ) -> httpx.Response:
     url = path.format(**{name: ids.for_param(name) for name in params})
+    query = QUERIES.get(path) if method == "GET" else None
     return await client.request(
-        method, url, json=body(method, path, ids), params=QUERIES.get(path), headers=headers
+        method, url, json=body(method, path, ids), params=query, headers=headers
     )
 
 

@@ -142,7 +142,9 @@ async def test_list_filters_by_team_activity_and_skill(
     first, second, third = (a.id for a in tenant.analysts)
     assert await ids() == [first, second, third, nyc.id, retired.id, lookalike.id]
     assert await ids(team_id=nyc_team.id) == [nyc.id]
-    assert await ids(team_id=other_tenant.team.id) == []
+    # Another organization's team is, to this one, a team that does not exist.
+    foreign = await client.get(URL, params={"team_id": other_tenant.team.id}, headers=tenant.viewer)
+    assert problem(foreign, 422)["errors"][0]["parameter"] == "team_id"
     assert await ids(is_active="false") == [retired.id]
     assert await ids(skill="screener") == [first, nyc.id, retired.id]
     assert await ids(skill="screener", is_active="true", team_id=tenant.team.id) == [first]

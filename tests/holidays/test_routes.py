@@ -190,5 +190,5 @@ async def test_other_organizations_holidays_are_not_found(
     foreign_filter = await client.get(
         URL, params={"team_id": other_tenant.team.id}, headers=tenant.admin
     )
-    assert foreign_filter.json()["items"] == []
+    problem(foreign_filter, 422)
     assert (await client.get(url, headers=other_tenant.viewer)).json()["name"] == "Theirs"

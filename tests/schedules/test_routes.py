@@ -431,7 +431,8 @@ async def test_a_deleted_assignments_id_never_comes_back(
     )
     assert first.status_code == 201, first.text
     old_id, old_tag = first.json()["id"], first.headers["etag"]
-    assert (await client.delete(at(old_id), headers=tenant.manager)).status_code == 200
+    deleted = await client.delete(at(old_id), headers={**tenant.manager, "If-Match": old_tag})
+    assert deleted.status_code == 200, deleted.text
 
     second = await client.post(
         URL, json=booking(tenant.analysts[1].id, morning), headers=tenant.manager
