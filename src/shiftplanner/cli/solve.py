@@ -1,0 +1,147 @@
+"""`shiftplanner solve problem.json`: solve a generation problem from a bug report again at
+a terminal, showing the search as it improves, then the solution."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.live import Live
+from rich.table import Table
+
+from shiftplanner.cli.output import console
+from shiftplanner.scheduling import DEFAULT_WORKERS
+from shiftplanner.scheduling import solution as outcome
+from shiftplanner.scheduling.problem import Problem
+from shiftplanner.scheduling.solve import SolveOptions
+from shiftplanner.scheduling.solve import solve as solve_problem
+
+LIVE_ROWS = 12
+DEFAULT_EXPLAIN_SECONDS = SolveOptions().explain_seconds
+
+
+def solve(
+    problem_file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="A problem JSON, e.g. from GET /api/schedules/generate/{job_id}/problem.",
+        ),
+    ],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may search.")
+    ] = 60.0,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="CP-SAT search threads.")
+    ] = DEFAULT_WORKERS,
+    output: Annotated[
+        Path | None, typer.Option("--output", dir_okay=False, help="Write the solution JSON here.")
+    ] = None,
+) -> None:
+    """Solve a schedule generation problem file.
+
+    Shows the objective, the proved bound and the gap as they improve, then the cost
+    breakdown (or why no roster exists). Exits 1 when no roster was found, 2 when the file
+    is not a valid problem."""
+    try:
+        problem = Problem.model_validate_json(problem_file.read_bytes())
+    except ValidationError as error:
+        console.print(f"[red]{problem_file} is not a valid problem:[/red]\n{error}")
+        raise typer.Exit(code=2) from None
+    options = SolveOptions(
+        time_limit_seconds=time_limit,
+        workers=workers,
+        explain_seconds=min(DEFAULT_EXPLAIN_SECONDS, time_limit),
+    )
+    solution = _solve_live(problem, options)
+    if output is not None:
+        output.write_text(solution.model_dump_json(indent=2))
+    _show_solution(problem, solution)
+    if output is not None:
+        console.print(f"Solution written to {output}.")
+    if solution.status not in (outcome.Status.OPTIMAL, outcome.Status.FEASIBLE):
+        raise typer.Exit(code=1)
+
+
+def _gap(objective: int, bound: int) -> str:
+    return f"{(objective - bound) / objective:.1%}" if objective else "0.0%"
+
+
+def _solve_live(problem: Problem, options: SolveOptions) -> outcome.Solution:
+    points: list[outcome.Progress] = []
+    lock = threading.Lock()
+    started = time.monotonic()
+
+    def record(point: outcome.Progress) -> None:
+        # Called from the solver's threads.
+        with lock:
+            points.append(point)
+
+    def render() -> Table:
+        with lock:
+            shown = points[-LIVE_ROWS:]
+        elapsed = min(time.monotonic() - started, options.time_limit_seconds)
+        table = Table(
+            title=f"{problem.team or 'Problem'}: {problem.horizon_days} days, "
+            f"{len(problem.analysts)} analysts, {len(problem.shift_types)} shift types",
+            caption=f"{elapsed:.1f} s of at most {options.time_limit_seconds:g} s",
+        )
+        for name in ("seconds", "objective", "bound", "gap"):
+            table.add_column(name, justify="right")
+        for point in shown:
+            table.add_row(
+                f"{point.seconds:.2f}",
+                str(point.objective),
+                str(point.bound),
+                _gap(point.objective, point.bound),
+            )
+        if not shown:
+            table.add_row("…", "searching", "", "")
+        return table
+
+    with Live(get_renderable=render, console=console, refresh_per_second=4):
+        return solve_problem(problem, options, on_progress=record)
+
+
+def _show_solution(problem: Problem, solution: outcome.Solution) -> None:
+    summary = Table(title="Solution", show_header=False)
+    summary.add_row("status", f"[bold]{solution.status.value}[/bold]")
+    if solution.objective is not None and solution.bound is not None:
+        summary.add_row("objective", str(solution.objective))
+        summary.add_row("bound", str(solution.bound))
+        summary.add_row("gap", _gap(solution.objective, solution.bound))
+        summary.add_row("assignments", str(len(solution.assignments)))
+    summary.add_row("seconds", f"{solution.seconds:.2f}")
+    if solution.seconds_to_best is not None:
+        summary.add_row("best found after", f"{solution.seconds_to_best:.2f} s")
+    console.print(summary)
+    if solution.breakdown:
+        breakdown = Table(title="Cost breakdown")
+        for name in ("term", "count", "penalty"):
+            breakdown.add_column(name, justify="left" if name == "term" else "right")
+        for term, cost in solution.breakdown.items():
+            breakdown.add_row(term.value, str(cost.count), str(cost.penalty))
+        console.print(breakdown)
+    if solution.explanation:
+        analysts = {a.id: a.name or str(a.id) for a in problem.analysts}
+        shifts = {s.id: s.name or str(s.id) for s in problem.shift_types}
+        explanation = Table(
+            title="No roster keeps every hard rule; the fewest breaks that would allow one"
+        )
+        for name in ("rule", "analyst", "shift type", "days", "amount", "why"):
+            explanation.add_column(name)
+        for violation in solution.explanation:
+            explanation.add_row(
+                violation.rule,
+                analysts.get(violation.analyst_id, "") if violation.analyst_id else "",
+                shifts.get(violation.shift_type_id, "") if violation.shift_type_id else "",
+                ", ".join(d.isoformat() for d in violation.dates),
+                str(violation.amount),
+                violation.message,
+            )
+        console.print(explanation)
