@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import signal
 from collections.abc import Mapping
 from multiprocessing.context import SpawnProcess
 from types import MappingProxyType
@@ -61,8 +62,8 @@ class GenerationRunner:
             return
         async with session_scope(self._session_factory) as session:
             interrupted = await JobQueue(session).fail_running(INTERRUPTED)
-        if interrupted:
-            log.warning("generation_jobs_interrupted", job_ids=interrupted)
+        for job_id in interrupted:
+            log.warning("generation_job_interrupted", job_id=job_id, reason=INTERRUPTED)
         self._task = asyncio.create_task(self._run(), name="generation-runner")
 
     def wake(self) -> None:
@@ -81,7 +82,9 @@ class GenerationRunner:
         for job_id in job_ids:
             await self._terminate(job_id)
         async with session_scope(self._session_factory) as session:
-            await JobQueue(session).fail_running(STOPPED, job_ids)
+            stopped = await JobQueue(session).fail_running(STOPPED, job_ids)
+        for job_id in stopped:
+            log.warning("generation_job_interrupted", job_id=job_id, reason=STOPPED)
 
     async def _run(self) -> None:
         while True:
@@ -119,11 +122,10 @@ class GenerationRunner:
         try:
             await asyncio.to_thread(process.start)
         except Exception as error:
-            log.exception("generation_process_not_started", job_id=job_id)
+            reason = f"the solver process did not start: {error!r}"
+            log.exception("generation_process_not_started", job_id=job_id, reason=reason)
             async with session_scope(self._session_factory) as session:
-                await JobQueue(session).fail_running(
-                    f"the solver process did not start: {error!r}", [job_id]
-                )
+                await JobQueue(session).fail_running(reason, [job_id])
             return
         self._processes[job_id] = process
         log.info("generation_process_started", job_id=job_id, pid=process.pid)
@@ -142,10 +144,11 @@ class GenerationRunner:
         async with session_scope(self._session_factory) as session:
             queue = JobQueue(session)
             for job_id, code in codes.items():
-                if await queue.fail_running(
-                    f"the solver process ended unexpectedly (exit code {code})", [job_id]
-                ):
-                    log.error("generation_process_crashed", job_id=job_id, exit_code=code)
+                reason = f"the solver process ended unexpectedly ({_how_it_ended(code)})"
+                if await queue.fail_running(reason, [job_id]):
+                    log.error(
+                        "generation_process_crashed", job_id=job_id, exit_code=code, reason=reason
+                    )
 
     async def _stop_cancelled(self) -> None:
         if not self._processes:
@@ -160,6 +163,7 @@ class GenerationRunner:
                     "generation_process_stopped",
                     job_id=job_id,
                     status=status.value if status else None,
+                    reason=f"the job is {status.value}" if status else "the job is gone",
                 )
 
     async def _terminate(self, job_id: int) -> None:
@@ -172,3 +176,13 @@ class GenerationRunner:
             await asyncio.to_thread(process.join)
         del self._processes[job_id]
         process.close()
+
+
+def _how_it_ended(exit_code: int | None) -> str:
+    """`killed by SIGKILL` (the out-of-memory killer, an operator) rather than `-9`."""
+    if exit_code is not None and exit_code < 0:
+        try:
+            return f"killed by {signal.Signals(-exit_code).name}"
+        except ValueError:
+            return f"killed by signal {-exit_code}"
+    return f"exit code {exit_code}"
