@@ -66,7 +66,12 @@ class Server:
     def __init__(self, process: subprocess.Popen[str], port: int) -> None:
         self.process = process
         self.port = port
-        self.output = ""
+        self.stdout = ""
+        self.stderr = ""
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
 
     @property
     def url(self) -> str:
@@ -76,14 +81,14 @@ class Server:
 @contextmanager
 def serving(env: dict[str, str], *, timeout: float = 30) -> Iterator[Server]:
     """`shiftplanner serve` on a free loopback port, once it answers /health; stopped
-    after, with its output (stdout and stderr together) in `Server.output`."""
+    after, with what it printed in `Server.stdout` and `Server.stderr` (the log)."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 (our own command)
         [*COMMAND, "serve"],
         cwd=ROOT,
         env={**env, "SHIFTPLANNER_HOST": "127.0.0.1", "SHIFTPLANNER_PORT": str(port)},
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.PIPE,
         text=True,
     )
     server = Server(process, port)
@@ -96,7 +101,7 @@ def serving(env: dict[str, str], *, timeout: float = 30) -> Iterator[Server]:
             except httpx.TransportError:
                 if process.poll() is not None:
                     raise AssertionError(
-                        "the server exited early:\n" + (process.communicate()[0] or "")
+                        "the server exited early:\n" + "".join(process.communicate())
                     ) from None
                 assert time.monotonic() < deadline, f"the server did not answer within {timeout} s"
                 time.sleep(0.2)
@@ -104,4 +109,4 @@ def serving(env: dict[str, str], *, timeout: float = 30) -> Iterator[Server]:
     finally:
         if process.poll() is None:
             process.terminate()
-        server.output, _ = process.communicate(timeout=15)
+        server.stdout, server.stderr = process.communicate(timeout=15)

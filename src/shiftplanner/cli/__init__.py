@@ -12,6 +12,8 @@ import typer
 import uvicorn
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from shiftplanner import demo
@@ -20,7 +22,8 @@ from shiftplanner.cli.output import console, show_admin
 from shiftplanner.cli.solve import solve
 from shiftplanner.cli.users import users_app
 from shiftplanner.config import Settings, get_settings
-from shiftplanner.db import session_scope
+from shiftplanner.db import create_engine, session_scope
+from shiftplanner.kit.urls import redact_url
 from shiftplanner.logging import configure_logging
 from shiftplanner.runtime import Runtime
 from shiftplanner.security.audit import service as audit_service
@@ -53,8 +56,13 @@ def serve(
     settings = get_settings()
     configure_logging(settings)
     show_admin(asyncio.run(_bootstrap(settings)))
+    docs = "  (API docs at /docs)" if settings.docs_visible else ""
     console.print(
-        f"Serving on http://{host or settings.host}:{port or settings.port}  (API docs at /docs)"
+        f"Serving on http://{host or settings.host}:{port or settings.port} with the database "
+        f"{redact_url(settings.database_url)}{docs}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
     uvicorn.run(
         "shiftplanner.app:create_app",
@@ -65,6 +73,8 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=False,
+        # Not uvicorn's own log format: its lines go through ours (JSON in production).
+        log_config=None,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
     )
@@ -83,8 +93,50 @@ async def _bootstrap(settings: Settings) -> AdminLogin | None:
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     settings = get_settings()
-    command.upgrade(_alembic_config(settings), revision)
-    console.print(f"Database at revision {revision}.")
+    config = _alembic_config(settings)
+    before = _database_revisions(settings)
+    command.upgrade(config, revision)
+    after = _database_revisions(settings)
+    script = ScriptDirectory.from_config(config)
+    if before == after:
+        console.print(
+            f"The database is already at {_describe(script, after)}; nothing to migrate.",
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            f"Migrated the database from {_describe(script, before)} "
+            f"to {_describe(script, after)}.",
+            soft_wrap=True,
+        )
+
+
+def _database_revisions(settings: Settings) -> tuple[str, ...]:
+    """The revisions the database is at (none for an empty one)."""
+
+    async def read() -> tuple[str, ...]:
+        engine = create_engine(settings)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(
+                    lambda sync: tuple(MigrationContext.configure(sync).get_current_heads())
+                )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def _describe(script: ScriptDirectory, revisions: tuple[str, ...]) -> str:
+    if not revisions:
+        return "no revision (an empty database)"
+    named = []
+    for revision in revisions:
+        found = script.get_revision(revision)
+        title = (found.doc or "").strip() if found is not None else ""
+        latest = " (the latest)" if revision in script.get_heads() else ""
+        named.append(f"revision {revision} ({title}){latest}" if title else revision + latest)
+    return ", ".join(named)
 
 
 @db_app.command("downgrade")
