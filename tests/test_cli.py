@@ -44,6 +44,8 @@ def test_upgrade_demo_and_user_creation(empty_database: str, data_dir: Path) -> 
     assert seeded.returncode == 0, seeded.stderr
     assert "admin@example.com" in seeded.stdout
     assert "shown once" in seeded.stdout
+    assert "1 organization, 3 teams, 12 shift types, 12 analysts," in seeded.stdout
+    assert "1 blackout date," in seeded.stdout
     again = run(empty_database, data_dir, "demo", "--if-empty")
     assert again.returncode == 0
     assert "already has data" in again.stdout

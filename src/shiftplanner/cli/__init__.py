@@ -23,6 +23,7 @@ from shiftplanner.cli.solve import solve
 from shiftplanner.cli.users import users_app
 from shiftplanner.config import Settings, get_settings
 from shiftplanner.db import create_engine, session_scope
+from shiftplanner.kit.text import counted
 from shiftplanner.kit.urls import redact_url
 from shiftplanner.logging import configure_logging
 from shiftplanner.runtime import Runtime
@@ -183,7 +184,7 @@ async def _seed_demo(settings: Settings, *, if_empty: bool) -> None:
                 result = await demo.seed(
                     session, settings, runtime.passwords, today=date.today(), progress=step
                 )
-        created = ", ".join(f"{n} {kind}" for kind, n in result.created.items()) or "nothing new"
+        created = ", ".join(counted(n, kind) for kind, n in result.created.items()) or "nothing new"
         console.print(
             f"Demo organization [bold]{result.organization.name}[/bold] (slug {demo.DEMO_SLUG}): {created}."
         )
@@ -206,13 +207,16 @@ def audit_purge(
     configure_logging(settings)
     days = retention_days or settings.audit_retention_days
     deleted = asyncio.run(_purge_audit(settings, days))
-    console.print(f"Deleted {deleted} audit entries older than {days} days.")
+    console.print(
+        f"Deleted {counted(deleted, 'audit entry', 'audit entries')} older than "
+        f"{counted(days, 'day')}."
+    )
 
 
 async def _purge_audit(settings: Settings, days: int) -> int:
     runtime = Runtime.build(settings)
     try:
-        with console.status(f"Deleting audit entries older than {days} days"):
+        with console.status(f"Deleting audit entries older than {counted(days, 'day')}"):
             return await audit_service.purge(runtime.session_factory, retention_days=days)
     finally:
         await runtime.close()

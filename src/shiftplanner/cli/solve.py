@@ -14,6 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from shiftplanner.cli.output import console
+from shiftplanner.kit.text import counted
 from shiftplanner.scheduling import DEFAULT_WORKERS
 from shiftplanner.scheduling import solution as outcome
 from shiftplanner.scheduling.problem import Problem
@@ -87,8 +88,9 @@ def _solve_live(problem: Problem, options: SolveOptions) -> outcome.Solution:
             shown = points[-LIVE_ROWS:]
         elapsed = min(time.monotonic() - started, options.time_limit_seconds)
         table = Table(
-            title=f"{problem.team or 'Problem'}: {problem.horizon_days} days, "
-            f"{len(problem.analysts)} analysts, {len(problem.shift_types)} shift types",
+            title=f"{problem.team or 'Problem'}: {counted(problem.horizon_days, 'day')}, "
+            f"{counted(len(problem.analysts), 'analyst')}, "
+            f"{counted(len(problem.shift_types), 'shift type')}",
             caption=f"{elapsed:.1f} s of at most {options.time_limit_seconds:g} s",
         )
         for name in ("seconds", "objective", "bound", "gap"):
