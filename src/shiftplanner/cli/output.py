@@ -8,6 +8,8 @@ from rich.table import Table
 from shiftplanner.bootstrap import AdminLogin
 
 console = Console()
+# What went wrong goes to standard error, apart from what a command produces.
+error_console = Console(stderr=True)
 
 
 def show_admin(login: AdminLogin | None) -> None:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.live import Live
 from rich.table import Table
 
-from shiftplanner.cli.output import console
+from shiftplanner.cli.output import console, error_console
 from shiftplanner.kit.text import counted
 from shiftplanner.scheduling import DEFAULT_WORKERS
 from shiftplanner.scheduling import solution as outcome
@@ -52,7 +52,14 @@ def solve(
     try:
         problem = Problem.model_validate_json(problem_file.read_bytes())
     except ValidationError as error:
-        console.print(f"[red]{problem_file} is not a valid problem:[/red]\n{error}")
+        errors = field_errors(error)
+        error_console.print(
+            f"{problem_file} is not a valid problem ({counted(len(errors), 'error')}):",
+            markup=False,
+            soft_wrap=True,
+        )
+        for line in errors:
+            error_console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     options = SolveOptions(
         time_limit_seconds=time_limit,
@@ -74,6 +81,37 @@ def _gap(objective: int, bound: int) -> str:
 
 
 def _solve_live(problem: Problem, options: SolveOptions) -> outcome.Solution:
+    console.print(
+        f"{problem.team or 'Problem'}: {counted(problem.horizon_days, 'day')}, "
+        f"{counted(len(problem.analysts), 'analyst')}, "
+        f"{counted(len(problem.shift_types), 'shift type')}; searching for at most "
+        f"{options.time_limit_seconds:g} s with {counted(options.workers, 'worker')}",
+        markup=False,
+        highlight=False,
+    )
+    if console.is_terminal:
+        return _solve_with_table(problem, options)
+    return _solve_printing_lines(problem, options)
+
+
+def _solve_printing_lines(problem: Problem, options: SolveOptions) -> outcome.Solution:
+    """Piped or redirected: one plain line per improvement, written as it comes (a live
+    table would only be printed once, at the end)."""
+
+    def record(point: outcome.Progress) -> None:
+        # From the solver's threads; the console writes (and flushes) one print at a time.
+        console.print(
+            f"{point.seconds:8.2f} s  objective {point.objective}  bound {point.bound}  "
+            f"gap {_gap(point.objective, point.bound)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    return solve_problem(problem, options, on_progress=record)
+
+
+def _solve_with_table(problem: Problem, options: SolveOptions) -> outcome.Solution:
     points: list[outcome.Progress] = []
     lock = threading.Lock()
     started = time.monotonic()
@@ -87,12 +125,7 @@ def _solve_live(problem: Problem, options: SolveOptions) -> outcome.Solution:
         with lock:
             shown = points[-LIVE_ROWS:]
         elapsed = min(time.monotonic() - started, options.time_limit_seconds)
-        table = Table(
-            title=f"{problem.team or 'Problem'}: {counted(problem.horizon_days, 'day')}, "
-            f"{counted(len(problem.analysts), 'analyst')}, "
-            f"{counted(len(problem.shift_types), 'shift type')}",
-            caption=f"{elapsed:.1f} s of at most {options.time_limit_seconds:g} s",
-        )
+        table = Table(caption=f"{elapsed:.1f} s of at most {options.time_limit_seconds:g} s")
         for name in ("seconds", "objective", "bound", "gap"):
             table.add_column(name, justify="right")
         for point in shown:
@@ -108,6 +141,18 @@ def _solve_live(problem: Problem, options: SolveOptions) -> outcome.Solution:
 
     with Live(get_renderable=render, console=console, refresh_per_second=4):
         return solve_problem(problem, options, on_progress=record)
+
+
+def field_errors(error: ValidationError) -> list[str]:
+    """One line per error: where in the file (`analysts[0].contract.max_weekends`, or the
+    whole problem) and what is wrong."""
+    lines = []
+    for item in error.errors(include_url=False):
+        where = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in item["loc"]
+        ).lstrip(".")
+        lines.append(f"{where or '(the problem as a whole)'}: {item['msg']}")
+    return lines
 
 
 def _show_solution(problem: Problem, solution: outcome.Solution) -> None:
@@ -130,20 +175,27 @@ def _show_solution(problem: Problem, solution: outcome.Solution) -> None:
             breakdown.add_row(term.value, str(cost.count), str(cost.penalty))
         console.print(breakdown)
     if solution.explanation:
-        analysts = {a.id: a.name or str(a.id) for a in problem.analysts}
-        shifts = {s.id: s.name or str(s.id) for s in problem.shift_types}
-        explanation = Table(
-            title="No roster keeps every hard rule; the fewest breaks that would allow one"
+        _show_explanation(problem, solution.explanation)
+
+
+def _show_explanation(problem: Problem, explanation: list[outcome.Violation]) -> None:
+    """A list, not a table: six columns of it wrap into unreadable slivers on a narrow
+    terminal or a mail."""
+    analysts = {a.id: a.name or f"analyst {a.id}" for a in problem.analysts}
+    shifts = {s.id: s.name or f"shift type {s.id}" for s in problem.shift_types}
+    console.print(
+        "No roster keeps every hard rule; the fewest breaks that would allow one:", style="bold"
+    )
+    for violation in explanation:
+        where = [
+            analysts.get(violation.analyst_id, "") if violation.analyst_id else "",
+            shifts.get(violation.shift_type_id, "") if violation.shift_type_id else "",
+            ", ".join(d.isoformat() for d in violation.dates),
+            f"amount {violation.amount}",
+        ]
+        console.print(
+            f"- {violation.rule}: " + ", ".join(part for part in where if part),
+            markup=False,
+            highlight=False,
         )
-        for name in ("rule", "analyst", "shift type", "days", "amount", "why"):
-            explanation.add_column(name)
-        for violation in solution.explanation:
-            explanation.add_row(
-                violation.rule,
-                analysts.get(violation.analyst_id, "") if violation.analyst_id else "",
-                shifts.get(violation.shift_type_id, "") if violation.shift_type_id else "",
-                ", ".join(d.isoformat() for d in violation.dates),
-                str(violation.amount),
-                violation.message,
-            )
-        console.print(explanation)
+        console.print(f"  {violation.message}", markup=False, highlight=False)
