@@ -22,14 +22,13 @@ from structlog.types import EventDict, ExcInfo, Processor, WrappedLogger
 
 from shiftplanner.config import Settings
 
-# Enough to see the route, the service and the failing call; a longer traceback (a
-# recursion, a deep library stack) is cut in the middle (console) or at the top (JSON).
+# The innermost frames of each exception in a chain: enough to see the route, the service
+# and the failing call; the outer ones (ASGI middleware, a recursion) are left out.
 TRACEBACK_MAX_FRAMES = 16
 # Where the lines go; None is standard error as configure_logging finds it. Tests point it
 # at a buffer (pytest swaps sys.stderr between a test's phases).
 output_stream: TextIO | None = None
-
-
+# A library's record carries the caller's structlog context (request_id) under this name.
 CONTEXT_ATTRIBUTE = "structlog_context"
 
 
@@ -146,8 +145,8 @@ def _bounded_traceback(exc_info: ExcInfo) -> Any:
 
 
 def _write_bounded_traceback(sio: TextIO, exc_info: ExcInfo) -> None:
-    # Plain text: a rich traceback rendered in the listener thread still held up the
-    # event loop for up to half a second (the interpreter lock, the garbage collector).
+    # Plain text, not rich's: rendered in the listener thread, a rich traceback still
+    # stalled the event loop by 0.2-0.5 s (the interpreter lock, the garbage collector).
     sio.write("\n" + _bounded_traceback(exc_info))
 
 
