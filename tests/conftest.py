@@ -34,6 +34,9 @@ from tests.databases import (
 )
 from tests.factories import Tenant, make_tenant
 
+# Fixtures of their own modules, for every test.
+pytest_plugins = ["tests.logs"]
+
 REQUIRE_SERVICES = os.environ.get("SHIFTPLANNER_REQUIRE_SERVICES") == "1"
 BACKENDS = ["sqlite", "postgresql"]
 TEST_SECRET = "test-signing-secret-that-is-long-enough-0123456789"

@@ -3,42 +3,16 @@ seed the demo, create a user, serve."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
+import json
 from pathlib import Path
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 
-from tests.databases import ROOT
-
-COMMAND = [sys.executable, "-m", "shiftplanner.cli"]
-
-
-def run(
-    database_url: str, data_dir: Path, *args: str, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SHIFTPLANNER_")},
-        "SHIFTPLANNER_DATABASE_URL": database_url,
-        "SHIFTPLANNER_DATA_DIR": str(data_dir),
-        "SHIFTPLANNER_PASSWORD_HASH_MEMORY_KIB": "8",
-        "SHIFTPLANNER_PASSWORD_HASH_TIME_COST": "1",
-        "SHIFTPLANNER_PASSWORD_HASH_PARALLELISM": "1",
-        "COLUMNS": "200",
-    }
-    return subprocess.run(  # noqa: S603 (our own command)
-        [*COMMAND, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+from shiftplanner.kit.urls import redact_url
+from tests.databases import alembic_config
+from tests.subprocesses import command_env, run, serving
 
 
 @pytest.fixture
@@ -47,13 +21,31 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def test_upgrade_demo_and_user_creation(empty_database: str, data_dir: Path) -> None:
+    head = ScriptDirectory.from_config(alembic_config(empty_database)).get_current_head()
+    assert head is not None
+    first = run(empty_database, data_dir, "db", "upgrade", "4f7b5a48f81c")  # the first one
+    assert first.returncode == 0, first.stderr
+    assert (
+        "Migrated the database from no revision (an empty database) to revision 4f7b5a48f81c (initial schema)."
+        in first.stdout
+    )
     upgraded = run(empty_database, data_dir, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
+    assert (
+        "Migrated the database from revision 4f7b5a48f81c (initial schema) to revision " + head
+        in upgraded.stdout
+    )
+    assert "(the latest)." in upgraded.stdout
+    again = run(empty_database, data_dir, "db", "upgrade")
+    assert f"The database is already at revision {head} " in again.stdout
+    assert "nothing to migrate" in again.stdout
 
     seeded = run(empty_database, data_dir, "demo", "--if-empty")
     assert seeded.returncode == 0, seeded.stderr
     assert "admin@example.com" in seeded.stdout
     assert "shown once" in seeded.stdout
+    assert "1 organization, 3 teams, 12 shift types, 12 analysts," in seeded.stdout
+    assert "1 blackout date," in seeded.stdout
     again = run(empty_database, data_dir, "demo", "--if-empty")
     assert again.returncode == 0
     assert "already has data" in again.stdout
@@ -84,52 +76,30 @@ def test_upgrade_demo_and_user_creation(empty_database: str, data_dir: Path) -> 
     assert unknown_org.returncode == 1
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def test_serve_bootstraps_an_admin_and_answers(empty_database: str, data_dir: Path) -> None:
+def test_serve_bootstraps_an_admin_and_answers_logging_json_lines(
+    empty_database: str, data_dir: Path
+) -> None:
     assert run(empty_database, data_dir, "db", "upgrade").returncode == 0
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SHIFTPLANNER_")},
-        "SHIFTPLANNER_DATABASE_URL": empty_database,
-        "SHIFTPLANNER_DATA_DIR": str(data_dir),
-        "SHIFTPLANNER_ADMIN_EMAIL": "ops@example.com",
-        "SHIFTPLANNER_ADMIN_PASSWORD": "an operator password",
-        "SHIFTPLANNER_PORT": str(port),
-    }
-    server = subprocess.Popen(  # noqa: S603 (our own command)
-        [*COMMAND, "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    env = command_env(
+        empty_database,
+        data_dir,
+        SHIFTPLANNER_ADMIN_EMAIL="ops@example.com",
+        SHIFTPLANNER_ADMIN_PASSWORD="an operator password",
+        SHIFTPLANNER_LOG_JSON="true",
     )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, "the server exited early"
-                assert time.monotonic() < deadline, "the server did not answer within 30 s"
-                time.sleep(0.2)
-        assert health.status_code == 200
+    with serving(env) as server:
         login = httpx.post(
-            f"http://127.0.0.1:{port}/api/auth/login",
+            f"{server.url}/api/auth/login",
             json={"email": "ops@example.com", "password": "an operator password"},
             timeout=10,
         )
         assert login.status_code == 200, login.text
-        docs = httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5)
+        docs = httpx.get(f"{server.url}/docs", timeout=5)
         assert docs.status_code == 200
-    finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=15)
-    assert "ops@example.com" in output
+    assert "ops@example.com" in server.stdout
+    assert f"with the database {redact_url(empty_database)}" in server.stdout
+    # Every log line is JSON, uvicorn's own too.
+    lines = [json.loads(line) for line in server.stderr.splitlines()]
+    events = {(line["logger"], line["event"]) for line in lines}
+    assert ("uvicorn.error", "Application startup complete.") in events, server.stderr
+    assert ("shiftplanner.access", "request") in events

@@ -23,6 +23,7 @@ from shiftplanner.errors import install_error_handlers
 from shiftplanner.generation.routes import router as generation_router
 from shiftplanner.health import router as health_router
 from shiftplanner.holidays.routes import router as holidays_router
+from shiftplanner.kit.docs import install_docs
 from shiftplanner.kit.openapi import install_problem_schema
 from shiftplanner.logging import configure_logging
 from shiftplanner.middleware import RequestContextMiddleware, UnhandledErrorMiddleware
@@ -65,6 +66,7 @@ API_ROUTERS = (
     security_router,
 )
 
+OPENAPI_URL = "/openapi.json"
 DESCRIPTION = """
 Shift scheduling for analyst teams: organizations, teams, analysts with skills, shift
 types with coverage needs, schedule assignments, absences and conflict detection.
@@ -100,10 +102,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(refuse_unknown_query_parameters)],
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
+        # The pages are served by install_docs, from assets of our own, not a CDN.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if docs else None,
     )
+    if docs:
+        install_docs(app, openapi_url=OPENAPI_URL)
     install_error_handlers(app)
     install_problem_schema(app)
     install_middleware(app, settings)

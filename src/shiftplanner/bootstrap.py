@@ -19,6 +19,11 @@ DEFAULT_ADMIN_EMAIL = "admin@example.com"
 DEFAULT_ORG_SLUG = "default"
 
 
+def random_password() -> str:
+    """A password shown once to an operator: 20 URL-safe characters (120 random bits)."""
+    return secrets.token_urlsafe(15)
+
+
 @dataclass(frozen=True)
 class AdminLogin:
     email: str
@@ -33,7 +38,7 @@ async def ensure_admin(
     database has no user yet. Returns None when users already exist."""
     email = (settings.admin_email or DEFAULT_ADMIN_EMAIL).lower()
     configured = settings.admin_password.get_secret_value() if settings.admin_password else None
-    password = configured or secrets.token_urlsafe(15)
+    password = configured or random_password()
     if org is None:
         repository = OrganizationRepository(session)
         org = await repository.first() or await repository.add(

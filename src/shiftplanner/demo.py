@@ -79,6 +79,7 @@ Progress = Callable[[str], None]
 class DemoResult:
     organization: Organization
     admin: AdminLogin | None
+    # How many of each kind (a singular noun: "blackout date") were created.
     created: dict[str, int] = field(default_factory=dict)
 
 
@@ -102,7 +103,7 @@ async def seed(
         org = await organizations.add(
             Organization(name="Demo SOC", slug=DEMO_SLUG, timezone="Europe/London")
         )
-        created["organizations"] = 1
+        created["organization"] = 1
     result = DemoResult(organization=org, admin=None, created=created)
     progress("admin account")
     result.admin = await ensure_admin(session, settings, passwords, org)
@@ -188,7 +189,7 @@ async def _team(
     )
     if existing is not None:
         return existing
-    _count(result, "teams")
+    _count(result, "team")
     return await team_service.create_team(
         session, actor, team_schemas.TeamCreate(name=name, code=code, timezone=tz)
     )
@@ -209,7 +210,7 @@ async def _shift_type(
         return existing
     if team.code == "LDN" and name == "MORNING":
         headcount = 2
-    _count(result, "shift types")
+    _count(result, "shift type")
     data = shift_schemas.ShiftTypeCreate(
         team_id=team.id,
         name=name,
@@ -231,7 +232,7 @@ async def _analyst(
     )
     if existing is not None:
         return existing
-    _count(result, "analysts")
+    _count(result, "analyst")
     data = analyst_schemas.AnalystCreate(
         name=name,
         email=email,
@@ -257,7 +258,7 @@ async def _calendar(
             )
         )
         if exists is None:
-            _count(result, "holidays")
+            _count(result, "holiday")
             data = holiday_schemas.HolidayCreate(
                 team_id=teams[code].id, name=name, date=day, recurring=recurring
             )
@@ -269,7 +270,7 @@ async def _calendar(
         )
     )
     if exists is None:
-        _count(result, "blackout dates")
+        _count(result, "blackout date")
         blackout = blackout_schemas.BlackoutDateCreate(
             team_id=teams["SGP"].id, start_date=audit_day, reason="Quarterly audit"
         )
@@ -292,7 +293,7 @@ async def _absence(
     )
     if exists is not None:
         return None
-    _count(result, "absences")
+    _count(result, "absence")
     data = absence_schemas.AbsenceCreate(
         analyst_id=analyst.id, start_date=start, end_date=end, kind=kind
     )
@@ -321,7 +322,7 @@ async def _schedule_week(
     history = await _recent_assignments(session, analyst_ids, monday, shift_types)
     items = plan_week(team_analysts, shift_types, monday, absences, history, team.timezone)
     if items:
-        _count(result, "assignments", len(items))
+        _count(result, "assignment", len(items))
         await schedule_service.bulk_write(session, actor, schedule_schemas.BulkRequest(items=items))
 
 

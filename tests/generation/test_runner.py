@@ -33,6 +33,7 @@ from shiftplanner.scheduling.problem import (
 from tests.conftest import running
 from tests.factories import Tenant
 from tests.generation.conftest import MONDAY, hard_problem, queue_job, wait_for_job
+from tests.logs import WrittenLogs
 
 GENERATE = "/api/schedules/generate"
 RUNNING = frozenset({"running"})
@@ -87,6 +88,10 @@ def medium_problem() -> Problem:
             for s, need in ((1, 3), (2, 3), (3, 2))
         ],
     )
+
+
+def json_logs(settings: Settings) -> Settings:
+    return settings.model_copy(update={"log_json": True})
 
 
 def runner_of(app: FastAPI) -> GenerationRunner:
@@ -189,38 +194,49 @@ async def test_cancelling_a_queued_job_cancels_it_at_once_and_it_never_runs(
     assert (final["status"], final["started_at"], final["proposal"]) == ("cancelled", None, None)
 
 
-async def test_a_solver_process_that_dies_fails_its_job(
-    session: AsyncSession, tenant: Tenant, runner_settings: Settings
+async def test_a_solver_process_that_dies_fails_its_job_and_says_why(
+    session: AsyncSession, tenant: Tenant, runner_settings: Settings, written_logs: WrittenLogs
 ) -> None:
     job = await queue_job(session, tenant, hard_problem(), time_limit_seconds=120)
-    async with running(runner_settings) as (app, client):
+    async with running(json_logs(runner_settings)) as (app, client):
         pid = await solver_pid(app, job.id)
         os.kill(pid, signal.SIGKILL)
         failed = await wait_for_job(client, tenant.manager, job.id)
         assert failed["status"] == "failed"
-        assert failed["error"] == "the solver process ended unexpectedly (exit code -9)"
+        reason = "the solver process ended unexpectedly (killed by SIGKILL)"
+        assert failed["error"] == reason
         assert job.id not in runner_of(app).processes
+    [logged] = written_logs.events("generation_process_crashed")
+    assert (logged["job_id"], logged["reason"], logged["level"]) == (job.id, reason, "error")
 
 
-async def test_shutting_down_stops_the_solver_processes_and_fails_their_jobs(
-    session: AsyncSession, tenant: Tenant, runner_settings: Settings
+async def test_shutting_down_stops_the_solver_processes_and_fails_their_jobs_saying_why(
+    session: AsyncSession, tenant: Tenant, runner_settings: Settings, written_logs: WrittenLogs
 ) -> None:
     job = await queue_job(session, tenant, hard_problem(), time_limit_seconds=120)
-    async with running(runner_settings) as (app, _):
+    async with running(json_logs(runner_settings)) as (app, _):
         pid = await solver_pid(app, job.id)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     await session.refresh(job)
     assert job.status is JobStatus.FAILED
     assert job.error == "interrupted: the server stopped"
+    [logged] = written_logs.events("generation_job_interrupted")
+    assert (logged["job_id"], logged["reason"]) == (job.id, job.error)
 
 
-async def test_a_restart_fails_the_jobs_left_running_and_runs_the_queued_ones(
-    session: AsyncSession, tenant: Tenant, other_tenant: Tenant, runner_settings: Settings
+async def test_a_restart_fails_the_jobs_left_running_saying_why_and_runs_the_queued_ones(
+    session: AsyncSession,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    runner_settings: Settings,
+    written_logs: WrittenLogs,
 ) -> None:
     interrupted = await queue_job(session, tenant, tiny_problem(), status=JobStatus.RUNNING)
     waiting = await queue_job(session, other_tenant, tiny_problem(), time_limit_seconds=5)
-    async with running(runner_settings) as (_, client):
+    async with running(json_logs(runner_settings)) as (_, client):
+        [logged] = written_logs.events("generation_job_interrupted")
+        assert (logged["job_id"], logged["reason"]) == (interrupted.id, "interrupted by a restart")
         left = await client.get(f"{GENERATE}/{interrupted.id}", headers=tenant.manager)
         assert left.json()["status"] == "failed"
         assert left.json()["error"] == "interrupted by a restart"

@@ -131,17 +131,21 @@ async def test_refusals_by_middleware_carry_the_security_headers(
     assert_strict_csp(refused)
 
 
-async def test_the_docs_page_may_load_swagger_ui_but_not_be_framed(
+async def test_the_docs_pages_load_from_the_app_alone_and_cannot_be_framed(
     client: httpx.AsyncClient,
 ) -> None:
-    for page in ("/docs", "/redoc"):
+    for page in ("/docs", "/redoc", "/docs/static/swagger-ui-bundle.js"):
         response = await client.get(page)
         assert response.status_code == 200
-        assert "text/html" in response.headers["content-type"]
         csp = assert_security_headers(response)
-        script_src = next(p.strip() for p in csp.split(";") if p.strip().startswith("script-src"))
-        assert "https://cdn.jsdelivr.net" in script_src
-        assert "default-src 'none'" in csp
+        directives = [part.strip().split() for part in csp.split(";")]
+        assert ["default-src", "'none'"] in directives
+        sources = [source for _, *values in directives for source in values]
+        # Only the app itself: no CDN, no font service, no host of any kind.
+        external = [s for s in sources if s.startswith(("http", "//")) or "." in s]
+        assert external == [], csp
+        script_src = next(values for name, *values in directives if name == "script-src")
+        assert "'self'" in script_src
     schema = await client.get("/openapi.json")
     assert schema.status_code == 200
     assert_strict_csp(schema)

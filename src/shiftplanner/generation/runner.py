@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import signal
 from collections.abc import Mapping
 from datetime import timedelta
 from multiprocessing.context import SpawnProcess
@@ -69,8 +70,8 @@ class GenerationRunner:
             return
         async with session_scope(self._session_factory) as session:
             interrupted = await lifecycle.fail_running(session, INTERRUPTED)
-        if interrupted:
-            log.warning("generation_jobs_interrupted", job_ids=interrupted, reason=INTERRUPTED)
+        for job_id in interrupted:
+            log.warning("generation_job_interrupted", job_id=job_id, reason=INTERRUPTED)
         self._task = asyncio.create_task(self._run(), name="generation-runner")
 
     def wake(self) -> None:
@@ -90,8 +91,8 @@ class GenerationRunner:
             await self._terminate(job_id)
         async with session_scope(self._session_factory) as session:
             stopped = await lifecycle.fail_running(session, STOPPED, job_ids)
-        if stopped:
-            log.warning("generation_jobs_interrupted", job_ids=stopped, reason=STOPPED)
+        for job_id in stopped:
+            log.warning("generation_job_interrupted", job_id=job_id, reason=STOPPED)
 
     async def _run(self) -> None:
         while True:
@@ -129,11 +130,10 @@ class GenerationRunner:
         try:
             await asyncio.to_thread(process.start)
         except Exception as error:
-            log.exception("generation_process_not_started", job_id=job_id)
+            reason = f"the solver process did not start: {error!r}"
+            log.exception("generation_process_not_started", job_id=job_id, reason=reason)
             async with session_scope(self._session_factory) as session:
-                await lifecycle.fail_running(
-                    session, f"the solver process did not start: {error!r}", [job_id]
-                )
+                await lifecycle.fail_running(session, reason, [job_id])
             return
         self._processes[job_id] = process
         log.info("generation_process_started", job_id=job_id, pid=process.pid)
@@ -151,9 +151,11 @@ class GenerationRunner:
         # A process that recorded its job's end left it not running: this changes nothing.
         async with session_scope(self._session_factory) as session:
             for job_id, code in codes.items():
-                reason = f"the solver process ended unexpectedly (exit code {code})"
+                reason = f"the solver process ended unexpectedly ({_how_it_ended(code)})"
                 if await lifecycle.fail_running(session, reason, [job_id]):
-                    log.error("generation_process_crashed", job_id=job_id, exit_code=code)
+                    log.error(
+                        "generation_process_crashed", job_id=job_id, exit_code=code, reason=reason
+                    )
 
     async def _stop_ended(self) -> None:
         """Stop the processes whose job ended elsewhere (cancelled while queued in a race,
@@ -178,7 +180,13 @@ class GenerationRunner:
                 "generation_process_stopped",
                 job_id=job_id,
                 status=status.value if status else None,
-                reason="did not answer the request to end" if status else "job gone",
+                reason=(
+                    "it did not answer the request to end"
+                    if status is JobStatus.RUNNING
+                    else f"the job is {status.value}"
+                    if status
+                    else "the job is gone"
+                ),
             )
 
     async def _terminate(self, job_id: int) -> None:
@@ -191,3 +199,13 @@ class GenerationRunner:
             await asyncio.to_thread(process.join)
         del self._processes[job_id]
         process.close()
+
+
+def _how_it_ended(exit_code: int | None) -> str:
+    """`killed by SIGKILL` (the out-of-memory killer, an operator) rather than `-9`."""
+    if exit_code is not None and exit_code < 0:
+        try:
+            return f"killed by {signal.Signals(-exit_code).name}"
+        except ValueError:
+            return f"killed by signal {-exit_code}"
+    return f"exit code {exit_code}"

@@ -89,13 +89,9 @@ async def _execute(
         )
         solution, asked = await _solve(factory, job_id, problem, options, interval)
     except Exception as error:
-        log.exception("generation_job_failed", job_id=job_id)
-        return await _finish(
-            factory,
-            job_id,
-            JobStatus.FAILED,
-            error=f"{type(error).__name__}: {error}"[:ERROR_EXCERPT_LENGTH],
-        )
+        reason = f"{type(error).__name__}: {error}"[:ERROR_EXCERPT_LENGTH]
+        log.exception("generation_job_failed", job_id=job_id, reason=reason)
+        return await _finish(factory, job_id, JobStatus.FAILED, error=reason)
     log.info(
         "generation_job_solved",
         job_id=job_id,

@@ -55,6 +55,7 @@ from shiftplanner.scheduling.problem import (
     ShiftTypeSpec,
 )
 from shiftplanner.scheduling.solution import Term, TermCost, Violation
+from shiftplanner.scheduling.text import counted
 
 ONE_DAY = timedelta(days=1)
 
@@ -323,7 +324,7 @@ class _Checker:
                 if len(days) > most:
                     self.violation(
                         "max_shifts_per_type",
-                        f"Analyst {analyst.id} has {len(days)} shifts of type {shift_id} ({_iso(days)}); at most {most} allowed.",
+                        f"Analyst {analyst.id} has {counted(len(days), 'shift')} of type {shift_id} ({_iso(days)}); at most {most} allowed.",
                         analyst_id=analyst.id,
                         shift_type_id=shift_id,
                         dates=days,
@@ -403,7 +404,7 @@ class _Checker:
                 if most is not None and n > most:
                     self.violation(
                         rule,
-                        f"Analyst {aid} {doing} {n} days in a row ({_iso(run)}); at most {most} allowed.",
+                        f"Analyst {aid} {doing} {counted(n, 'day')} in a row ({_iso(run)}); at most {most} allowed.",
                         analyst_id=aid,
                         dates=run,
                         amount=n - most,
@@ -416,7 +417,7 @@ class _Checker:
                 ):
                     self.violation(
                         rule,
-                        f"Analyst {aid} {doing} only {n} days in a row ({_iso(run)}); at least {least} required.",
+                        f"Analyst {aid} {doing} only {counted(n, 'day')} in a row ({_iso(run)}); at least {least} required.",
                         analyst_id=aid,
                         dates=run,
                         amount=least - n,
@@ -430,7 +431,7 @@ class _Checker:
                 days = [d for weekend in worked for d in weekend]
                 self.violation(
                     "max_weekends",
-                    f"Analyst {analyst.id} works {len(worked)} weekend(s) ({_iso(days)}); at most {most} allowed.",
+                    f"Analyst {analyst.id} works {counted(len(worked), 'weekend')} ({_iso(days)}); at most {most} allowed.",
                     analyst_id=analyst.id,
                     dates=days,
                     amount=len(worked) - most,
@@ -474,7 +475,7 @@ class _Checker:
             if c.hard_min is not None and n < c.hard_min:
                 self.violation(
                     "hard_min",
-                    f"Shift type {c.shift_type_id} on {c.date.isoformat()} has {n} analysts; at least {c.hard_min} required.",
+                    f"Shift type {c.shift_type_id} on {c.date.isoformat()} has {counted(n, 'analyst')}; at least {c.hard_min} required.",
                     shift_type_id=c.shift_type_id,
                     dates=[c.date],
                     amount=c.hard_min - n,

@@ -45,12 +45,11 @@ QUOTA_PATHS = ("/api/auth/rate-limit", "/monitoring/security/rate-limit/")
 DOCS_PATHS = ("/docs", "/redoc")
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# The OpenAPI pages load Swagger UI / ReDoc from jsDelivr and start them with an inline script.
+# The OpenAPI pages load Swagger UI / ReDoc from the app itself (kit/docs.py); Swagger UI
+# starts with an inline script, both set inline styles, ReDoc runs a blob: worker.
 DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; "
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'none'"
 )
 SECURITY_HEADERS = {

@@ -14,13 +14,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from shiftplanner.config import Settings
+from shiftplanner.kit.urls import redact_url
 from shiftplanner.logging import get_logger
 from shiftplanner.monitoring.metrics import RATE_LIMIT_STORAGE_ERRORS
 
@@ -63,15 +63,6 @@ class Decision:
         if self.remaining is None:
             return None
         return f'"{self.policy.name}";r={self.remaining};t={self.reset_after}'
-
-
-def redact_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 class RateLimiter:

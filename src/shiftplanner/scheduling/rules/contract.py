@@ -9,6 +9,7 @@ from ortools.sat.python import cp_model
 
 from shiftplanner.scheduling.builder import LinearExpr, Literal, ModelBuilder, RuleRef
 from shiftplanner.scheduling.problem import AnalystSpec, HistoryDay
+from shiftplanner.scheduling.text import counted
 
 # A day's state for one analyst: a literal in the horizon, a known constant in history,
 # None where the history does not say.
@@ -38,7 +39,7 @@ def shift_counts(b: ModelBuilder) -> None:
             s = h.shift_index[shift_id]
             ref = RuleRef(
                 "max_shifts_per_type",
-                f"{analyst.label} works {h.shift_label(shift_id)} more than {most} times",
+                f"{analyst.label} works {h.shift_label(shift_id)} more than {counted(most, 'time')}",
                 analyst.id,
                 shift_id,
             )
@@ -57,14 +58,14 @@ def minutes(b: ModelBuilder) -> None:
         if contract.max_minutes is not None:
             ref = RuleRef(
                 "max_minutes",
-                f"{analyst.label} works more than {contract.max_minutes} minutes",
+                f"{analyst.label} works more than {counted(contract.max_minutes, 'minute')}",
                 analyst.id,
             )
             b.at_most(total, contract.max_minutes, ref, slack_bound=100_000)
         if contract.min_minutes is not None:
             ref = RuleRef(
                 "min_minutes",
-                f"{analyst.label} works less than {contract.min_minutes} minutes",
+                f"{analyst.label} works less than {counted(contract.min_minutes, 'minute')}",
                 analyst.id,
             )
             b.at_least(total, contract.min_minutes, ref, slack_bound=100_000)
@@ -113,7 +114,7 @@ def consecutive_days(b: ModelBuilder) -> None:
             days = tuple(h.days[i] for i in range(max(first, 0), min(first + limit + 1, h.size)))
             return RuleRef(
                 "max_consecutive_days",
-                f"{analyst.label} works more than {limit} days in a row",
+                f"{analyst.label} works more than {counted(limit, 'day')} in a row",
                 analyst.id,
                 dates=days,
             )
@@ -159,7 +160,7 @@ def _short_blocks(
                 clause,
                 RuleRef(
                     rule,
-                    f"{analyst.label} has a {kind} block of {length} days (at least {shortest})",
+                    f"{analyst.label} has a {kind} block of {counted(length, 'day')} (at least {shortest})",
                     analyst.id,
                     dates=days,
                 ),
@@ -200,6 +201,8 @@ def weekends(b: ModelBuilder) -> None:
         if most is None:
             continue
         ref = RuleRef(
-            "max_weekends", f"{analyst.label} works more than {most} weekends", analyst.id
+            "max_weekends",
+            f"{analyst.label} works more than {counted(most, 'weekend')}",
+            analyst.id,
         )
         b.at_most(sum(weekend_vars(b, a)), most, ref)

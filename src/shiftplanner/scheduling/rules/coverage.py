@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shiftplanner.scheduling.builder import ModelBuilder, RuleRef
 from shiftplanner.scheduling.solution import Term
+from shiftplanner.scheduling.text import counted
 
 
 def coverage(b: ModelBuilder) -> None:
@@ -22,7 +23,7 @@ def coverage(b: ModelBuilder) -> None:
             if need.hard_min:
                 ref = RuleRef(
                     "hard_min",
-                    f"{shift.label} on {day} needs at least {need.hard_min} analysts",
+                    f"{shift.label} on {day} needs at least {counted(need.hard_min, 'analyst')}",
                     shift_type_id=shift.id,
                     dates=(day,),
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from shiftplanner.scheduling.builder import LinearExpr, ModelBuilder, RuleRef
 from shiftplanner.scheduling.problem import AnalystSpec
 from shiftplanner.scheduling.rules.contract import history_flags, max_consecutive
+from shiftplanner.scheduling.text import counted
 
 
 def consecutive_screener_days(b: ModelBuilder) -> None:
@@ -17,7 +18,7 @@ def consecutive_screener_days(b: ModelBuilder) -> None:
             days = tuple(h.days[i] for i in range(max(first, 0), min(first + limit + 1, h.size)))
             return RuleRef(
                 "max_consecutive_screener_days",
-                f"{analyst.label} has screener duty more than {limit} days in a row",
+                f"{analyst.label} has screener duty more than {counted(limit, 'day')} in a row",
                 analyst.id,
                 dates=days,
             )

@@ -4,8 +4,10 @@ file from a bug report runs it."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time as clock
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -19,15 +21,22 @@ from shiftplanner.scheduling.problem import (
 )
 from shiftplanner.scheduling.solution import Solution, Status
 from tests.databases import ROOT
-from tests.generation.conftest import MONDAY
+from tests.generation.conftest import MONDAY, hard_problem
+from tests.subprocesses import COMMAND
+
+PROGRESS_LINE = re.compile(r"^\s*\d+\.\d+ s  objective \d+  bound \d+  gap ")
 
 
-def solve(*args: str) -> subprocess.CompletedProcess[str]:
+def environment(columns: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIFTPLANNER_")}
+    return {**env, "COLUMNS": str(columns)}
+
+
+def solve(*args: str, columns: int = 200) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 (our own command)
         [sys.executable, "-m", "shiftplanner.cli", "solve", *args],
         cwd=ROOT,
-        env={**env, "COLUMNS": "200"},
+        env=environment(columns),
         capture_output=True,
         text=True,
         timeout=120,
@@ -70,24 +79,63 @@ def test_solve_shows_the_search_and_writes_the_solution(tmp_path: Path) -> None:
     assert check(problem, solution.assignments).violations == []
 
 
-def test_solve_explains_an_infeasible_problem(tmp_path: Path) -> None:
+def test_solve_explains_an_infeasible_problem_readably_at_60_columns(tmp_path: Path) -> None:
     # Analyst 1 locked on both shifts of one day: at most one shift a day.
     day = MONDAY + timedelta(days=2)
     locked = [Assignment(analyst_id=1, date=day, shift_type_id=s) for s in (1, 2)]
     source = tmp_path / "problem.json"
     source.write_text(week(locked=locked).model_dump_json())
 
-    result = solve(str(source), "--time-limit", "3", "--workers", "2")
+    result = solve(str(source), "--time-limit", "3", "--workers", "2", columns=60)
 
     assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 60 for line in lines), result.stdout
     assert "infeasible" in result.stdout
     assert "No roster keeps every hard rule" in result.stdout
-    assert "Analyst 1" in result.stdout
+    # Each break on whole lines, not wrapped into slivers of columns.
+    assert f"- locked: Analyst 1, MORNING, {day.isoformat()}, amount 1" in lines, result.stdout
+    assert any(line.strip().startswith("analyst 1 is locked on shift type 1") for line in lines)
 
 
-def test_solve_refuses_a_file_that_is_not_a_problem(tmp_path: Path) -> None:
+def test_solve_piped_prints_each_improvement_as_it_comes(tmp_path: Path) -> None:
     source = tmp_path / "problem.json"
-    source.write_text('{"start": "2030-01-07"}')
+    source.write_text(hard_problem().model_dump_json())
+    process = subprocess.Popen(  # noqa: S603 (our own command)
+        [*COMMAND, "solve", str(source), "--time-limit", "6", "--workers", "2"],
+        cwd=ROOT,
+        env=environment(60),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    arrivals = [(clock.monotonic(), line.rstrip("\n")) for line in process.stdout]
+    ended = clock.monotonic()
+    process.wait(timeout=30)
+    progress = [(at, line) for at, line in arrivals if PROGRESS_LINE.match(line)]
+
+    assert progress, [line for _, line in arrivals]
+    first_at, first = progress[0]
+    assert ended - first_at > 1.0, f"{first!r} came only when the search ended"
+    assert "searching for" in arrivals[0][1]
+
+
+def test_solve_lists_what_is_wrong_with_a_file_that_is_not_a_problem(tmp_path: Path) -> None:
+    source = tmp_path / "problem.json"
+    source.write_text('{"start": "2030-01-07", "end": "soon", "analysts": [{"id": "x"}]}')
+
+    result = solve(str(source))
+
+    assert result.returncode == 2
+    errors = result.stderr.splitlines()
+    assert errors[0] == f"{source} is not a valid problem (3 errors):"
+    assert errors[1:] == [
+        "  end: Input should be a valid date or datetime, input is too short",
+        "  shift_types: Field required",
+        "  analysts[0].id: Input should be a valid integer, unable to parse string as an integer",
+    ]
+    source.write_text("{not json")
     result = solve(str(source))
     assert result.returncode == 2
-    assert "not a valid problem" in result.stdout
+    assert result.stderr.splitlines()[1].startswith("  (the problem as a whole): Invalid JSON")

@@ -1,0 +1,26 @@
+"""What the commands print: one console for all of them, and the admin login box."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from shiftplanner.bootstrap import AdminLogin
+
+console = Console()
+# What went wrong goes to standard error, apart from what a command produces.
+error_console = Console(stderr=True)
+
+
+def show_admin(login: AdminLogin | None) -> None:
+    if login is None:
+        return
+    table = Table(title="Admin login (platform operator)", show_header=False)
+    table.add_row("email", login.email)
+    if login.generated_password:
+        table.add_row(
+            "password", f"[bold]{login.generated_password}[/bold]  (shown once; change it)"
+        )
+    else:
+        table.add_row("password", "from SHIFTPLANNER_ADMIN_PASSWORD")
+    console.print(table)
