@@ -45,11 +45,13 @@ def _skip_space(text: str, position: int) -> int:
     return position
 
 
-def test_the_readme_walk_shows_this_weeks_demo(tmp_path: Path) -> None:
+def test_the_readme_walk_shows_this_weeks_demo_and_applies_a_generated_roster(
+    tmp_path: Path, empty_database: str
+) -> None:
     missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"the README walk needs {', '.join(missing)} (apt-get install jq curl)")
-    database = f"sqlite+aiosqlite:///{tmp_path / 'walk.db'}"
+    database = empty_database
     data_dir = tmp_path / "data"
     admin = {"SHIFTPLANNER_ADMIN_PASSWORD": PASSWORD}
     assert run(database, data_dir, "db", "upgrade").returncode == 0
@@ -67,15 +69,20 @@ def test_the_readme_walk_shows_this_weeks_demo(tmp_path: Path) -> None:
             env={**env, "CURL_HOME": str(tmp_path)},
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=120,
             check=False,
         )
     assert walked.returncode == 0, walked.stdout + walked.stderr
-    week, conflicts, requested, approval = json_documents(walked.stdout)
+    week, conflicts, requested, approval, proposal, applied = json_documents(walked.stdout)
     assert week["items"], f"this week's schedule is empty: {week}"
     assert "conflicts" in conflicts, conflicts
     assert requested["items"], requested
     assert all(item["status"] == "requested" for item in requested["items"])
     assert approval["absence"]["id"] == requested["items"][0]["id"]
     assert approval["absence"]["status"] == "approved"
+    # Next week, planned by the solver and applied: the newcomer's first generated roster.
+    assert proposal["status"] == "succeeded", proposal
+    assert proposal["solution"]["status"] in ("optimal", "feasible"), proposal
+    assert applied["job"] == "applied", applied
+    assert applied["created"] + applied["updated"] + applied["deleted"] > 0, applied
     assert approval["stranded_assignments"], approval

@@ -95,7 +95,7 @@ def test_solve_explains_an_infeasible_problem_readably_at_60_columns(tmp_path: P
     assert "No roster keeps every hard rule" in result.stdout
     # Each break on whole lines, not wrapped into slivers of columns.
     assert f"- locked: Analyst 1, MORNING, {day.isoformat()}, amount 1" in lines, result.stdout
-    assert any(line.strip().startswith("analyst 1 is locked on shift type 1") for line in lines)
+    assert any(line.strip().startswith("Analyst 1 is locked on MORNING") for line in lines)
 
 
 def test_solve_piped_prints_each_improvement_as_it_comes(tmp_path: Path) -> None:

@@ -364,8 +364,10 @@ async def served(settings: Settings) -> AsyncIterator[int]:
     application = create_app(settings)
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port: int = probe.getsockname()[1]
+    # log_config=None as `serve` does: uvicorn's own would stop its loggers propagating
+    # for every later test in this process.
     config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        application, host="127.0.0.1", port=port, log_config=None, lifespan="on"
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())

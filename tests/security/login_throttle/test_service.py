@@ -69,36 +69,31 @@ async def judged_failures(runtime: Runtime, user: User) -> int:
 async def test_concurrent_logins_from_one_address_never_get_more_judged_than_the_limit(
     settings: Settings, runtime: Runtime, tenant: Tenant
 ) -> None:
+    """The review's race: 20 at once against a limit of 5 had 19 judged."""
+    user = tenant.users[Role.ANALYST]
+    async with running(throttled(settings, login_lockout_attempts=5)) as (_, http):
+        responses = await asyncio.gather(*(attempt(http, user.email) for _ in range(20)))
+        statuses = [r.status_code for r in responses]
+        assert sorted(statuses) == [401] * 5 + [429] * 15, statuses
+        # Locked now, for the right password too.
+        wait_of(await attempt(http, user.email, PASSWORD))
+    assert await judged_failures(runtime, user) == 5
+
+
+async def test_a_right_password_among_concurrent_wrong_ones_starts_a_new_run(
+    settings: Settings, runtime: Runtime, tenant: Tenant
+) -> None:
+    """A right password ends the run of failures before it (its owner is here); the
+    wrong ones after it start a new run, which holds to the limit again."""
     user = tenant.users[Role.ANALYST]
     async with running(throttled(settings, login_lockout_attempts=5)) as (_, http):
         passwords = [PASSWORD if n == 7 else WRONG for n in range(20)]
         responses = await asyncio.gather(*(attempt(http, user.email, p) for p in passwords))
     statuses = [r.status_code for r in responses]
     assert set(statuses) <= {200, 401, 429}, statuses
-    assert statuses.count(200) + statuses.count(401) <= 5, statuses
-    assert statuses.count(429) >= 15
-    assert await judged_failures(runtime, user) <= 5
-
-
-async def test_concurrent_logins_from_many_addresses_never_outrun_the_account_ceiling(
-    settings: Settings, runtime: Runtime, tenant: Tenant
-) -> None:
-    user = tenant.users[Role.ANALYST]
-    config = throttled(settings, login_lockout_attempts=5, login_account_attempts=5)
-    async with running(config) as (app, _):
-        clients = [client_at(app, f"10.0.1.{n}") for n in range(1, 21)]
-        https = [await c.__aenter__() for c in clients]
-        try:
-            passwords = [PASSWORD if n == 11 else WRONG for n in range(20)]
-            responses = await asyncio.gather(
-                *(attempt(h, user.email, p) for h, p in zip(https, passwords, strict=True))
-            )
-        finally:
-            for c in clients:
-                await c.__aexit__(None, None, None)
-    statuses = [r.status_code for r in responses]
-    assert statuses.count(200) + statuses.count(401) <= 5, statuses
-    assert await judged_failures(runtime, user) <= 5
+    judged = statuses.count(200) + statuses.count(401)
+    assert judged <= 2 * 5, statuses  # at most one run before the success and one after
+    assert await judged_failures(runtime, user) <= 2 * 5 - 1
 
 
 async def test_unknown_and_known_emails_are_answered_alike(
