@@ -1,0 +1,133 @@
+"""The hot path: an authenticated read against a bare FastAPI endpoint serving the same
+body, in one run, on SQLite and PostgreSQL.
+
+For each backend: a database seeded with the demo, the service in one process, the bare
+app in another; wrk then loads each endpoint in turn (`BENCH_SECONDS`, default 10, at
+`BENCH_CONNECTIONS`, default 16) and the table gives requests per second, latency
+percentiles and the ratio to the bare endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from bench.load import servers, wrk
+from bench.load.results import write_report
+from tests.databases import create_postgres_database, drop_postgres_database
+
+PG_DATABASE = "shiftplanner_bench_http"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    backend: str
+    endpoint: str
+    load: wrk.Load
+    bare: float  # req/s of the bare endpoint in the same run
+
+    @property
+    def ratio(self) -> float:
+        return self.load.per_second / self.bare if self.bare else 0.0
+
+
+def seconds() -> int:
+    return int(os.environ.get("BENCH_SECONDS", "10"))
+
+
+def connections() -> int:
+    return int(os.environ.get("BENCH_CONNECTIONS", "16"))
+
+
+@contextmanager
+def database(backend: str, folder: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+        return
+    url = asyncio.run(create_postgres_database(PG_DATABASE))
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_postgres_database(PG_DATABASE))
+
+
+def this_week() -> tuple[date, date]:
+    monday = date.today() - timedelta(days=date.today().weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def measure(backend: str, console: Console) -> list[Row]:
+    rows: list[Row] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-http-") as tmp,
+        database(backend, Path(tmp)) as url,
+    ):
+        folder = Path(tmp)
+        env = servers.service_env(url, folder / "data")
+        console.print(f"[dim]{backend}: seeding the demo[/dim]")
+        servers.seed(env)
+        with servers.service(env, folder / "service.log") as service:
+            token = servers.sign_in(service.url)
+            headers = {"Authorization": token}
+            team = httpx.get(f"{service.url}/api/teams", headers=headers).json()["items"][0]
+            first, last = this_week()
+            week = f"/api/schedules?start={first}&end={last}&team_id={team['id']}&limit=500"
+            body = httpx.get(service.url + week, headers=headers)
+            body.raise_for_status()
+            (folder / "week.json").write_text(body.text)
+            with servers.bare(folder / "week.json", folder / "bare.log") as bare:
+                console.print(f"[dim]{backend}: {len(body.content)} byte week body[/dim]")
+                baseline = wrk.run(f"{bare.url}/bare", seconds=seconds(), connections=connections())
+                rows.append(Row(backend, "bare FastAPI, same body", baseline, baseline.per_second))
+                for name, path, auth in (
+                    ("GET /health", "/health", None),
+                    ("GET /api/auth/me", "/api/auth/me", token),
+                    ("GET /api/schedules (one team's week)", week, token),
+                ):
+                    console.print(f"[dim]{backend}: {name}[/dim]")
+                    load = wrk.run(
+                        service.url + path,
+                        seconds=seconds(),
+                        connections=connections(),
+                        authorization=auth,
+                    )
+                    rows.append(Row(backend, name, load, baseline.per_second))
+    return rows
+
+
+def table(rows: list[Row]) -> Table:
+    shown = Table(title=f"Hot path: wrk, {connections()} connections, {seconds()} s each")
+    for column in ("backend", "endpoint", "req/s", "× bare", "p50 ms", "p95 ms", "p99 ms"):
+        shown.add_column(column, justify="left" if column in ("backend", "endpoint") else "right")
+    shown.add_column("errors", justify="right")
+    for row in rows:
+        shown.add_row(
+            row.backend,
+            row.endpoint,
+            f"{row.load.per_second:,.0f}",
+            f"{row.ratio:.2f}",
+            f"{row.load.p50_ms:.1f}",
+            f"{row.load.p95_ms:.1f}",
+            f"{row.load.p99_ms:.1f}",
+            str(row.load.errors),
+        )
+    return shown
+
+
+def run(console: Console) -> None:
+    if not wrk.available():
+        console.print("[yellow]hot_path needs wrk (apt-get install wrk); skipped[/yellow]")
+        return
+    rows = [row for backend in ("sqlite", "postgresql") for row in measure(backend, console)]
+    shown = table(rows)
+    console.print(shown)
+    write_report("hot_path", shown)
