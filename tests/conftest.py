@@ -175,6 +175,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         # Sign-ins come from one address in tests; each test that throttles sets its own.
         login_address_attempts=100_000,
         log_level="warning",
+        # Not in the background of every test; tests/performance warms it on purpose.
+        cache_warm_up=False,
         data_dir=Path("/nonexistent-data-dir-tests-must-not-use"),
     )
     return base.model_copy(update=overrides)

@@ -51,6 +51,7 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("GET", "/monitoring/security/audit-logs"): ADMIN,
     ("GET", "/monitoring/security/config"): ADMIN,
     ("GET", "/monitoring/security/rate-limit/{identifier}"): ADMIN,
+    ("GET", "/monitoring/cache/stats"): SUPERUSER,
     ("GET", "/api/organizations"): ANY,
     ("POST", "/api/organizations"): SUPERUSER,
     ("GET", "/api/organizations/{org_id}"): ANY,

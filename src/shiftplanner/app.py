@@ -3,6 +3,8 @@ that opens the database and starts the background workers. Nothing connects at i
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +30,8 @@ from shiftplanner.kit.openapi import install_problem_schema
 from shiftplanner.logging import configure_logging
 from shiftplanner.middleware import RequestContextMiddleware, UnhandledErrorMiddleware
 from shiftplanner.orgs.routes import router as organizations_router
+from shiftplanner.performance.cache.routes import router as cache_router
+from shiftplanner.performance.compression import CompressionMiddleware
 from shiftplanner.runtime import Runtime
 from shiftplanner.schedules.routes import router as schedules_router
 from shiftplanner.security.api_keys.routes import router as api_keys_router
@@ -64,6 +68,7 @@ API_ROUTERS = (
     api_keys_router,
     audit_router,
     security_router,
+    cache_router,
 )
 
 OPENAPI_URL = "/openapi.json"
@@ -90,9 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.dispatcher.start()
         if settings.generation_runner_enabled:
             await runtime.generation_runner.start()
+        warming = runtime.warm_cache() if settings.cache_warm_up else None
         try:
             yield
         finally:
+            if warming is not None:
+                warming.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await warming
             await runtime.close()
 
     docs = settings.docs_visible
@@ -129,8 +139,8 @@ def route_methods() -> list[str]:
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Pure ASGI middleware, outermost first: request context (id, client, access log),
-    security headers, CORS, body limit, rate limit, audit of refused writes, and the
-    safety net that turns any unhandled error into a 500 problem document."""
+    compression, security headers, CORS, body limit, rate limit, audit of refused writes,
+    and the safety net that turns any unhandled error into a 500 problem document."""
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(AuditRefusalsMiddleware)
     app.add_middleware(RateLimitMiddleware)
@@ -148,6 +158,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
                 "Authorization",
                 "Content-Type",
                 "If-Match",
+                "If-None-Match",
                 "X-API-Key",
                 "X-Request-ID",
             ],
@@ -157,11 +168,14 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
                 "RateLimit",
                 "RateLimit-Policy",
                 "Retry-After",
+                "X-Cache",
                 "X-Request-ID",
             ],
             max_age=600,
         )
     app.add_middleware(SecurityHeadersMiddleware, hsts_max_age=settings.hsts_max_age_seconds)
+    if settings.compression_minimum_bytes is not None:
+        app.add_middleware(CompressionMiddleware, minimum_size=settings.compression_minimum_bytes)
     app.add_middleware(
         RequestContextMiddleware, trusted_proxies=parse_networks(settings.trusted_proxies)
     )

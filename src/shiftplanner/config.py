@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_max_overflow: int = Field(default=10, ge=0, le=200)
     database_echo: bool = False
+    # A "ping" before each use of a pooled PostgreSQL connection costs a round trip per
+    # request; off, a connection the server dropped (a restart) fails one request and is
+    # replaced. Connections are replaced after this many seconds in any case.
+    database_pool_pre_ping: bool = False
+    database_pool_recycle_seconds: int = Field(default=1800, ge=1)
     redis_url: str | None = None
     # Prefix of every key the service writes to Redis, so deployments can share one.
     redis_key_prefix: str = "shiftplanner"
@@ -135,6 +140,16 @@ class Settings(BaseSettings):
 
     log_level: str = "info"
     log_json: bool | None = None
+
+    # The response cache: answers of frequent reads kept (in this process, and in Redis
+    # when SHIFTPLANNER_REDIS_URL is set) under the version of their data.
+    cache_enabled: bool = True
+    cache_memory_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    # At start, compute this and next week's schedule of every team into the cache.
+    cache_warm_up: bool = True
+    # Answers at least this large are gzip-compressed for clients that accept it; unset
+    # (empty) leaves compression to a proxy in front.
+    compression_minimum_bytes: int | None = Field(default=1000, ge=0)
 
     outbox_poll_interval_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1, le=10_000)

@@ -20,7 +20,7 @@ _known_query_parameters: dict[int, tuple[Dependant, frozenset[str]]] = {}
 API_PATHS = ("/api/", "/monitoring/")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -28,11 +28,17 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+READS = frozenset({"GET", "HEAD"})
+
+
+async def get_session(request: Request, runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     """The request's unit of work and the only place a request commits. It runs with
     scope "function": the commit happens after the route returns but before the response
-    is sent, so a failed commit becomes an error response, never a lost write."""
-    async with runtime.session_factory() as session:
+    is sent, so a failed commit becomes an error response, never a lost write. A read
+    runs outside a transaction (no BEGIN and COMMIT round trips; each statement sees
+    what is committed, as it would in PostgreSQL's default isolation anyway)."""
+    factory = runtime.read_session_factory if request.method in READS else runtime.session_factory
+    async with factory() as session:
         try:
             yield session
         except ShiftPlannerError as error:

@@ -3,8 +3,9 @@ lifespan and the CLI commands share this so they configure things the same way."
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -13,6 +14,10 @@ from shiftplanner.db import ON_OUTBOX_COMMIT, create_engine, create_session_fact
 from shiftplanner.events import EventDispatcher, add_transactional_hook
 from shiftplanner.generation.runner import GenerationRunner
 from shiftplanner.generation.service import QueuePolicy
+from shiftplanner.logging import get_logger
+from shiftplanner.performance.cache import versions as cache_versions
+from shiftplanner.performance.cache.store import ResponseStore
+from shiftplanner.performance.cache.warmup import warm_up
 from shiftplanner.security.audit import service as audit_service
 from shiftplanner.security.credentials import VerifiedKeys
 from shiftplanner.security.login_throttle.service import LoginThrottle
@@ -20,8 +25,12 @@ from shiftplanner.security.passwords import Passwords
 from shiftplanner.security.ratelimit import RateLimiter
 from shiftplanner.security.tokens import Tokens
 
-# Every change's audit entry is written in the change's own transaction.
+log = get_logger(__name__)
+
+# Every change's audit entry is written in the change's own transaction, and so is the
+# bump of its organization's data version (which retires cached answers).
 add_transactional_hook(audit_service.record_event)
+add_transactional_hook(cache_versions.note_change)
 
 
 @dataclass(slots=True)
@@ -29,6 +38,8 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
+    # The same pool, without transactions: for requests that only read.
+    read_session_factory: async_sessionmaker[AsyncSession]
     dispatcher: EventDispatcher
     generation_runner: GenerationRunner
     generation_queue: QueuePolicy
@@ -37,6 +48,7 @@ class Runtime:
     login_throttle: LoginThrottle
     rate_limiter: RateLimiter
     verified_keys: VerifiedKeys
+    response_store: ResponseStore | None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -49,12 +61,17 @@ class Runtime:
             lease_seconds=settings.outbox_lease_seconds,
             max_attempts=settings.outbox_max_attempts,
         )
+        read_session_factory = create_session_factory(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         # A commit that wrote events wakes the dispatcher instead of waiting for its poll.
-        session_factory.configure(info={ON_OUTBOX_COMMIT: dispatcher.wake})
+        for factory in (session_factory, read_session_factory):
+            factory.configure(info={ON_OUTBOX_COMMIT: dispatcher.wake})
         return cls(
             settings=settings,
             engine=engine,
             session_factory=session_factory,
+            read_session_factory=read_session_factory,
             dispatcher=dispatcher,
             generation_runner=GenerationRunner(settings, session_factory),
             generation_queue=QueuePolicy.of(settings),
@@ -68,9 +85,34 @@ class Runtime:
             login_throttle=LoginThrottle(settings, session_factory),
             rate_limiter=RateLimiter(settings),
             verified_keys=VerifiedKeys(),
+            response_store=(
+                ResponseStore(
+                    max_memory_bytes=settings.cache_memory_max_bytes,
+                    redis_url=settings.redis_url,
+                    key_prefix=settings.redis_key_prefix,
+                )
+                if settings.cache_enabled
+                else None
+            ),
         )
+
+    def warm_cache(self) -> asyncio.Task[None] | None:
+        """Warm the response cache in the background (see performance.cache.warmup)."""
+        if self.response_store is None:
+            return None
+        return asyncio.create_task(self._warm(self.response_store), name="cache-warm-up")
+
+    async def _warm(self, store: ResponseStore) -> None:
+        try:
+            kept = await warm_up(self.read_session_factory, store, date.today())
+        except Exception:
+            log.exception("cache_warm_up_failed")
+            return
+        log.info("cache_warmed_up", answers=kept)
 
     async def close(self) -> None:
         await self.generation_runner.stop()
         await self.dispatcher.stop()
+        if self.response_store is not None:
+            await self.response_store.close()
         await self.engine.dispose()

@@ -558,7 +558,7 @@ async def test_tokens_and_api_answers_are_never_kept_by_a_cache(
         "/api/auth/refresh", json={"refresh_token": login.json()["refresh_token"]}
     )
     assert renewed.headers["cache-control"] == "no-store"
-    for path in ("/api/teams", "/api/auth/me", "/monitoring/security/config"):
+    for path in ("/api/auth/me", "/api/api-keys", "/monitoring/security/config"):
         response = await client.get(path, headers=tenant.admin)
         assert response.status_code == 200, response.text
         assert response.headers["cache-control"] == "no-store", path
@@ -573,9 +573,10 @@ async def test_an_answer_with_an_etag_is_revalidated_by_the_clients_cache_only(
         session, tenant.analysts[0], tenant.shift_types[0], date(2030, 1, 7)
     )
     await session.commit()
-    response = await client.get(f"/api/schedules/{assignment.id}", headers=tenant.admin)
-    assert response.headers["etag"]
-    assert response.headers["cache-control"] == "private, no-cache"
+    for path in (f"/api/schedules/{assignment.id}", "/api/teams"):
+        response = await client.get(path, headers=tenant.admin)
+        assert response.headers["etag"]
+        assert response.headers["cache-control"] == "private, no-cache"
 
 
 async def test_health_and_docs_keep_their_own_caching(client: httpx.AsyncClient) -> None:

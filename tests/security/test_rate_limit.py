@@ -8,13 +8,11 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,9 +28,10 @@ from shiftplanner.config import RateLimitPreset, Settings
 from shiftplanner.models import Role
 from shiftplanner.security import ratelimit
 from tests.assertions import problem
-from tests.conftest import TEST_SECRET, running, service_unavailable
+from tests.conftest import TEST_SECRET, running
 from tests.databases import ROOT
 from tests.factories import PASSWORD, Tenant
+from tests.redis_server import eventually, free_port, listening, start_redis, stop
 
 TEAMS = "/api/teams"
 LOGIN = "/api/auth/login"
@@ -82,34 +81,6 @@ async def api_key(client: httpx.AsyncClient, admin: dict[str, str]) -> dict[str,
     return body
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], seconds: float) -> bool:
-    """Whether `check` holds within `seconds` (polled, bounded in count and time)."""
-    deadline = time.monotonic() + seconds
-    for _ in range(int(seconds * 20)):
-        if await check():
-            return True
-        if time.monotonic() > deadline:
-            break
-        await asyncio.sleep(0.05)
-    return False
-
-
-def free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
 @contextmanager
 def servers(settings: Settings, count: int, logs: Path) -> Iterator[list[str]]:
     """`count` uvicorn processes of the service with these settings; their base URLs."""
@@ -135,29 +106,6 @@ def servers(settings: Settings, count: int, logs: Path) -> Iterator[list[str]]:
 
 def server_logs(logs: Path) -> dict[str, str]:
     return {path.name: path.read_text()[-2000:] for path in sorted(logs.glob("server-*.log"))}
-
-
-def start_redis(port: int) -> subprocess.Popen[bytes]:
-    """A Redis of the test's own, on a loopback port, that it may kill."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        service_unavailable("redis-server", FileNotFoundError("redis-server"))
-    command = [str(executable), "--port", str(port), "--bind", "127.0.0.1"]
-    return subprocess.Popen(  # noqa: S603 (our own command)
-        [*command, "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-async def listening(port: int) -> bool:
-    try:
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
-    except OSError:
-        return False
-    writer.close()
-    await writer.wait_closed()
-    return True
 
 
 async def test_quota_counts_down_in_ietf_headers_then_429_never_reaches_the_route(

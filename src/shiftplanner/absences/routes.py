@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from shiftplanner.absences import schemas
 from shiftplanner.absences import service as absence_service
-from shiftplanner.analysts.dependencies import AnalystFilter
+from shiftplanner.analysts.dependencies import AnalystQuery, ensure_analyst
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
@@ -14,6 +14,8 @@ from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import Day, IdPath
 from shiftplanner.kit.versions import IfMatch, etag, required_version, stale_as_precondition
 from shiftplanner.models import AbsenceStatus
+from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.performance.cache.keys import PERSONAL_TTL
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor, StaffActor
 
 router = APIRouter(prefix="/api/absences", tags=["absences"])
@@ -21,12 +23,13 @@ router = APIRouter(prefix="/api/absences", tags=["absences"])
 NOT_FOUND = problems({404: "No such absence, or not one you may see"})
 
 
-@router.get("")
+@router.get("", response_model=Page[schemas.Absence])
 async def list_absences(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    analyst_id: AnalystFilter = None,
+    cached: CachedAnswerDep,
+    analyst_id: AnalystQuery = None,
     status: Annotated[AbsenceStatus | None, Query()] = None,
     start: Annotated[
         Day | None, Query(description="Only absences that end on or after this day.")
@@ -34,13 +37,18 @@ async def list_absences(
     end: Annotated[
         Day | None, Query(description="Only absences that start on or before this day.")
     ] = None,
-) -> Page[schemas.Absence]:
+) -> Response:
     """Absences by start date. Managers and admins see everyone's; analysts and viewers
-    only their own (sick leave is personal data)."""
-    result = await absence_service.list_absences(
-        session, actor, page, analyst_id=analyst_id, status=status, start=start, end=end
-    )
-    return Page[schemas.Absence].build(*result)
+    only their own (sick leave is personal data). Cached: see `ETag` and `X-Cache`."""
+
+    async def answer() -> Page[schemas.Absence]:
+        await ensure_analyst(session, actor, analyst_id)
+        result = await absence_service.list_absences(
+            session, actor, page, analyst_id=analyst_id, status=status, start=start, end=end
+        )
+        return Page[schemas.Absence].build(*result)
+
+    return await cached.serve(answer, ttl=PERSONAL_TTL, personal=True)
 
 
 @router.post(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from shiftplanner.analysts import schemas
 from shiftplanner.analysts import service as analyst_service
@@ -12,30 +12,38 @@ from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
+from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor
-from shiftplanner.teams.dependencies import TeamFilter
+from shiftplanner.teams.dependencies import TeamQuery, ensure_team
 
 router = APIRouter(prefix="/api/analysts", tags=["analysts"])
 
 NOT_FOUND = problems({404: "No such analyst in your organization"})
 
 
-@router.get("")
+@router.get("", response_model=Page[schemas.Analyst])
 async def list_analysts(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    team_id: TeamFilter = None,
+    cached: CachedAnswerDep,
+    team_id: TeamQuery = None,
     is_active: Annotated[bool | None, Query()] = None,
     skill: Annotated[
         Skill | None, Query(description="Only analysts with this skill, e.g. `screener`.")
     ] = None,
-) -> Page[schemas.Analyst]:
-    """The analysts of your organization."""
-    result = await analyst_service.list_analysts(
-        session, actor, page, team_id=team_id, is_active=is_active, skill=skill
-    )
-    return Page[schemas.Analyst].build(*result)
+) -> Response:
+    """The analysts of your organization. Cached: see `ETag` and `X-Cache`."""
+
+    async def answer() -> Page[schemas.Analyst]:
+        await ensure_team(session, actor, team_id)
+        result = await analyst_service.list_analysts(
+            session, actor, page, team_id=team_id, is_active=is_active, skill=skill
+        )
+        return Page[schemas.Analyst].build(*result)
+
+    return await cached.serve(answer, ttl=REFERENCE_TTL)
 
 
 @router.post(

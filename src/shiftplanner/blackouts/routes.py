@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
-from shiftplanner.analysts.dependencies import AnalystFilter
+from shiftplanner.analysts.dependencies import AnalystQuery, ensure_analyst
 from shiftplanner.blackouts import schemas
 from shiftplanner.blackouts import service as blackout_service
 from shiftplanner.dependencies import SessionDep
@@ -10,27 +10,37 @@ from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
+from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor
-from shiftplanner.teams.dependencies import TeamFilter
+from shiftplanner.teams.dependencies import TeamQuery, ensure_team
 
 router = APIRouter(prefix="/api/blackout-dates", tags=["blackout dates"])
 
 NOT_FOUND = problems({404: "No such blackout date in your organization"})
 
 
-@router.get("")
+@router.get("", response_model=Page[schemas.BlackoutDate])
 async def list_blackout_dates(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    team_id: TeamFilter = None,
-    analyst_id: AnalystFilter = None,
-) -> Page[schemas.BlackoutDate]:
-    """Days on which absences cannot be approved, by start date."""
-    result = await blackout_service.list_blackout_dates(
-        session, actor, page, team_id=team_id, analyst_id=analyst_id
-    )
-    return Page[schemas.BlackoutDate].build(*result)
+    cached: CachedAnswerDep,
+    team_id: TeamQuery = None,
+    analyst_id: AnalystQuery = None,
+) -> Response:
+    """Days on which absences cannot be approved, by start date. Cached: see `ETag` and
+    `X-Cache`."""
+
+    async def answer() -> Page[schemas.BlackoutDate]:
+        await ensure_team(session, actor, team_id)
+        await ensure_analyst(session, actor, analyst_id)
+        result = await blackout_service.list_blackout_dates(
+            session, actor, page, team_id=team_id, analyst_id=analyst_id
+        )
+        return Page[schemas.BlackoutDate].build(*result)
+
+    return await cached.serve(answer, ttl=REFERENCE_TTL)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -2,36 +2,43 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
-from shiftplanner.analysts.dependencies import AnalystFilter
+from shiftplanner.analysts.dependencies import AnalystQuery, ensure_analyst
 from shiftplanner.conflicts import schemas
 from shiftplanner.conflicts import service as conflict_service
 from shiftplanner.conflicts.facts import ConflictType, Severity
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.ranges import DateRange, date_range
+from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.performance.cache.keys import CONFLICTS_TTL
 from shiftplanner.security.dependencies import CurrentActor
-from shiftplanner.teams.dependencies import TeamFilter
+from shiftplanner.teams.dependencies import TeamQuery, ensure_team
 
 MAX_REPORT_DAYS = 93
 
 router = APIRouter(prefix="/api/conflicts", tags=["conflicts"])
 
 
-@router.get("", responses=problems({422: "Range inverted or longer than 93 days"}))
+@router.get(
+    "",
+    response_model=schemas.ConflictReport,
+    responses=problems({422: "Range inverted or longer than 93 days"}),
+)
 async def list_conflicts(
     session: SessionDep,
     actor: CurrentActor,
     period: Annotated[DateRange, Depends(date_range(MAX_REPORT_DAYS))],
-    team_id: TeamFilter = None,
-    analyst_id: AnalystFilter = None,
+    cached: CachedAnswerDep,
+    team_id: TeamQuery = None,
+    analyst_id: AnalystQuery = None,
     types: Annotated[
         list[ConflictType] | None,
         Query(alias="type", description="Only these types (repeatable)."),
     ] = None,
     severity: Annotated[Severity | None, Query()] = None,
-) -> schemas.ConflictReport:
+) -> Response:
     """Every scheduling conflict dated within the range (at most 93 days):
 
     - **error** (refused on write): `double_booking` (overlapping shifts of one analyst,
@@ -46,14 +53,22 @@ async def list_conflicts(
 
     Analysts and viewers see every conflict, but an absence overlap of someone else
     without the absence (no `absence_id`, no dates): absences are personal data.
+
+    Cached: see `ETag` and `X-Cache`.
     """
-    return await conflict_service.report(
-        session,
-        actor,
-        period.start,
-        period.end,
-        team_id=team_id,
-        analyst_id=analyst_id,
-        types=types or (),
-        severity=severity,
-    )
+
+    async def answer() -> schemas.ConflictReport:
+        await ensure_team(session, actor, team_id)
+        await ensure_analyst(session, actor, analyst_id)
+        return await conflict_service.report(
+            session,
+            actor,
+            period.start,
+            period.end,
+            team_id=team_id,
+            analyst_id=analyst_id,
+            types=types or (),
+            severity=severity,
+        )
+
+    return await cached.serve(answer, ttl=CONFLICTS_TTL, personal=True)

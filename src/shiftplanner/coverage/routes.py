@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from shiftplanner.coverage import schemas
 from shiftplanner.coverage import service as coverage_service
@@ -9,9 +9,11 @@ from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
+from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor
-from shiftplanner.shifts.dependencies import ShiftTypeFilter
-from shiftplanner.teams.dependencies import TeamFilter
+from shiftplanner.shifts.dependencies import ShiftTypeQuery, ensure_shift_type
+from shiftplanner.teams.dependencies import TeamQuery, ensure_team
 
 router = APIRouter(prefix="/api/coverage-requirements", tags=["coverage requirements"])
 
@@ -19,19 +21,27 @@ NOT_FOUND = problems({404: "No such coverage requirement in your organization"})
 TAKEN = problem("The shift type already has a requirement for that weekday or date")
 
 
-@router.get("")
+@router.get("", response_model=Page[schemas.CoverageRequirement])
 async def list_coverage_requirements(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    team_id: TeamFilter = None,
-    shift_type_id: ShiftTypeFilter = None,
-) -> Page[schemas.CoverageRequirement]:
-    """How many analysts each shift type needs, by shift type."""
-    result = await coverage_service.list_requirements(
-        session, actor, page, team_id=team_id, shift_type_id=shift_type_id
-    )
-    return Page[schemas.CoverageRequirement].build(*result)
+    cached: CachedAnswerDep,
+    team_id: TeamQuery = None,
+    shift_type_id: ShiftTypeQuery = None,
+) -> Response:
+    """How many analysts each shift type needs, by shift type. Cached: see `ETag` and
+    `X-Cache`."""
+
+    async def answer() -> Page[schemas.CoverageRequirement]:
+        await ensure_team(session, actor, team_id)
+        await ensure_shift_type(session, actor, shift_type_id)
+        result = await coverage_service.list_requirements(
+            session, actor, page, team_id=team_id, shift_type_id=shift_type_id
+        )
+        return Page[schemas.CoverageRequirement].build(*result)
+
+    return await cached.serve(answer, ttl=REFERENCE_TTL)
 
 
 @router.post(

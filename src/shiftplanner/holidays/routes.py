@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.holidays import schemas
@@ -9,25 +9,33 @@ from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
+from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import AdminActor, CurrentActor
-from shiftplanner.teams.dependencies import TeamFilter
+from shiftplanner.teams.dependencies import TeamQuery, ensure_team
 
 router = APIRouter(prefix="/api/holidays", tags=["holidays"])
 
 NOT_FOUND = problems({404: "No such holiday in your organization"})
 
 
-@router.get("")
+@router.get("", response_model=Page[schemas.Holiday])
 async def list_holidays(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    team_id: TeamFilter = None,
-) -> Page[schemas.Holiday]:
-    """Holidays of your organization's teams, by date."""
-    return Page[schemas.Holiday].build(
-        *await holiday_service.list_holidays(session, actor, page, team_id=team_id)
-    )
+    cached: CachedAnswerDep,
+    team_id: TeamQuery = None,
+) -> Response:
+    """Holidays of your organization's teams, by date. Cached: see `ETag` and `X-Cache`."""
+
+    async def answer() -> Page[schemas.Holiday]:
+        await ensure_team(session, actor, team_id)
+        return Page[schemas.Holiday].build(
+            *await holiday_service.list_holidays(session, actor, page, team_id=team_id)
+        )
+
+    return await cached.serve(answer, ttl=REFERENCE_TTL)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems({409: "Already there"}))

@@ -30,7 +30,7 @@ class PageParams:
     cursor: str | None = None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Items per page (at most 500).")
     ] = DEFAULT_LIMIT,

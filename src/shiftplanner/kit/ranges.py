@@ -1,6 +1,6 @@
 """Bounded date-range query parameters, so that no client can ask for everything."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -21,11 +21,11 @@ class DateRange:
         return (self.end - self.start).days + 1
 
 
-def date_range(max_days: int) -> Callable[[date, date], DateRange]:
+def date_range(max_days: int) -> Callable[[date, date], Awaitable[DateRange]]:
     """A dependency reading `start` and `end` (inclusive, both required) and refusing a
     range that is inverted or longer than `max_days`."""
 
-    def dependency(
+    async def dependency(
         start: Annotated[Day, Query(description="First day, inclusive (YYYY-MM-DD).")],
         end: Annotated[
             Day, Query(description=f"Last day, inclusive; at most {max_days} days after start.")

@@ -9,6 +9,7 @@ from shiftplanner.models.audit_log import AuditLog, AuditOutcome
 from shiftplanner.models.base import Base
 from shiftplanner.models.blackout_date import BlackoutDate
 from shiftplanner.models.coverage_requirement import CoverageRequirement
+from shiftplanner.models.data_version import DataVersion
 from shiftplanner.models.generation_job import GenerationJob, JobStatus
 from shiftplanner.models.holiday import Holiday
 from shiftplanner.models.login_throttle import LoginThrottle
@@ -38,6 +39,7 @@ __all__ = [
     "BlackoutDate",
     "ConsumptionStatus",
     "CoverageRequirement",
+    "DataVersion",
     "GenerationJob",
     "Holiday",
     "JobStatus",

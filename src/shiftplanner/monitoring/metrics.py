@@ -15,3 +15,19 @@ RATE_LIMITED_REQUESTS = Counter(
     "Requests refused with 429 by a rate-limit policy.",
     ["policy"],
 )
+
+CACHE_LOOKUPS = Counter(
+    "shiftplanner_cache_lookups",
+    "Response cache lookups by endpoint (route template) and result: hit_memory, "
+    "hit_redis, miss, not_modified (answered 304 from the ETag alone), bypass.",
+    ["endpoint", "result"],
+)
+CACHE_EVICTIONS = Counter(
+    "shiftplanner_cache_evictions",
+    "Answers dropped from the in-process cache to stay within its size.",
+)
+CACHE_ERRORS = Counter(
+    "shiftplanner_cache_errors",
+    "Redis operations of the response cache that failed (the request went on uncached).",
+    ["operation"],
+)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from shiftplanner.analysts.dependencies import AnalystFilter
+from shiftplanner.analysts.dependencies import AnalystQuery, ensure_analyst
 from shiftplanner.conflicts import service as conflict_service
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problem, problems
@@ -20,12 +20,14 @@ from shiftplanner.kit.versions import (
     stale_as_precondition,
 )
 from shiftplanner.models import Assignment
+from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.performance.cache.keys import SCHEDULE_TTL
 from shiftplanner.schedules import schemas
 from shiftplanner.schedules import service as schedule_service
 from shiftplanner.schedules.service import Outcome
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor
-from shiftplanner.shifts.dependencies import ShiftTypeFilter
-from shiftplanner.teams.dependencies import TeamFilter
+from shiftplanner.shifts.dependencies import ShiftTypeQuery, ensure_shift_type
+from shiftplanner.teams.dependencies import TeamQuery, ensure_team
 
 MAX_LIST_DAYS = 366
 
@@ -52,28 +54,41 @@ def _written(outcome: Outcome, assignment: Assignment) -> schemas.AssignmentWrit
     )
 
 
-@router.get("", responses=problems({422: "Range missing, inverted or longer than 366 days"}))
+@router.get(
+    "",
+    response_model=Page[schemas.Assignment],
+    responses=problems({422: "Range missing, inverted or longer than 366 days"}),
+)
 async def list_schedule(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
     period: Annotated[DateRange, Depends(date_range(MAX_LIST_DAYS))],
-    analyst_id: AnalystFilter = None,
-    shift_type_id: ShiftTypeFilter = None,
-    team_id: TeamFilter = None,
-) -> Page[schemas.Assignment]:
-    """The assignments dated within the range (at most 366 days), by date."""
-    result = await schedule_service.list_assignments(
-        session,
-        actor,
-        page,
-        start=period.start,
-        end=period.end,
-        analyst_id=analyst_id,
-        shift_type_id=shift_type_id,
-        team_id=team_id,
-    )
-    return Page[schemas.Assignment].build(*result)
+    cached: CachedAnswerDep,
+    analyst_id: AnalystQuery = None,
+    shift_type_id: ShiftTypeQuery = None,
+    team_id: TeamQuery = None,
+) -> Response:
+    """The assignments dated within the range (at most 366 days), by date. Cached: see
+    `ETag` and `X-Cache`."""
+
+    async def answer() -> Page[schemas.Assignment]:
+        await ensure_analyst(session, actor, analyst_id)
+        await ensure_shift_type(session, actor, shift_type_id)
+        await ensure_team(session, actor, team_id)
+        result = await schedule_service.list_assignments(
+            session,
+            actor,
+            page,
+            start=period.start,
+            end=period.end,
+            analyst_id=analyst_id,
+            shift_type_id=shift_type_id,
+            team_id=team_id,
+        )
+        return Page[schemas.Assignment].build(*result)
+
+    return await cached.serve(answer, ttl=SCHEDULE_TTL)
 
 
 @router.post(

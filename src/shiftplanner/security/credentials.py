@@ -13,9 +13,11 @@ from starlette.types import Scope
 
 from shiftplanner.errors import Unauthorized
 from shiftplanner.security.context import header
-from shiftplanner.security.tokens import TokenKind, Tokens
+from shiftplanner.security.tokens import TokenClaims, TokenKind, Tokens
 
 API_KEY_SCHEME = "spk"
+# Request state key of an access token verified by the rate limiter, with its claims.
+DECODED_ACCESS_TOKEN = "decoded_access_token"  # noqa: S105 (a key name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,4 +95,15 @@ async def rate_limit_identity(
         claims = tokens.decode(token, expected=TokenKind.ACCESS)
     except Unauthorized:
         return None
+    # Authentication reads them again: a token is verified once per request.
+    scope.setdefault("state", {})[DECODED_ACCESS_TOKEN] = (token, claims)
     return f"user:{claims.user_id}"
+
+
+def decoded_access_token(state: object, token: str) -> TokenClaims | None:
+    """The claims of `token` if the rate limiter verified it in this request."""
+    decoded = getattr(state, DECODED_ACCESS_TOKEN, None)
+    if isinstance(decoded, tuple) and decoded[0] == token:
+        claims: TokenClaims = decoded[1]
+        return claims
+    return None

@@ -4,7 +4,7 @@ with an API key; and the role each route requires."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -53,24 +53,34 @@ async def get_actor(
             "Send an access token as `Authorization: Bearer <token>`, or an API key."
         )
     if credentials.split_api_key(token) is not None:
-        key = await api_key_service.authenticate(session, token)
-        if key is None:
+        live = await api_key_service.authenticate(session, token)
+        if live is None:
             raise Unauthorized("The API key is unknown, revoked or expired.")
+        key, key_data_version = live
         runtime.verified_keys.remember(token)
-        return _bind(request, Actor(org_id=key.org_id, role=key.role, api_key_id=key.id))
-    claims = runtime.tokens.decode(token, expected=TokenKind.ACCESS)
-    user = await session.get(User, claims.user_id)
-    if user is None or not user.is_active or user.org_id != claims.org_id:
-        raise Unauthorized("The account behind this token no longer exists or is disabled.")
+        actor = Actor(
+            org_id=key.org_id, role=key.role, api_key_id=key.id, data_version=key_data_version
+        )
+        return _bind(request, actor)
+    claims = credentials.decoded_access_token(request.state, token) or runtime.tokens.decode(
+        token, expected=TokenKind.ACCESS
+    )
     assert claims.family_id is not None
-    if not await sessions.is_active(session, claims.family_id, user.id):
+    found = await sessions.signed_in_user(session, claims.family_id, claims.user_id)
+    user, data_version = found if found is not None else (None, None)
+    if user is None or not user.is_active or user.org_id != claims.org_id:
         raise Unauthorized(
-            "This sign-in has ended (logged out, or its token was stolen); sign in again."
+            "This sign-in has ended (logged out, the account disabled or deleted, or its "
+            "token stolen); sign in again."
         )
     request.state.user = user
     request.state.claims = claims
     actor = Actor(
-        org_id=user.org_id, role=user.role, user_id=user.id, is_superuser=user.is_superuser
+        org_id=user.org_id,
+        role=user.role,
+        user_id=user.id,
+        is_superuser=user.is_superuser,
+        data_version=data_version,
     )
     return _bind(request, actor)
 
@@ -87,7 +97,7 @@ async def get_client_address(request: Request) -> str | None:
 ClientAddress = Annotated[str | None, Depends(get_client_address)]
 
 
-def get_current_user(request: Request, actor: CurrentActor) -> User:
+async def get_current_user(request: Request, actor: CurrentActor) -> User:
     """The signed-in user; an API key has none."""
     user = getattr(request.state, "user", None)
     if actor.user_id is None or not isinstance(user, User):
@@ -95,7 +105,9 @@ def get_current_user(request: Request, actor: CurrentActor) -> User:
     return user
 
 
-def get_claims(request: Request, user: Annotated[User, Depends(get_current_user)]) -> TokenClaims:
+async def get_claims(
+    request: Request, user: Annotated[User, Depends(get_current_user)]
+) -> TokenClaims:
     claims: TokenClaims = request.state.claims
     return claims
 
@@ -104,11 +116,11 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 CurrentClaims = Annotated[TokenClaims, Depends(get_claims)]
 
 
-def require_role(*roles: Role) -> Callable[[Actor], Actor]:
+def require_role(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
     allowed = frozenset(roles)
     names = ", ".join(sorted(role.value for role in allowed))
 
-    def check(actor: CurrentActor) -> Actor:
+    async def check(actor: CurrentActor) -> Actor:
         if actor.role not in allowed:
             raise Forbidden(f"This needs one of the roles: {names}.")
         return actor
@@ -116,7 +128,7 @@ def require_role(*roles: Role) -> Callable[[Actor], Actor]:
     return check
 
 
-def require_superuser(actor: CurrentActor) -> Actor:
+async def require_superuser(actor: CurrentActor) -> Actor:
     if not actor.is_superuser:
         raise Forbidden("Only the platform operator can do this.")
     return actor
@@ -126,7 +138,7 @@ ManagerActor = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.MANAGER))]
 AdminActor = Annotated[Actor, Depends(require_role(Role.ADMIN))]
 
 
-def require_signed_in_admin(actor: AdminActor) -> Actor:
+async def require_signed_in_admin(actor: AdminActor) -> Actor:
     """An admin signed in as a person: what an API key may not do (mint more keys, whose
     power would then answer to no person)."""
     if actor.user_id is None:

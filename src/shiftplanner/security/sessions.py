@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.kit.time import utcnow
-from shiftplanner.models import RefreshToken, TokenFamily
+from shiftplanner.models import DataVersion, RefreshToken, TokenFamily, User
 from shiftplanner.security.tokens import TokenClaims
 
 
@@ -85,11 +85,25 @@ async def revoke_user_sessions(session: AsyncSession, user_id: int, *, reason: s
     )
 
 
-async def is_active(session: AsyncSession, family_id: str, user_id: int) -> bool:
-    revoked = await session.execute(
-        select(TokenFamily.revoked_at).where(
-            TokenFamily.id == family_id, TokenFamily.user_id == user_id
+async def signed_in_user(
+    session: AsyncSession, family_id: str, user_id: int
+) -> tuple[User, str | None] | None:
+    """The user of a sign-in that is still on (its family not revoked), and the version of
+    their organization's data, in one query: the account as it is now, whatever the token
+    says of it."""
+    row = (
+        await session.execute(
+            select(User, DataVersion.epoch, DataVersion.version)
+            .join(TokenFamily, TokenFamily.user_id == User.id)
+            .outerjoin(DataVersion, DataVersion.org_id == User.org_id)
+            .where(
+                TokenFamily.id == family_id,
+                TokenFamily.user_id == user_id,
+                TokenFamily.revoked_at.is_(None),
+            )
         )
-    )
-    row = revoked.one_or_none()
-    return row is not None and row[0] is None
+    ).one_or_none()
+    if row is None:
+        return None
+    user, epoch, version = row
+    return user, None if epoch is None else f"{epoch}.{version}"

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
-from shiftplanner.analysts.dependencies import AnalystFilter
+from shiftplanner.analysts.dependencies import AnalystQuery, ensure_analyst
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import Day, IdPath
 from shiftplanner.models import RequestStatus
+from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.performance.cache.keys import PERSONAL_TTL
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor, StaffActor
 from shiftplanner.shift_requests import schemas
 from shiftplanner.shift_requests import service as shift_request_service
@@ -21,22 +23,28 @@ NOT_FOUND = problems({404: "No such shift request, or not one you may see"})
 DECIDED = problem("Not requested any more")
 
 
-@router.get("")
+@router.get("", response_model=Page[schemas.ShiftRequest])
 async def list_shift_requests(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    analyst_id: AnalystFilter = None,
+    cached: CachedAnswerDep,
+    analyst_id: AnalystQuery = None,
     status: Annotated[RequestStatus | None, Query()] = None,
     start: Annotated[Day | None, Query(description="Only requests on or after this day.")] = None,
     end: Annotated[Day | None, Query(description="Only requests on or before this day.")] = None,
-) -> Page[schemas.ShiftRequest]:
+) -> Response:
     """Shift requests by date. Managers and admins see everyone's; analysts and viewers
-    only their own."""
-    result = await shift_request_service.list_requests(
-        session, actor, page, analyst_id=analyst_id, status=status, start=start, end=end
-    )
-    return Page[schemas.ShiftRequest].build(*result)
+    only their own. Cached: see `ETag` and `X-Cache`."""
+
+    async def answer() -> Page[schemas.ShiftRequest]:
+        await ensure_analyst(session, actor, analyst_id)
+        result = await shift_request_service.list_requests(
+            session, actor, page, analyst_id=analyst_id, status=status, start=start, end=end
+        )
+        return Page[schemas.ShiftRequest].build(*result)
+
+    return await cached.serve(answer, ttl=PERSONAL_TTL, personal=True)
 
 
 @router.post(

@@ -2,36 +2,44 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problem, problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
+from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import AdminActor, CurrentActor
 from shiftplanner.shifts import schemas
 from shiftplanner.shifts import service as shift_service
-from shiftplanner.teams.dependencies import TeamFilter
+from shiftplanner.teams.dependencies import TeamQuery, ensure_team
 
 router = APIRouter(prefix="/api/shift-types", tags=["shift types"])
 
 NOT_FOUND = problems({404: "No such shift type in your organization"})
 
 
-@router.get("")
+@router.get("", response_model=Page[schemas.ShiftType])
 async def list_shift_types(
     session: SessionDep,
     actor: CurrentActor,
     page: PageParamsDep,
-    team_id: TeamFilter = None,
+    cached: CachedAnswerDep,
+    team_id: TeamQuery = None,
     is_active: Annotated[bool | None, Query()] = None,
-) -> Page[schemas.ShiftType]:
-    """The shift types of your organization's teams."""
-    result = await shift_service.list_shift_types(
-        session, actor, page, team_id=team_id, is_active=is_active
-    )
-    return Page[schemas.ShiftType].build(*result)
+) -> Response:
+    """The shift types of your organization's teams. Cached: see `ETag` and `X-Cache`."""
+
+    async def answer() -> Page[schemas.ShiftType]:
+        await ensure_team(session, actor, team_id)
+        result = await shift_service.list_shift_types(
+            session, actor, page, team_id=team_id, is_active=is_active
+        )
+        return Page[schemas.ShiftType].build(*result)
+
+    return await cached.serve(answer, ttl=REFERENCE_TTL)
 
 
 @router.post(

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
+from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import AdminActor, CurrentActor, ManagerActor
 from shiftplanner.teams import schemas
 from shiftplanner.teams import service as team_service
@@ -14,12 +16,16 @@ from shiftplanner.teams import service as team_service
 router = APIRouter(prefix="/api/teams", tags=["teams"])
 
 
-@router.get("")
+@router.get("", response_model=Page[schemas.Team])
 async def list_teams(
-    session: SessionDep, actor: CurrentActor, page: PageParamsDep
-) -> Page[schemas.Team]:
-    """The teams (sites, regions) of your organization."""
-    return Page[schemas.Team].build(*await team_service.list_teams(session, actor, page))
+    session: SessionDep, actor: CurrentActor, page: PageParamsDep, cached: CachedAnswerDep
+) -> Response:
+    """The teams (sites, regions) of your organization. Cached: see `ETag` and `X-Cache`."""
+
+    async def answer() -> Page[schemas.Team]:
+        return Page[schemas.Team].build(*await team_service.list_teams(session, actor, page))
+
+    return await cached.serve(answer, ttl=REFERENCE_TTL)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems({409: "Code taken"}))

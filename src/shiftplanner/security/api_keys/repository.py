@@ -5,23 +5,27 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 
 from shiftplanner.kit.repository import OrgScopedRepository
-from shiftplanner.models import ApiKey, User
+from shiftplanner.models import ApiKey, DataVersion, User
 
 
 class ApiKeyRepository(OrgScopedRepository[ApiKey]):
     model = ApiKey
 
-    async def get_with_creator(self, prefix: str) -> tuple[ApiKey, User | None] | None:
+    async def get_with_creator(self, prefix: str) -> tuple[ApiKey, User | None, str | None] | None:
         """The key with this prefix (the prefix names one key in the whole service, across
-        organizations) and the user who created it."""
+        organizations), the user who created it, and its organization's data version."""
         row = (
             await self.session.execute(
-                select(ApiKey, User)
+                select(ApiKey, User, DataVersion.epoch, DataVersion.version)
                 .outerjoin(User, User.id == ApiKey.created_by_user_id)
+                .outerjoin(DataVersion, DataVersion.org_id == ApiKey.org_id)
                 .where(ApiKey.prefix == prefix)
             )
         ).one_or_none()
-        return (row[0], row[1]) if row is not None else None
+        if row is None:
+            return None
+        key, creator, epoch, version = row
+        return key, creator, None if epoch is None else f"{epoch}.{version}"
 
     async def unrevoked_created_by(self, org_id: int, user_id: int) -> list[ApiKey]:
         query = self.scoped(org_id).where(

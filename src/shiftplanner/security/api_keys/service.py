@@ -122,11 +122,17 @@ def _vouched_for(key: ApiKey, creator: User | None) -> bool:
 async def find_live(session: AsyncSession, token: str) -> ApiKey | None:
     """The unrevoked, unexpired key a presented token is, if its creator still vouches for
     it, or None. Reads only."""
+    found = await _live(session, token)
+    return found[0] if found is not None else None
+
+
+async def _live(session: AsyncSession, token: str) -> tuple[ApiKey, str | None] | None:
+    """`find_live`, with the version of the key's organization's data."""
     parts = split_api_key(token)
     if parts is None:
         return None
     found = await ApiKeyRepository(session).get_with_creator(parts.prefix)
-    key, creator = found if found is not None else (None, None)
+    key, creator, data_version = found if found is not None else (None, None, None)
     expected = key.secret_hash if key is not None else _digest("no such key")
     matches = hmac.compare_digest(expected, _digest(parts.secret))
     if key is None or not matches or key.revoked_at is not None:
@@ -135,15 +141,16 @@ async def find_live(session: AsyncSession, token: str) -> ApiKey | None:
         return None
     if key.expires_at is not None and key.expires_at <= utcnow():
         return None
-    return key
+    return key, data_version
 
 
-async def authenticate(session: AsyncSession, token: str) -> ApiKey | None:
-    """The live key a presented token is, or None. Records its use (and audits it) at
-    most once a minute."""
-    key = await find_live(session, token)
-    if key is None:
+async def authenticate(session: AsyncSession, token: str) -> tuple[ApiKey, str | None] | None:
+    """The live key a presented token is, with its organization's data version, or None.
+    Records its use (and audits it) at most once a minute."""
+    found = await _live(session, token)
+    if found is None:
         return None
+    key = found[0]
     now = utcnow()
     if await ApiKeyRepository(session).mark_used(key.id, now, not_since=now - USE_RECORD_INTERVAL):
         audit_service.record(
@@ -155,4 +162,4 @@ async def authenticate(session: AsyncSession, token: str) -> ApiKey | None:
             resource_type="api_key",
             resource_id=key.id,
         )
-    return key
+    return found

@@ -1,0 +1,1 @@
+"""Speed: the response cache, ETags and compression."""

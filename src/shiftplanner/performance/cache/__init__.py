@@ -1,0 +1,1 @@
+"""The response cache (see `store` and `dependencies`)."""
