@@ -30,6 +30,7 @@ from shiftplanner.kit.openapi import install_problem_schema
 from shiftplanner.logging import configure_logging
 from shiftplanner.middleware import RequestContextMiddleware, UnhandledErrorMiddleware
 from shiftplanner.orgs.routes import router as organizations_router
+from shiftplanner.performance.cache.fast_path import CachedReadsMiddleware
 from shiftplanner.performance.cache.routes import router as cache_router
 from shiftplanner.performance.compression import CompressionMiddleware
 from shiftplanner.runtime import Runtime
@@ -140,7 +141,9 @@ def route_methods() -> list[str]:
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Pure ASGI middleware, outermost first: request context (id, client, access log),
     compression, security headers, CORS, body limit, rate limit, audit of refused writes,
-    and the safety net that turns any unhandled error into a 500 problem document."""
+    the safety net that turns any unhandled error into a 500 problem document, and the
+    cache's fast path (cached reads answered before routing)."""
+    app.add_middleware(CachedReadsMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(AuditRefusalsMiddleware)
     app.add_middleware(RateLimitMiddleware)

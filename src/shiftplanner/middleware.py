@@ -99,9 +99,10 @@ class RequestContextMiddleware:
 
 
 class UnhandledErrorMiddleware:
-    """The innermost safety net: an exception no handler took becomes a 500 problem
-    document here, inside the other middleware, so that even a failure carries the
-    request id, the security headers and its audit entry. Its details go to the log."""
+    """The safety net: an exception no handler took becomes a 500 problem document here,
+    inside the other middleware (only the cache's fast path is further in), so that even
+    a failure carries the request id, the security headers and its audit entry. Its
+    details go to the log."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

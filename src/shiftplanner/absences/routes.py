@@ -15,7 +15,6 @@ from shiftplanner.kit.validators import Day, IdPath
 from shiftplanner.kit.versions import IfMatch, etag, required_version, stale_as_precondition
 from shiftplanner.models import AbsenceStatus
 from shiftplanner.performance.cache.dependencies import CachedAnswerDep
-from shiftplanner.performance.cache.keys import PERSONAL_TTL
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor, StaffActor
 
 router = APIRouter(prefix="/api/absences", tags=["absences"])
@@ -48,7 +47,7 @@ async def list_absences(
         )
         return Page[schemas.Absence].build(*result)
 
-    return await cached.serve(answer, ttl=PERSONAL_TTL, personal=True)
+    return await cached.serve(answer)
 
 
 @router.post(

@@ -11,7 +11,6 @@ from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
 from shiftplanner.performance.cache.dependencies import CachedAnswerDep
-from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor
 from shiftplanner.teams.dependencies import TeamQuery, ensure_team
 
@@ -40,7 +39,7 @@ async def list_blackout_dates(
         )
         return Page[schemas.BlackoutDate].build(*result)
 
-    return await cached.serve(answer, ttl=REFERENCE_TTL)
+    return await cached.serve(answer)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -12,7 +12,6 @@ from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.ranges import DateRange, date_range
 from shiftplanner.performance.cache.dependencies import CachedAnswerDep
-from shiftplanner.performance.cache.keys import CONFLICTS_TTL
 from shiftplanner.security.dependencies import CurrentActor
 from shiftplanner.teams.dependencies import TeamQuery, ensure_team
 
@@ -71,4 +70,4 @@ async def list_conflicts(
             severity=severity,
         )
 
-    return await cached.serve(answer, ttl=CONFLICTS_TTL, personal=True)
+    return await cached.serve(answer)

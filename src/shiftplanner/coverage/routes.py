@@ -10,7 +10,6 @@ from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
 from shiftplanner.performance.cache.dependencies import CachedAnswerDep
-from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor
 from shiftplanner.shifts.dependencies import ShiftTypeQuery, ensure_shift_type
 from shiftplanner.teams.dependencies import TeamQuery, ensure_team
@@ -41,7 +40,7 @@ async def list_coverage_requirements(
         )
         return Page[schemas.CoverageRequirement].build(*result)
 
-    return await cached.serve(answer, ttl=REFERENCE_TTL)
+    return await cached.serve(answer)
 
 
 @router.post(

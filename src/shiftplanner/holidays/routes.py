@@ -10,7 +10,6 @@ from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
 from shiftplanner.performance.cache.dependencies import CachedAnswerDep
-from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import AdminActor, CurrentActor
 from shiftplanner.teams.dependencies import TeamQuery, ensure_team
 
@@ -35,7 +34,7 @@ async def list_holidays(
             *await holiday_service.list_holidays(session, actor, page, team_id=team_id)
         )
 
-    return await cached.serve(answer, ttl=REFERENCE_TTL)
+    return await cached.serve(answer)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems({409: "Already there"}))

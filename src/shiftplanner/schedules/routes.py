@@ -21,7 +21,6 @@ from shiftplanner.kit.versions import (
 )
 from shiftplanner.models import Assignment
 from shiftplanner.performance.cache.dependencies import CachedAnswerDep
-from shiftplanner.performance.cache.keys import SCHEDULE_TTL
 from shiftplanner.schedules import schemas
 from shiftplanner.schedules import service as schedule_service
 from shiftplanner.schedules.service import Outcome
@@ -88,7 +87,7 @@ async def list_schedule(
         )
         return Page[schemas.Assignment].build(*result)
 
-    return await cached.serve(answer, ttl=SCHEDULE_TTL)
+    return await cached.serve(answer)
 
 
 @router.post(

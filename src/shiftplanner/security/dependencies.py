@@ -29,6 +29,19 @@ ApiKeyHeader = Annotated[
 ]
 
 
+# Request state key of the principal the cache's fast path looked up for the token.
+PRINCIPAL = "principal"
+
+
+def reused_principal(state: object, token: str) -> sessions.Principal | None:
+    """The principal the fast path already read for this request's token, if it did."""
+    found = getattr(state, PRINCIPAL, None)
+    if isinstance(found, tuple) and found[0] == token:
+        principal: sessions.Principal = found[1]
+        return principal
+    return None
+
+
 def _bind(request: Request, actor: Actor) -> Actor:
     context = getattr(request.state, "context", None)
     if isinstance(context, RequestContext):
@@ -66,21 +79,21 @@ async def get_actor(
         token, expected=TokenKind.ACCESS
     )
     assert claims.family_id is not None
-    found = await sessions.signed_in_user(session, claims.family_id, claims.user_id)
-    user, data_version = found if found is not None else (None, None)
-    if user is None or not user.is_active or user.org_id != claims.org_id:
+    principal = reused_principal(request.state, token) or await sessions.signed_in(
+        session, claims.family_id, claims.user_id
+    )
+    if principal is None or not principal.is_active or principal.org_id != claims.org_id:
         raise Unauthorized(
             "This sign-in has ended (logged out, the account disabled or deleted, or its "
             "token stolen); sign in again."
         )
-    request.state.user = user
     request.state.claims = claims
     actor = Actor(
-        org_id=user.org_id,
-        role=user.role,
-        user_id=user.id,
-        is_superuser=user.is_superuser,
-        data_version=data_version,
+        org_id=principal.org_id,
+        role=principal.role,
+        user_id=claims.user_id,
+        is_superuser=principal.is_superuser,
+        data_version=principal.data_version,
     )
     return _bind(request, actor)
 
@@ -97,11 +110,14 @@ async def get_client_address(request: Request) -> str | None:
 ClientAddress = Annotated[str | None, Depends(get_client_address)]
 
 
-async def get_current_user(request: Request, actor: CurrentActor) -> User:
-    """The signed-in user; an API key has none."""
-    user = getattr(request.state, "user", None)
-    if actor.user_id is None or not isinstance(user, User):
+async def get_current_user(actor: CurrentActor, session: SessionDep) -> User:
+    """The signed-in user (loaded for the few routes that need the account itself); an
+    API key has none."""
+    if actor.user_id is None:
         raise Forbidden("This needs a user's sign-in; an API key cannot do it.")
+    user = await session.get(User, actor.user_id)
+    if user is None:
+        raise Unauthorized("The account behind this token no longer exists.")
     return user
 
 

@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shiftplanner.kit.time import utcnow
-from shiftplanner.models import DataVersion, RefreshToken, TokenFamily, User
+from shiftplanner.models import DataVersion, RefreshToken, Role, TokenFamily, User
 from shiftplanner.security.tokens import TokenClaims
 
 
@@ -85,25 +85,56 @@ async def revoke_user_sessions(session: AsyncSession, user_id: int, *, reason: s
     )
 
 
-async def signed_in_user(
-    session: AsyncSession, family_id: str, user_id: int
-) -> tuple[User, str | None] | None:
-    """The user of a sign-in that is still on (its family not revoked), and the version of
-    their organization's data, in one query: the account as it is now, whatever the token
-    says of it."""
-    row = (
-        await session.execute(
-            select(User, DataVersion.epoch, DataVersion.version)
-            .join(TokenFamily, TokenFamily.user_id == User.id)
-            .outerjoin(DataVersion, DataVersion.org_id == User.org_id)
-            .where(
-                TokenFamily.id == family_id,
-                TokenFamily.user_id == user_id,
-                TokenFamily.revoked_at.is_(None),
-            )
-        )
-    ).one_or_none()
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a request's sign-in is now, as the database says: the account's current state
+    (whatever the token says of it) and the version of its organization's data."""
+
+    org_id: int
+    role: Role
+    is_active: bool
+    is_superuser: bool
+    data_version: str | None
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+# Built once: the query every authenticated request makes.
+_PRINCIPAL = (
+    select(
+        User.org_id,
+        User.role,
+        User.is_active,
+        User.is_superuser,
+        DataVersion.epoch,
+        DataVersion.version,
+    )
+    .join(TokenFamily, TokenFamily.user_id == User.id)
+    .outerjoin(DataVersion, DataVersion.org_id == User.org_id)
+    .where(
+        TokenFamily.id == bindparam("family_id"),
+        TokenFamily.user_id == bindparam("user_id"),
+        TokenFamily.revoked_at.is_(None),
+    )
+)
+
+
+async def signed_in(
+    db: AsyncSession | AsyncConnection, family_id: str, user_id: int
+) -> Principal | None:
+    """The principal of a sign-in that is still on (its family not revoked), in one
+    query on a session or a bare connection; None once it ended (logout, revocation) or
+    the account is gone."""
+    row = (await db.execute(_PRINCIPAL, {"family_id": family_id, "user_id": user_id})).one_or_none()
     if row is None:
         return None
-    user, epoch, version = row
-    return user, None if epoch is None else f"{epoch}.{version}"
+    org_id, role, is_active, is_superuser, epoch, version = row
+    return Principal(
+        org_id=org_id,
+        role=role,
+        is_active=is_active,
+        is_superuser=is_superuser,
+        data_version=None if epoch is None else f"{epoch}.{version}",
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -17,6 +18,7 @@ from shiftplanner.models import Role
 
 ALGORITHM = "HS256"
 ISSUER = "shiftplanner"
+VERIFIED_CAPACITY = 10_000
 
 
 class TokenKind(StrEnum):
@@ -54,6 +56,9 @@ class Tokens:
         self._kid = key_id(secret)
         self._keys = {key_id(s): s for s in (*previous_secrets, secret)}
         self._ttl = {TokenKind.ACCESS: access_ttl, TokenKind.REFRESH: refresh_ttl}
+        # Access tokens verified lately, by the token itself: a token cannot change, so
+        # its signature need not be checked again on every request (its expiry is).
+        self._verified: OrderedDict[str, TokenClaims] = OrderedDict()
 
     def issue(
         self, *, user_id: int, org_id: int, role: Role, kind: TokenKind, family_id: str
@@ -96,6 +101,20 @@ class Tokens:
         return int(self._ttl[kind].total_seconds())
 
     def decode(self, token: str, *, expected: TokenKind) -> TokenClaims:
+        """The claims of a valid token of the expected kind (else 401). Access tokens are
+        remembered once verified, for as long as they are valid."""
+        if expected is TokenKind.ACCESS:
+            known = self._verified.get(token)
+            if known is not None and known.expires_at > utcnow():
+                return known
+        claims = self._verify(token, expected=expected)
+        if expected is TokenKind.ACCESS:
+            self._verified[token] = claims
+            while len(self._verified) > VERIFIED_CAPACITY:
+                self._verified.popitem(last=False)
+        return claims
+
+    def _verify(self, token: str, *, expected: TokenKind) -> TokenClaims:
         invalid = Unauthorized(f"The {expected.value} token is invalid or expired.")
         try:
             header = jwt.get_unverified_header(token)

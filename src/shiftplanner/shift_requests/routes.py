@@ -12,7 +12,6 @@ from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import Day, IdPath
 from shiftplanner.models import RequestStatus
 from shiftplanner.performance.cache.dependencies import CachedAnswerDep
-from shiftplanner.performance.cache.keys import PERSONAL_TTL
 from shiftplanner.security.dependencies import CurrentActor, ManagerActor, StaffActor
 from shiftplanner.shift_requests import schemas
 from shiftplanner.shift_requests import service as shift_request_service
@@ -44,7 +43,7 @@ async def list_shift_requests(
         )
         return Page[schemas.ShiftRequest].build(*result)
 
-    return await cached.serve(answer, ttl=PERSONAL_TTL, personal=True)
+    return await cached.serve(answer)
 
 
 @router.post(

@@ -10,7 +10,6 @@ from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
 from shiftplanner.performance.cache.dependencies import CachedAnswerDep
-from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import AdminActor, CurrentActor
 from shiftplanner.shifts import schemas
 from shiftplanner.shifts import service as shift_service
@@ -39,7 +38,7 @@ async def list_shift_types(
         )
         return Page[schemas.ShiftType].build(*result)
 
-    return await cached.serve(answer, ttl=REFERENCE_TTL)
+    return await cached.serve(answer)
 
 
 @router.post(

@@ -8,7 +8,6 @@ from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
 from shiftplanner.performance.cache.dependencies import CachedAnswerDep
-from shiftplanner.performance.cache.keys import REFERENCE_TTL
 from shiftplanner.security.dependencies import AdminActor, CurrentActor, ManagerActor
 from shiftplanner.teams import schemas
 from shiftplanner.teams import service as team_service
@@ -25,7 +24,7 @@ async def list_teams(
     async def answer() -> Page[schemas.Team]:
         return Page[schemas.Team].build(*await team_service.list_teams(session, actor, page))
 
-    return await cached.serve(answer, ttl=REFERENCE_TTL)
+    return await cached.serve(answer)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems({409: "Code taken"}))
