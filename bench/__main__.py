@@ -12,12 +12,13 @@ from collections.abc import Callable
 from rich.console import Console
 
 from bench import schedule_query
-from bench.load import hot_path
+from bench.load import hot_path, scenarios
 from bench.solver import compare as solver_compare
 
 BENCHMARKS: dict[str, Callable[[Console], None]] = {
     "schedule_query": schedule_query.run,
     "hot_path": hot_path.run,
+    "scenarios": scenarios.run,
     "solver": solver_compare.run,
 }
 

@@ -65,43 +65,65 @@ def this_week() -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-def measure(backend: str, console: Console) -> list[Row]:
+def measure(backend: str, console: Console, extra_env: dict[str, str] | None = None) -> list[Row]:
+    """The bare endpoint, then the service without its response cache and with it."""
     rows: list[Row] = []
     with (
-        tempfile.TemporaryDirectory(prefix="bench-http-") as tmp,
+        tempfile.TemporaryDirectory(prefix="bench-load-") as tmp,
         database(backend, Path(tmp)) as url,
     ):
         folder = Path(tmp)
-        env = servers.service_env(url, folder / "data")
+        env = servers.service_env(url, folder / "data", **(extra_env or {}))
         console.print(f"[dim]{backend}: seeding the demo[/dim]")
         servers.seed(env)
-        with servers.service(env, folder / "service.log") as service:
-            token = servers.sign_in(service.url)
-            headers = {"Authorization": token}
-            team = httpx.get(f"{service.url}/api/teams", headers=headers).json()["items"][0]
-            first, last = this_week()
-            week = f"/api/schedules?start={first}&end={last}&team_id={team['id']}&limit=500"
-            body = httpx.get(service.url + week, headers=headers)
-            body.raise_for_status()
-            (folder / "week.json").write_text(body.text)
-            with servers.bare(folder / "week.json", folder / "bare.log") as bare:
-                console.print(f"[dim]{backend}: {len(body.content)} byte week body[/dim]")
-                baseline = wrk.run(f"{bare.url}/bare", seconds=seconds(), connections=connections())
-                rows.append(Row(backend, "bare FastAPI, same body", baseline, baseline.per_second))
-                for name, path, auth in (
-                    ("GET /health", "/health", None),
-                    ("GET /api/auth/me", "/api/auth/me", token),
-                    ("GET /api/schedules (one team's week)", week, token),
-                ):
-                    console.print(f"[dim]{backend}: {name}[/dim]")
-                    load = wrk.run(
-                        service.url + path,
-                        seconds=seconds(),
-                        connections=connections(),
-                        authorization=auth,
+        baseline: wrk.Load | None = None
+        for cached in (False, True):
+            run_env = {**env, "SHIFTPLANNER_CACHE_ENABLED": str(cached).lower()}
+            with servers.service(run_env, folder / f"service-{cached}.log") as service:
+                servers.wait_until_quiet(url)
+                token = servers.sign_in(service.url)
+                week = week_path(service.url, token)
+                if baseline is None:
+                    body = httpx.get(service.url + week, headers={"Authorization": token})
+                    body.raise_for_status()
+                    (folder / "week.json").write_text(body.text)
+                    console.print(f"[dim]{backend}: {len(body.content)} byte week body[/dim]")
+                    with servers.bare(folder / "week.json", folder / "bare.log") as bare:
+                        baseline = load(f"{bare.url}/bare")
+                    rows.append(
+                        Row(backend, "bare FastAPI, same body", baseline, baseline.per_second)
                     )
-                    rows.append(Row(backend, name, load, baseline.per_second))
+                    rows.append(
+                        Row(
+                            backend,
+                            "GET /health",
+                            load(service.url + "/health"),
+                            baseline.per_second,
+                        )
+                    )
+                label = "cached" if cached else "uncached"
+                for name, path in (
+                    ("GET /api/auth/me", "/api/auth/me"),
+                    (f"week read, {label}", week),
+                ):
+                    if cached and path == "/api/auth/me":
+                        continue
+                    console.print(f"[dim]{backend}: {name}[/dim]")
+                    rows.append(
+                        Row(backend, name, load(service.url + path, token), baseline.per_second)
+                    )
     return rows
+
+
+def week_path(url: str, token: str) -> str:
+    headers = {"Authorization": token}
+    team = httpx.get(f"{url}/api/teams", headers=headers).json()["items"][0]
+    first, last = this_week()
+    return f"/api/schedules?start={first}&end={last}&team_id={team['id']}&limit=500"
+
+
+def load(url: str, token: str | None = None) -> wrk.Load:
+    return wrk.run(url, seconds=seconds(), connections=connections(), authorization=token)
 
 
 def table(rows: list[Row]) -> Table:

@@ -4,6 +4,7 @@ app beside it. Both run with the same uvicorn loop and parser."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIFTPLANNER = [sys.executable, "-m", "shiftplanner.cli"]
@@ -114,6 +117,30 @@ def bare(body: Path, log: Path) -> Iterator[Server]:
     env = {**os.environ, "BENCH_BARE_BODY": str(body)}
     with _process(command, env, log, f"http://127.0.0.1:{port}") as server:
         yield server
+
+
+def wait_until_quiet(database_url: str, *, seconds: float = 300) -> int:
+    """Wait until the service has handed every event in the outbox on (the demo's seeding
+    leaves thousands, which the dispatcher works through in the background and which
+    would otherwise be measured with the requests); returns how many were left."""
+
+    async def pending() -> int:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                left = await connection.scalar(
+                    text("SELECT count(*) FROM outbox_events WHERE dispatched_at IS NULL")
+                )
+        finally:
+            await engine.dispose()
+        return int(left or 0)
+
+    deadline = time.monotonic() + seconds
+    left = asyncio.run(pending())
+    while left and time.monotonic() < deadline:
+        time.sleep(1)
+        left = asyncio.run(pending())
+    return left
 
 
 def sign_in(url: str) -> str:
