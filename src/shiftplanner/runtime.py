@@ -22,6 +22,7 @@ from shiftplanner.security.audit import service as audit_service
 from shiftplanner.security.credentials import VerifiedKeys
 from shiftplanner.security.login_throttle.service import LoginThrottle
 from shiftplanner.security.passwords import Passwords
+from shiftplanner.security.principals import PrincipalReader, principal_reader
 from shiftplanner.security.ratelimit import RateLimiter
 from shiftplanner.security.tokens import Tokens
 
@@ -41,6 +42,7 @@ class Runtime:
     # The same pool, without transactions: for requests that only read.
     read_engine: AsyncEngine
     read_session_factory: async_sessionmaker[AsyncSession]
+    principals: PrincipalReader
     dispatcher: EventDispatcher
     generation_runner: GenerationRunner
     generation_queue: QueuePolicy
@@ -79,6 +81,7 @@ class Runtime:
             session_factory=session_factory,
             read_engine=read_engine,
             read_session_factory=read_session_factory,
+            principals=principal_reader(settings, read_engine),
             dispatcher=dispatcher,
             generation_runner=GenerationRunner(settings, session_factory),
             generation_queue=QueuePolicy.of(settings),
@@ -122,4 +125,5 @@ class Runtime:
         await self.dispatcher.stop()
         if self.response_store is not None:
             await self.response_store.close()
+        await self.principals.close()
         await self.engine.dispose()

@@ -79,8 +79,8 @@ async def get_actor(
         token, expected=TokenKind.ACCESS
     )
     assert claims.family_id is not None
-    principal = reused_principal(request.state, token) or await sessions.signed_in(
-        session, claims.family_id, claims.user_id
+    principal = reused_principal(request.state, token) or await runtime.principals.read(
+        claims.family_id, claims.user_id
     )
     if principal is None or not principal.is_active or principal.org_id != claims.org_id:
         raise Unauthorized(

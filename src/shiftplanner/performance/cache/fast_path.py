@@ -20,7 +20,7 @@ from shiftplanner.performance.cache.dependencies import JSON, not_modified
 from shiftplanner.performance.cache.keys import CACHEABLE, audience, etag, response_key
 from shiftplanner.performance.cache.store import Lookup
 from shiftplanner.runtime import Runtime
-from shiftplanner.security import credentials, sessions
+from shiftplanner.security import credentials
 from shiftplanner.security.context import RequestContext, header
 from shiftplanner.security.dependencies import PRINCIPAL
 from shiftplanner.security.tokens import TokenKind
@@ -55,8 +55,7 @@ class CachedReadsMiddleware:
         except Unauthorized:
             return False
         assert claims.family_id is not None
-        async with runtime.read_engine.connect() as connection:
-            principal = await sessions.signed_in(connection, claims.family_id, claims.user_id)
+        principal = await runtime.principals.read(claims.family_id, claims.user_id)
         if principal is None or not principal.is_active or principal.org_id != claims.org_id:
             return False
         scope.setdefault("state", {})[PRINCIPAL] = (token, principal)
