@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -18,11 +18,11 @@ from shiftplanner.kit.text import counted
 from shiftplanner.scheduling import DEFAULT_WORKERS
 from shiftplanner.scheduling import solution as outcome
 from shiftplanner.scheduling.problem import Problem
-from shiftplanner.scheduling.solve import SolveOptions
-from shiftplanner.scheduling.solve import solve as solve_problem
+
+if TYPE_CHECKING:
+    from shiftplanner.scheduling.solve import SolveOptions
 
 LIVE_ROWS = 12
-DEFAULT_EXPLAIN_SECONDS = SolveOptions().explain_seconds
 
 
 def solve(
@@ -61,10 +61,14 @@ def solve(
         for line in errors:
             error_console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
+    # Loaded by this command only: every other command (`serve` above all) runs without
+    # OR-Tools and the pandas it brings, about 90 MB.
+    from shiftplanner.scheduling.solve import SolveOptions
+
     options = SolveOptions(
         time_limit_seconds=time_limit,
         workers=workers,
-        explain_seconds=min(DEFAULT_EXPLAIN_SECONDS, time_limit),
+        explain_seconds=min(SolveOptions().explain_seconds, time_limit),
     )
     solution = _solve_live(problem, options)
     if output is not None:
@@ -108,6 +112,8 @@ def _solve_printing_lines(problem: Problem, options: SolveOptions) -> outcome.So
             soft_wrap=True,
         )
 
+    from shiftplanner.scheduling.solve import solve as solve_problem
+
     return solve_problem(problem, options, on_progress=record)
 
 
@@ -140,6 +146,8 @@ def _solve_with_table(problem: Problem, options: SolveOptions) -> outcome.Soluti
         return table
 
     with Live(get_renderable=render, console=console, refresh_per_second=4):
+        from shiftplanner.scheduling.solve import solve as solve_problem
+
         return solve_problem(problem, options, on_progress=record)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,14 +24,14 @@ from shiftplanner.logging import configure_logging, get_logger
 from shiftplanner.models import JobStatus
 from shiftplanner.scheduling.problem import Problem
 from shiftplanner.scheduling.solution import Progress, Solution
-from shiftplanner.scheduling.solve import SolveOptions, solve
+
+if TYPE_CHECKING:
+    from shiftplanner.scheduling.solve import SolveOptions
 
 log = get_logger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 1.0
 ERROR_EXCERPT_LENGTH = 4000
-# Explaining an infeasible problem is a second search; it gets at most the time limit.
-EXPLAIN_SECONDS = SolveOptions().explain_seconds
 
 
 def run_job(settings: Settings, job_id: int) -> None:
@@ -80,12 +81,17 @@ async def _execute(
             return None
         stored_problem, time_limit = job.problem, job.time_limit_seconds
     log.info("generation_job_solving", job_id=job_id, time_limit_seconds=time_limit)
+    # The solver (OR-Tools, which brings pandas: about 90 MB) is loaded here, in the solver
+    # process, never in the app process that only imports this module to start one.
+    from shiftplanner.scheduling.solve import SolveOptions
+
     try:
         problem = Problem.model_validate(stored_problem)
         options = SolveOptions(
             time_limit_seconds=float(time_limit),
             workers=workers,
-            explain_seconds=min(EXPLAIN_SECONDS, float(time_limit)),
+            # Explaining an infeasible problem is a second search; at most the time limit.
+            explain_seconds=min(SolveOptions().explain_seconds, float(time_limit)),
         )
         solution, asked = await _solve(factory, job_id, problem, options, interval)
     except Exception as error:
@@ -119,6 +125,8 @@ async def _solve(
     """Solve in a thread while this loop writes the improvements so far to the job and
     stops the search when the job is asked to end early; the solution, and how the job
     was asked to end (None if it was not)."""
+    from shiftplanner.scheduling.solve import solve
+
     recorder = _Recorder()
     stop = threading.Event()
     solving = asyncio.ensure_future(asyncio.to_thread(solve, problem, options, recorder, stop))
