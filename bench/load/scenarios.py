@@ -67,6 +67,8 @@ class Result:
     errors: int
     bare_per_second: float
     peak_rss_mb: float
+    # What failed, as Locust grouped it: "<count>× <method> <name>: <error>".
+    failures: tuple[str, ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -158,7 +160,13 @@ def locust(
         command, env=env, capture_output=True, timeout=seconds + 120, check=True
     )
     with Path(f"{prefix}_stats.csv").open() as stats:
-        return next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+        aggregated = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    with Path(f"{prefix}_failures.csv").open() as failures:
+        aggregated["failures"] = tuple(
+            f"{row['Occurrences']}× {row['Method']} {row['Name']}: {row['Error']}"
+            for row in csv.DictReader(failures)
+        )
+    return aggregated
 
 
 def locust_result(
@@ -177,6 +185,7 @@ def locust_result(
         errors=int(row["Failure Count"]),
         bare_per_second=bare,
         peak_rss_mb=rss,
+        failures=row["failures"],
     )
 
 
@@ -316,4 +325,12 @@ def run(console: Console) -> None:
     results = [result for backend in backends for result in measure(backend, console)]
     shown = table(results)
     console.print(shown)
-    write_report("scenarios", shown)
+    failed = Table(title="What failed (Locust's grouping)")
+    for column in ("backend", "scenario", "failure"):
+        failed.add_column(column)
+    for result in results:
+        for failure in result.failures:
+            failed.add_row(result.backend, result.scenario, failure)
+    if failed.row_count:
+        console.print(failed)
+    write_report("scenarios", shown, *([failed] if failed.row_count else []))
