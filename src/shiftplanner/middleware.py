@@ -4,12 +4,12 @@ context, echoes it in `X-Request-ID` and writes one access-log line per request.
 
 from __future__ import annotations
 
+import random
 import re
+import secrets
 import time
-import uuid
 
 import structlog
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shiftplanner.errors import ShiftPlannerError, send_problem
@@ -27,6 +27,11 @@ from shiftplanner.security.context import (
 REQUEST_ID_HEADER = "x-request-id"
 # A client's id is kept only if it is short and plain, so logs cannot be forged with it.
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Our ids: this process's random prefix and 64 pseudo-random bits, unique across
+# processes and replicas without a system call for randomness on every request (uuid4
+# was 3 % of a cached read), and telling nothing of how many requests came before.
+_PROCESS_PREFIX = secrets.token_hex(8)
+_REQUEST_IDS = random.Random(secrets.randbits(128))  # noqa: S311 (an id, not a secret)
 
 access_log = get_logger("shiftplanner.access")
 
@@ -64,11 +69,13 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        id_header = (b"x-request-id", request_id.encode("latin-1"))
+
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
@@ -95,7 +102,7 @@ class RequestContextMiddleware:
                 if _ACCEPTABLE_REQUEST_ID.match(candidate):
                     return candidate
                 break
-        return uuid.uuid4().hex
+        return f"{_PROCESS_PREFIX}{_REQUEST_IDS.getrandbits(64):016x}"
 
 
 class UnhandledErrorMiddleware:

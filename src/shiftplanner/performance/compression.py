@@ -11,6 +11,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 GZIP_SUFFIX = "-gzip"
+_GZIPPED = (b"content-encoding", b"gzip")
 # zlib's level 6, the usual trade: most of 9's saving at a fraction of its time.
 GZIP_LEVEL = 6
 
@@ -33,15 +34,11 @@ class CompressionMiddleware:
             return
 
         async def send_marking_etag(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            # Only a compressed answer has a tag to mark (a plain scan: most answers are not).
+            if message["type"] == "http.response.start" and _GZIPPED in message.get("headers", ()):
                 headers = MutableHeaders(scope=message)
                 tag = headers.get("etag")
-                if (
-                    tag
-                    and headers.get("content-encoding") == "gzip"
-                    and not tag.startswith("W/")
-                    and tag.endswith('"')
-                ):
+                if tag and not tag.startswith("W/") and tag.endswith('"'):
                     headers["etag"] = tag[:-1] + GZIP_SUFFIX + '"'
             await send(message)
 

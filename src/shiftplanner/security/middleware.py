@@ -8,7 +8,6 @@ import math
 import time
 from collections import OrderedDict
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shiftplanner.errors import (
@@ -79,34 +78,56 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, *, hsts_max_age: int) -> None:
         self.app = app
-        self.hsts = f"max-age={hsts_max_age}; includeSubDomains" if hsts_max_age else None
+        self.hsts = (
+            _raw("Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains")
+            if hsts_max_age
+            else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        csp = DOCS_CSP if path.startswith(DOCS_PATHS) else API_CSP
+        fixed = _DOCS_HEADERS if path.startswith(DOCS_PATHS) else _API_HEADERS
         personal = path.startswith(PERSONAL_PATHS)
         context = _context(scope)
+        hsts = self.hsts if context is not None and context.https else None
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", csp)
-                if personal:
-                    headers.setdefault(
-                        "Cache-Control", "private, no-cache" if "etag" in headers else "no-store"
-                    )
-                    if path in SELF_AUDITED:
-                        headers.setdefault("Pragma", "no-cache")
-                if self.hsts and context is not None and context.https:
-                    headers.setdefault("Strict-Transport-Security", self.hsts)
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [header for header in fixed if header[0] not in present]
+                if personal and b"cache-control" not in present:
+                    headers.append(_PRIVATE if b"etag" in present else _NO_STORE)
+                    if path in SELF_AUDITED and b"pragma" not in present:
+                        headers.append(_NO_CACHE_PRAGMA)
+                if hsts is not None and hsts[0] not in present:
+                    headers.append(hsts)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _raw(name: str, value: str) -> tuple[bytes, bytes]:
+    return name.lower().encode("latin-1"), value.encode("latin-1")
+
+
+# Encoded once: every response carries them, and building them per response (a
+# MutableHeaders and a scan of the list per header) was a visible share of a cached read.
+_API_HEADERS = tuple(
+    _raw(name, value)
+    for name, value in {**SECURITY_HEADERS, "Content-Security-Policy": API_CSP}.items()
+)
+_DOCS_HEADERS = tuple(
+    _raw(name, value)
+    for name, value in {**SECURITY_HEADERS, "Content-Security-Policy": DOCS_CSP}.items()
+)
+_PRIVATE = _raw("Cache-Control", "private, no-cache")
+_NO_STORE = _raw("Cache-Control", "no-store")
+_NO_CACHE_PRAGMA = _raw("Pragma", "no-cache")
 
 
 class _Disconnected(Exception):
@@ -285,26 +306,34 @@ class RateLimitMiddleware:
         headers = {"RateLimit-Policy": decision.policy.header}
         if decision.header:
             headers["RateLimit"] = decision.header
-        if not decision.allowed:
-            name = decision.policy.name
-            RATE_LIMITED_REQUESTS.labels(policy=name).inc()
-            self.refusals.refused(scope, name, identity)
-            headers["Retry-After"] = str(max(1, decision.reset_after))
-            refused = TooManyRequests(
-                f"The {name} rate limit ({decision.policy.limit} requests per "
-                f"{decision.policy.window_seconds} s) is used up; retry in {headers['Retry-After']} s."
-            )
-            await send_problem(scope, send, refused, headers)
+        if decision.allowed:
+            await self.app(scope, receive, _adding(send, headers))
             return
+        name = decision.policy.name
+        RATE_LIMITED_REQUESTS.labels(policy=name).inc()
+        self.refusals.refused(scope, name, identity)
+        headers["Retry-After"] = str(max(1, decision.reset_after))
+        refused = TooManyRequests(
+            f"The {name} rate limit ({decision.policy.limit} requests per "
+            f"{decision.policy.window_seconds} s) is used up; retry in {headers['Retry-After']} s."
+        )
+        await send_problem(scope, send, refused, headers)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response_headers = MutableHeaders(scope=message)
-                for name, value in headers.items():
-                    response_headers.setdefault(name, value)
-            await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+def _adding(send: Send, headers: dict[str, str]) -> Send:
+    """`send`, adding these headers to the response where it has none of the name."""
+    raw = [_raw(name, value) for name, value in headers.items()]
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _ in message.get("headers", ())}
+            message["headers"] = [
+                *message.get("headers", ()),
+                *(header for header in raw if header[0] not in present),
+            ]
+        await send(message)
+
+    return send_with_headers
 
 
 class AuditRefusalsMiddleware:
