@@ -5,12 +5,14 @@ or a worker job's `session_scope`. Services and repositories only flush."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, false, func, select, update
+from sqlalchemy import Engine, event, false, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,15 +20,61 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, ORMExecuteState, Session, SessionTransaction
 
 from shiftplanner.config import Settings
+from shiftplanner.logging import get_logger
+
+log = get_logger(__name__)
 
 # session.info keys
 OUTBOX_PENDING = "outbox_pending"
 ON_OUTBOX_COMMIT = "on_outbox_commit"
+WROTE = "wrote"  # the transaction has written (so on SQLite it holds the write lock)
+HOLDS_GATE = "holds_write_gate"
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class WriteGate:
+    """SQLite's writers of this process, one after another in the order they came.
+
+    SQLite has one writer at a time, and a connection that finds the write lock taken
+    polls for it, sleeping up to 100 ms between tries: under 16 concurrent edits that
+    made a p95 of 1.2 s and a p99 of 3.8 s, most of it asleep while the lock was free.
+    A transaction that is about to take the write lock (`lock_rows`) queues here first,
+    and leaves at its commit or rollback. Transactions of other processes (the CLI, a
+    second worker) and writes that do not lock rows first still meet at SQLite's lock.
+
+    A transaction that has already written holds SQLite's lock and must not queue behind
+    one that waits for it, nor a second session of the task that holds the gate; and the
+    wait is bounded like SQLite's own, after which the writer goes on to SQLite's lock."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+
+    async def enter(self) -> bool:
+        """Wait for the turn of the current task; False if it needs none (it holds the
+        gate already) or the wait ran out."""
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            return False
+        try:
+            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+                await self._lock.acquire()
+        except TimeoutError:
+            log.warning("sqlite_write_gate_wait_ran_out", seconds=SQLITE_BUSY_TIMEOUT_MS / 1000)
+            return False
+        self._owner = task
+        return True
+
+    def leave(self) -> None:
+        self._owner = None
+        self._lock.release()
+
+
+_write_gates: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -40,6 +88,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+        _write_gates[engine.sync_engine] = WriteGate()
         return engine
     return create_async_engine(
         url,
@@ -81,6 +130,29 @@ def _forget_pending_events(session: Session) -> None:
     session.info.pop(OUTBOX_PENDING, None)
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _leave_write_gate(session: Session, transaction: SessionTransaction) -> None:
+    """However the transaction ended: commit, rollback, or the session closed in it (which
+    fires no after_rollback)."""
+    if transaction.parent is not None:
+        return  # a savepoint: the transaction goes on
+    session.info.pop(WROTE, None)
+    gate: WriteGate | None = session.info.pop(HOLDS_GATE, None)
+    if gate is not None:
+        gate.leave()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _flush_context: Any) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_write_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
 @asynccontextmanager
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """A unit of work for background jobs and commands: commit on success, roll back on
@@ -114,6 +186,14 @@ async def lock_rows(
     if is_postgresql(session):
         await session.execute(select(key).where(key.in_(wanted)).order_by(key).with_for_update())
         return
+    gate = _write_gates.get(session.get_bind())  # type: ignore[arg-type]
+    if (
+        gate is not None
+        and HOLDS_GATE not in session.info
+        and not session.info.get(WROTE)
+        and await gate.enter()
+    ):
+        session.info[HOLDS_GATE] = gate
     table = key.class_.__table__
     await session.execute(update(table).where(false()).values({key.key: key}))
 
