@@ -1,8 +1,10 @@
 """Compression: gzip (Starlette's, pure ASGI) for answers above a size, except those it
 never touches (event streams, images); and the ETag of a compressed answer marked as
 such (`"…-gzip"`, as Apache's mod_deflate does), so that a strong ETag names one exact
-byte sequence. Brotli was measured and left out: on these JSON answers it saved a few
-percent more than gzip for a dependency more (see bench/README.md)."""
+byte sequence. Brotli was measured and left out: at the same CPU as gzip level 6 (quality
+5), it made a demo week's answer 710 bytes instead of 987 and a month's 2,235 instead of
+3,238 (12.6 and 51.9 KB plain); a few hundred bytes an answer do not pay for a dependency
+more, and a proxy in front can add it."""
 
 from __future__ import annotations
 
