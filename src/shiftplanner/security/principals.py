@@ -32,6 +32,8 @@ log = get_logger(__name__)
 
 # Reads of one indexed row: a few connections serve hundreds of concurrent requests.
 POSTGRES_POOL_SIZE = 4
+# A server that does not answer sends requests to SQLAlchemy's path (and its error) soon.
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 class PrincipalReader:
@@ -96,7 +98,10 @@ class PostgresPrincipalReader(PrincipalReader):
         async with self._opening:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
-                    self.dsn, min_size=1, max_size=POSTGRES_POOL_SIZE
+                    self.dsn,
+                    min_size=1,
+                    max_size=POSTGRES_POOL_SIZE,
+                    timeout=CONNECT_TIMEOUT_SECONDS,
                 )
             return self._pool
 
