@@ -33,6 +33,7 @@ from shiftplanner.orgs.routes import router as organizations_router
 from shiftplanner.performance.cache.fast_path import CachedReadsMiddleware
 from shiftplanner.performance.cache.routes import router as cache_router
 from shiftplanner.performance.compression import CompressionMiddleware
+from shiftplanner.performance.etags import ETagMiddleware
 from shiftplanner.runtime import Runtime
 from shiftplanner.schedules.routes import router as schedules_router
 from shiftplanner.security.api_keys.routes import router as api_keys_router
@@ -140,9 +141,10 @@ def route_methods() -> list[str]:
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Pure ASGI middleware, outermost first: request context (id, client, access log),
-    compression, security headers, CORS, body limit, rate limit, audit of refused writes,
-    the safety net that turns any unhandled error into a 500 problem document, and the
-    cache's fast path (cached reads answered before routing)."""
+    compression, security headers, CORS, ETags of answers without one, body limit, rate
+    limit, audit of refused writes, the safety net that turns any unhandled error into a
+    500 problem document, and the cache's fast path (cached reads answered before
+    routing)."""
     app.add_middleware(CachedReadsMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(AuditRefusalsMiddleware)
@@ -152,6 +154,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         max_bytes=settings.max_body_bytes,
         body_timeout=settings.request_body_timeout_seconds,
     )
+    app.add_middleware(ETagMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
