@@ -156,9 +156,13 @@ def locust(
     command += ["--only-summary", "--exit-code-on-error", "0", "--loglevel", "WARNING"]
     command += [user_class]
     env = {**os.environ, "BENCH_PLAN": str(plan_file), "BENCH_WAIT": str(wait)}
-    subprocess.run(  # noqa: S603 (our own command)
-        command, env=env, capture_output=True, timeout=seconds + 120, check=True
+    ran = subprocess.run(  # noqa: S603 (our own command)
+        command, env=env, capture_output=True, text=True, timeout=seconds + 120, check=False
     )
+    if ran.returncode != 0:
+        raise RuntimeError(
+            f"Locust ({user_class}) ended with {ran.returncode}:\n{ran.stderr[-3000:]}"
+        )
     with Path(f"{prefix}_stats.csv").open() as stats:
         aggregated = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
     with Path(f"{prefix}_failures.csv").open() as failures:
