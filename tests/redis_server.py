@@ -31,16 +31,6 @@ def free_port() -> int:
         return port
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
 def start_redis(port: int) -> subprocess.Popen[bytes]:
     """A Redis of the test's own, on a loopback port, that it may kill."""
     executable = shutil.which("redis-server")

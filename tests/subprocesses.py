@@ -55,6 +55,17 @@ def run(
     )
 
 
+def stop(process: subprocess.Popen[bytes], *, timeout: float = 5) -> None:
+    """End a process of ours: asked first, killed if it does not end within `timeout`."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.subprocesses import free_port, stop
+
 ROOT = Path(__file__).resolve().parents[2]
 SHIFTPLANNER = [sys.executable, "-m", "shiftplanner.cli"]
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.com", "bench admin passphrase 2026"
@@ -30,13 +31,6 @@ JWT_SECRET = secrets.token_urlsafe(48)
 class Server:
     url: str
     pid: int
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def service_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
@@ -91,12 +85,7 @@ def _process(command: list[str], env: dict[str, str], log: Path, url: str) -> It
             _wait_healthy(url, process, log)
             yield Server(url, process.pid)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop(process, timeout=10)
 
 
 @contextmanager

@@ -31,7 +31,8 @@ from tests.assertions import problem
 from tests.conftest import TEST_SECRET, running
 from tests.databases import ROOT
 from tests.factories import PASSWORD, Tenant
-from tests.redis_server import eventually, free_port, listening, start_redis, stop
+from tests.redis_server import eventually, free_port, listening, start_redis
+from tests.subprocesses import stop
 
 TEAMS = "/api/teams"
 LOGIN = "/api/auth/login"

@@ -8,16 +8,22 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from starlette.types import Scope
 
 from shiftplanner.errors import Unauthorized
 from shiftplanner.security.context import header
-from shiftplanner.security.tokens import TokenClaims, TokenKind, Tokens
+from shiftplanner.security.tokens import TokenKind, Tokens
 
 API_KEY_SCHEME = "spk"
-# Request state key of an access token verified by the rate limiter, with its claims.
+# Request state keys of what an outer layer learnt of the request's token, for the
+# routes' authentication to reuse: the rate limiter's verified claims, and the cache's
+# fast path's principal.
 DECODED_ACCESS_TOKEN = "decoded_access_token"  # noqa: S105 (a key name)
+PRINCIPAL = "principal"
+
+Learnt = TypeVar("Learnt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +102,18 @@ async def rate_limit_identity(
     except Unauthorized:
         return None
     # Authentication reads them again: a token is verified once per request.
-    scope.setdefault("state", {})[DECODED_ACCESS_TOKEN] = (token, claims)
+    remember(scope, DECODED_ACCESS_TOKEN, token, claims)
     return f"user:{claims.user_id}"
 
 
-def decoded_access_token(state: object, token: str) -> TokenClaims | None:
-    """The claims of `token` if the rate limiter verified it in this request."""
-    decoded = getattr(state, DECODED_ACCESS_TOKEN, None)
-    if isinstance(decoded, tuple) and decoded[0] == token:
-        claims: TokenClaims = decoded[1]
-        return claims
+def remember(scope: Scope, key: str, token: str, learnt: object) -> None:
+    """Keep what was learnt of `token` in the request's state, under `key`."""
+    scope.setdefault("state", {})[key] = (token, learnt)
+
+
+def remembered(state: object, key: str, token: str, kind: type[Learnt]) -> Learnt | None:
+    """What `remember` kept under `key`, if it was learnt of this very token."""
+    found = getattr(state, key, None)
+    if isinstance(found, tuple) and found[0] == token and isinstance(found[1], kind):
+        return found[1]
     return None

@@ -29,19 +29,6 @@ ApiKeyHeader = Annotated[
 ]
 
 
-# Request state key of the principal the cache's fast path looked up for the token.
-PRINCIPAL = "principal"
-
-
-def reused_principal(state: object, token: str) -> sessions.Principal | None:
-    """The principal the fast path already read for this request's token, if it did."""
-    found = getattr(state, PRINCIPAL, None)
-    if isinstance(found, tuple) and found[0] == token:
-        principal: sessions.Principal = found[1]
-        return principal
-    return None
-
-
 def _bind(request: Request, actor: Actor) -> Actor:
     context = getattr(request.state, "context", None)
     if isinstance(context, RequestContext):
@@ -75,13 +62,13 @@ async def get_actor(
             org_id=key.org_id, role=key.role, api_key_id=key.id, data_version=key_data_version
         )
         return _bind(request, actor)
-    claims = credentials.decoded_access_token(request.state, token) or runtime.tokens.decode(
-        token, expected=TokenKind.ACCESS
-    )
+    claims = credentials.remembered(
+        request.state, credentials.DECODED_ACCESS_TOKEN, token, TokenClaims
+    ) or runtime.tokens.decode(token, expected=TokenKind.ACCESS)
     assert claims.family_id is not None
-    principal = reused_principal(request.state, token) or await runtime.principals.read(
-        claims.family_id, claims.user_id
-    )
+    principal = credentials.remembered(
+        request.state, credentials.PRINCIPAL, token, sessions.Principal
+    ) or await runtime.principals.read(claims.family_id, claims.user_id)
     if principal is None or not principal.is_active or principal.org_id != claims.org_id:
         raise Unauthorized(
             "This sign-in has ended (logged out, the account disabled or deleted, or its "

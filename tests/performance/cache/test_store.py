@@ -17,7 +17,8 @@ from shiftplanner.performance.cache import store as store_module
 from shiftplanner.performance.cache.store import Lookup, MemoryLevel, ResponseStore
 from tests.conftest import running
 from tests.factories import Tenant
-from tests.redis_server import eventually, free_port, listening, start_redis, stop
+from tests.redis_server import eventually, free_port, listening, start_redis
+from tests.subprocesses import stop
 
 MINUTE = timedelta(minutes=1)
 

@@ -22,7 +22,6 @@ from shiftplanner.performance.cache.store import Lookup
 from shiftplanner.runtime import Runtime
 from shiftplanner.security import credentials
 from shiftplanner.security.context import RequestContext, header
-from shiftplanner.security.dependencies import PRINCIPAL
 from shiftplanner.security.tokens import TokenKind
 
 READS = frozenset({"GET", "HEAD"})
@@ -58,7 +57,7 @@ class CachedReadsMiddleware:
         principal = await runtime.principals.read(claims.family_id, claims.user_id)
         if principal is None or not principal.is_active or principal.org_id != claims.org_id:
             return False
-        scope.setdefault("state", {})[PRINCIPAL] = (token, principal)
+        credentials.remember(scope, credentials.PRINCIPAL, token, principal)
         if principal.data_version is None:
             return False
         path: str = scope["path"]
