@@ -29,6 +29,10 @@ from shiftplanner.kit.docs import install_docs
 from shiftplanner.kit.openapi import install_problem_schema
 from shiftplanner.logging import configure_logging
 from shiftplanner.middleware import RequestContextMiddleware, UnhandledErrorMiddleware
+from shiftplanner.monitoring import prometheus
+from shiftplanner.monitoring.http import HttpMeasurements
+from shiftplanner.monitoring.recorder import Recorder
+from shiftplanner.monitoring.routes import router as monitoring_router
 from shiftplanner.orgs.routes import router as organizations_router
 from shiftplanner.performance.cache.fast_path import CachedReadsMiddleware
 from shiftplanner.performance.cache.routes import router as cache_router
@@ -71,6 +75,7 @@ API_ROUTERS = (
     audit_router,
     security_router,
     cache_router,
+    monitoring_router,
 )
 
 OPENAPI_URL = "/openapi.json"
@@ -87,10 +92,12 @@ RFC 9457 `application/problem+json` document.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
+    # Made here, before the lifespan, because the request middleware feeds it.
+    recorder = Recorder()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime.build(settings)
+        runtime = Runtime.build(settings, recorder)
         app.state.runtime = runtime
         app.state.started_at = time.monotonic()
         if settings.dispatcher_enabled:
@@ -106,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await warming
             await runtime.close()
+            prometheus.process_exited(settings.prometheus_multiproc_dir)
 
     docs = settings.docs_visible
     app = FastAPI(
@@ -123,7 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         install_docs(app, openapi_url=OPENAPI_URL)
     install_error_handlers(app)
     install_problem_schema(app)
-    install_middleware(app, settings)
+    install_middleware(
+        app, settings, HttpMeasurements(recorder) if settings.metrics_enabled else None
+    )
     app.include_router(health_router)
     for router in API_ROUTERS:
         app.include_router(router)
@@ -139,7 +149,9 @@ def route_methods() -> list[str]:
     return sorted(methods - {"HEAD", "OPTIONS"})
 
 
-def install_middleware(app: FastAPI, settings: Settings) -> None:
+def install_middleware(
+    app: FastAPI, settings: Settings, measurements: HttpMeasurements | None
+) -> None:
     """Pure ASGI middleware, outermost first: request context (id, client, access log),
     compression, security headers, CORS, ETags of answers without one, body limit, rate
     limit, audit of refused writes, the safety net that turns any unhandled error into a
@@ -183,5 +195,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     if settings.compression_minimum_bytes is not None:
         app.add_middleware(CompressionMiddleware, minimum_size=settings.compression_minimum_bytes)
     app.add_middleware(
-        RequestContextMiddleware, trusted_proxies=parse_networks(settings.trusted_proxies)
+        RequestContextMiddleware,
+        trusted_proxies=parse_networks(settings.trusted_proxies),
+        measurements=measurements,
     )

@@ -168,7 +168,53 @@ class Settings(BaseSettings):
     generation_runner_enabled: bool = True
     generation_poll_interval_seconds: float = Field(default=1.0, gt=0)
 
-    @field_validator("jwt_previous_secrets", "trusted_proxies", "cors_origins", mode="before")
+    # Monitoring. Off, no request is measured (the benchmark's baseline); the access log
+    # stays.
+    metrics_enabled: bool = True
+    # In production `/metrics` answers only an API key with the `monitoring` scope or a
+    # client in one of these networks (CIDRs, e.g. the Prometheus server's); in
+    # development anyone who reaches the port.
+    metrics_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # prometheus-client's multiprocess mode (`serve --workers N` sets it): where each
+    # process writes its values, read under the library's own variable name.
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
+    )
+    # A statement slower than this counts as slow (metrics, rollups, /monitoring/performance).
+    slow_query_threshold_ms: float = Field(default=200.0, gt=0)
+    # A request slower than this is a slow route in /monitoring/performance.
+    slow_request_threshold_ms: float = Field(default=500.0, gt=0)
+    # Stored per-minute measurements: how long each resolution is kept.
+    rollup_minute_retention_days: int = Field(default=7, ge=1)
+    rollup_hour_retention_days: int = Field(default=90, ge=1)
+    # The synthetic availability probe of the readiness check, and the leader's merge.
+    probe_interval_seconds: float = Field(default=15.0, gt=0)
+    rollup_merge_interval_seconds: float = Field(default=60.0, gt=0)
+    # Domain gauges (assignments, analysts, open conflicts per organization; jobs).
+    domain_metrics_interval_seconds: float = Field(default=60.0, gt=0)
+    # SLA targets: availability and error rate in percent, p95 latency in milliseconds.
+    sla_availability_target: float = Field(default=99.9, gt=0, le=100)
+    sla_error_rate_target: float = Field(default=0.1, ge=0, le=100)
+    sla_p95_target_ms: float = Field(default=200.0, gt=0)
+    # Readiness: a check warns from the first and fails from the second threshold.
+    readiness_disk_warn_percent: float = Field(default=85.0, gt=0, le=100)
+    readiness_disk_fail_percent: float = Field(default=95.0, gt=0, le=100)
+    readiness_memory_warn_percent: float = Field(default=85.0, gt=0, le=100)
+    readiness_memory_fail_percent: float = Field(default=95.0, gt=0, le=100)
+    readiness_worker_lag_warn_seconds: float = Field(default=30.0, gt=0)
+    readiness_worker_lag_fail_seconds: float = Field(default=300.0, gt=0)
+    # The live profiler (/monitoring/profiler): on in development, off in production
+    # unless set.
+    profiler_enabled: bool | None = None
+    profiler_max_seconds: float = Field(default=60.0, gt=0, le=600)
+
+    @field_validator(
+        "jwt_previous_secrets",
+        "trusted_proxies",
+        "cors_origins",
+        "metrics_allowed_networks",
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         """Lists come from the environment as comma-separated values."""
@@ -176,7 +222,7 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allowed_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         for item in value:
@@ -247,6 +293,12 @@ class Settings(BaseSettings):
     @property
     def docs_visible(self) -> bool:
         return self.docs_enabled if self.docs_enabled is not None else not self.is_production
+
+    @property
+    def profiler_available(self) -> bool:
+        return (
+            self.profiler_enabled if self.profiler_enabled is not None else not self.is_production
+        )
 
     @property
     def logs_as_json(self) -> bool:

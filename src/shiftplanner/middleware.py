@@ -1,6 +1,7 @@
 """Pure ASGI middleware (never BaseHTTPMiddleware: it costs throughput and breaks
 streaming). RequestContextMiddleware gives every request an id, binds it to the log
-context, echoes it in `X-Request-ID` and writes one access-log line per request."""
+context, echoes it in `X-Request-ID`, measures it (metrics and rollups) and writes one
+access-log line per request."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shiftplanner.errors import ShiftPlannerError, send_problem
 from shiftplanner.logging import get_logger
+from shiftplanner.monitoring.http import HttpMeasurements
+from shiftplanner.monitoring.metrics import UNMATCHED_ROUTE
+from shiftplanner.monitoring.recorder import current_queries
 from shiftplanner.security.context import (
     Network,
     RequestContext,
@@ -33,6 +37,9 @@ _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _PROCESS_PREFIX = secrets.token_hex(8)
 _REQUEST_IDS = random.Random(secrets.randbits(128))  # noqa: S311 (an id, not a secret)
 
+# Set by a layer that answers before routing (the cache's fast path): its path template.
+ANSWERED_ROUTE = "shiftplanner.answered_route"
+
 access_log = get_logger("shiftplanner.access")
 
 
@@ -41,13 +48,23 @@ def route_template(scope: Scope) -> str:
     path, so logs and metrics group by route."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "<unmatched>"
+    if isinstance(path, str):
+        return path
+    answered = scope.get(ANSWERED_ROUTE)
+    return answered if isinstance(answered, str) else UNMATCHED_ROUTE
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, trusted_proxies: tuple[Network, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        trusted_proxies: tuple[Network, ...] = (),
+        measurements: HttpMeasurements | None = None,
+    ) -> None:
         self.app = app
         self.trusted_proxies = trusted_proxies
+        self.measurements = measurements
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,33 +83,46 @@ class RequestContextMiddleware:
         bind_request(context)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        measurements = self.measurements
+        queries = measurements.started() if measurements is not None else None
+        current_queries.set(queries)
         started = time.perf_counter()
         status = 500
+        size = 0
 
         id_header = (b"x-request-id", request_id.encode("latin-1"))
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, size
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), id_header]
+            elif message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            duration = time.perf_counter() - started
+            method: str = scope["method"]
+            route = route_template(scope)
+            if measurements is not None and queries is not None:
+                measurements.finished(method, route, status, duration, size, queries)
             access_log.info(
                 "request",
-                method=scope["method"],
-                route=route_template(scope),
+                method=method,
+                route=route,
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(duration * 1000, 2),
+                bytes=size,
                 client_ip=context.client_ip,
                 user_id=context.user_id,
                 api_key_id=context.api_key_id,
             )
             structlog.contextvars.clear_contextvars()
             unbind_request()
+            current_queries.set(None)
 
     @staticmethod
     def _request_id(scope: Scope) -> str:

@@ -15,6 +15,7 @@ from shiftplanner.events import EventDispatcher, add_transactional_hook
 from shiftplanner.generation.runner import GenerationRunner
 from shiftplanner.generation.service import QueuePolicy
 from shiftplanner.logging import get_logger
+from shiftplanner.monitoring.recorder import Recorder
 from shiftplanner.performance.cache import versions as cache_versions
 from shiftplanner.performance.cache.store import ResponseStore
 from shiftplanner.performance.cache.warmup import warm_up
@@ -52,9 +53,11 @@ class Runtime:
     rate_limiter: RateLimiter
     verified_keys: VerifiedKeys
     response_store: ResponseStore | None
+    # This process's measurements until the rollup writer stores them.
+    recorder: Recorder
 
     @classmethod
-    def build(cls, settings: Settings) -> Runtime:
+    def build(cls, settings: Settings, recorder: Recorder | None = None) -> Runtime:
         engine = create_engine(settings)
         session_factory = create_session_factory(engine)
         dispatcher = EventDispatcher(
@@ -104,6 +107,7 @@ class Runtime:
                 if settings.cache_enabled
                 else None
             ),
+            recorder=recorder or Recorder(),
         )
 
     def warm_cache(self) -> asyncio.Task[None] | None:

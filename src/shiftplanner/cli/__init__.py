@@ -26,6 +26,7 @@ from shiftplanner.db import create_engine, session_scope
 from shiftplanner.kit.text import counted
 from shiftplanner.kit.urls import redact_url
 from shiftplanner.logging import configure_logging
+from shiftplanner.monitoring import prometheus
 from shiftplanner.runtime import Runtime
 from shiftplanner.security.audit import service as audit_service
 
@@ -56,6 +57,11 @@ def serve(
     """Serve the API (creating the first admin on an empty database)."""
     settings = get_settings()
     configure_logging(settings)
+    if workers > 1 or settings.prometheus_multiproc_dir is not None:
+        # Each worker counts in files there, and /metrics adds them up.
+        prometheus.prepare_multiprocess_dir(
+            settings.prometheus_multiproc_dir or settings.data_dir / "prometheus"
+        )
     show_admin(asyncio.run(_bootstrap(settings)))
     docs = "  (API docs at /docs)" if settings.docs_visible else ""
     console.print(

@@ -6,17 +6,21 @@ from shiftplanner.models.analyst import SCREENER_SKILL, Analyst
 from shiftplanner.models.api_key import ApiKey
 from shiftplanner.models.assignment import Assignment, AssignmentSource
 from shiftplanner.models.audit_log import AuditLog, AuditOutcome
+from shiftplanner.models.availability_check import AvailabilityCheck
 from shiftplanner.models.base import Base
 from shiftplanner.models.blackout_date import BlackoutDate
 from shiftplanner.models.coverage_requirement import CoverageRequirement
 from shiftplanner.models.data_version import DataVersion
+from shiftplanner.models.error_group import ErrorGroup
 from shiftplanner.models.generation_job import GenerationJob, JobStatus
 from shiftplanner.models.holiday import Holiday
 from shiftplanner.models.login_throttle import LoginThrottle
 from shiftplanner.models.organization import Organization
 from shiftplanner.models.outbox_consumption import ConsumptionStatus, OutboxConsumption
 from shiftplanner.models.outbox_event import OutboxEvent
+from shiftplanner.models.process_rollup import ProcessRollup
 from shiftplanner.models.refresh_token import RefreshToken
+from shiftplanner.models.request_rollup import MERGED_SOURCE, RequestRollup, RollupResolution
 from shiftplanner.models.shift_request import RequestKind, RequestStatus, ShiftRequest
 from shiftplanner.models.shift_type import ShiftType
 from shiftplanner.models.team import Team
@@ -25,6 +29,7 @@ from shiftplanner.models.token_family import TokenFamily
 from shiftplanner.models.user import Role, User
 
 __all__ = [
+    "MERGED_SOURCE",
     "SCREENER_SKILL",
     "Absence",
     "AbsenceKind",
@@ -35,11 +40,13 @@ __all__ = [
     "AssignmentSource",
     "AuditLog",
     "AuditOutcome",
+    "AvailabilityCheck",
     "Base",
     "BlackoutDate",
     "ConsumptionStatus",
     "CoverageRequirement",
     "DataVersion",
+    "ErrorGroup",
     "GenerationJob",
     "Holiday",
     "JobStatus",
@@ -47,10 +54,13 @@ __all__ = [
     "Organization",
     "OutboxConsumption",
     "OutboxEvent",
+    "ProcessRollup",
     "RefreshToken",
     "RequestKind",
+    "RequestRollup",
     "RequestStatus",
     "Role",
+    "RollupResolution",
     "ShiftRequest",
     "ShiftType",
     "Team",

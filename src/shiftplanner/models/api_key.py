@@ -24,6 +24,9 @@ class ApiKey(TimestampMixin, Base):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     role: Mapped[Role] = mapped_column(enum_column(Role, "api_key_role"))
+    # Powers beyond the role: `monitoring` reads the service's own health and measurements
+    # (`/metrics`, `/monitoring/...`), granted only by the platform operator.
+    scopes: Mapped[list[str]] = mapped_column(default=list)
     created_by_user_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("users.id", ondelete="SET NULL"), default=None
     )

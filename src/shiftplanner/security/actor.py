@@ -16,6 +16,8 @@ class Actor:
     user_id: int | None = None
     api_key_id: int | None = None
     is_superuser: bool = False
+    # An API key's scopes (`monitoring`); a user has none.
+    scopes: frozenset[str] = frozenset()
     # The version of the organization's data when the request began (the response cache
     # keys answers by it); None outside requests, or before the organization's first change.
     data_version: str | None = None

@@ -51,7 +51,7 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _trusted(address: str | None, proxies: tuple[Network, ...]) -> bool:
+def in_networks(address: str | None, proxies: tuple[Network, ...]) -> bool:
     if address is None or not proxies:
         return False
     try:
@@ -67,7 +67,7 @@ def client_address(scope: Scope, proxies: tuple[Network, ...]) -> str | None:
     client (anything further left is whatever the client claimed)."""
     peer = scope.get("client")
     address: str | None = peer[0] if peer else None
-    if not _trusted(address, proxies):
+    if not in_networks(address, proxies):
         return address
     forwarded = header(scope, b"x-forwarded-for")
     if not forwarded:
@@ -77,7 +77,7 @@ def client_address(scope: Scope, proxies: tuple[Network, ...]) -> str | None:
             ip_address(hop)
         except ValueError:
             return address  # a malformed chain: trust only the proxy itself
-        if not _trusted(hop, proxies):
+        if not in_networks(hop, proxies):
             return hop
     return address
 
@@ -86,7 +86,7 @@ def is_https(scope: Scope, proxies: tuple[Network, ...]) -> bool:
     if scope.get("scheme") == "https":
         return True
     peer = scope.get("client")
-    if peer and _trusted(peer[0], proxies):
+    if peer and in_networks(peer[0], proxies):
         return (header(scope, b"x-forwarded-proto") or "").lower() == "https"
     return False
 

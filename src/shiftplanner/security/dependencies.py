@@ -16,6 +16,7 @@ from shiftplanner.models import Role, User
 from shiftplanner.security import credentials, sessions
 from shiftplanner.security.actor import Actor
 from shiftplanner.security.api_keys import service as api_key_service
+from shiftplanner.security.api_keys.schemas import ApiKeyScope
 from shiftplanner.security.context import RequestContext
 from shiftplanner.security.tokens import TokenClaims, TokenKind
 
@@ -59,7 +60,11 @@ async def get_actor(
         key, key_data_version = live
         runtime.verified_keys.remember(token)
         actor = Actor(
-            org_id=key.org_id, role=key.role, api_key_id=key.id, data_version=key_data_version
+            org_id=key.org_id,
+            role=key.role,
+            api_key_id=key.id,
+            scopes=frozenset(key.scopes),
+            data_version=key_data_version,
         )
         return _bind(request, actor)
     claims = credentials.remembered(
@@ -151,5 +156,18 @@ async def require_signed_in_admin(actor: AdminActor) -> Actor:
 
 SignedInAdmin = Annotated[Actor, Depends(require_signed_in_admin)]
 SuperuserActor = Annotated[Actor, Depends(require_superuser)]
+
+
+async def require_operator(actor: CurrentActor) -> Actor:
+    """The platform operator, or an API key the operator gave the `monitoring` scope:
+    who may read the service's own health and measurements, which span every tenant."""
+    if not actor.is_superuser and ApiKeyScope.MONITORING not in actor.scopes:
+        raise Forbidden(
+            "Only the platform operator, or an API key with the `monitoring` scope, can read this."
+        )
+    return actor
+
+
+OperatorActor = Annotated[Actor, Depends(require_operator)]
 # Anyone who works shifts or runs them: every role but viewer (e.g. to request an absence).
 StaffActor = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.MANAGER, Role.ANALYST))]

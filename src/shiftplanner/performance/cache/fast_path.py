@@ -16,6 +16,7 @@ from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shiftplanner.errors import Unauthorized
+from shiftplanner.middleware import ANSWERED_ROUTE
 from shiftplanner.performance.cache.dependencies import JSON, not_modified
 from shiftplanner.performance.cache.keys import CACHEABLE, audience, etag, response_key
 from shiftplanner.performance.cache.store import Lookup
@@ -61,6 +62,8 @@ class CachedReadsMiddleware:
         if principal.data_version is None:
             return False
         path: str = scope["path"]
+        # The cacheable paths are route templates without parameters.
+        scope[ANSWERED_ROUTE] = path
         key = response_key(
             store.key_prefix,
             org_id=principal.org_id,

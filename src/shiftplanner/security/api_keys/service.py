@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shiftplanner.errors import Conflict, InvalidInput, NotFound
+from shiftplanner.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
@@ -46,6 +46,9 @@ async def create_api_key(
     """Returns the key record and the full key, which only this answer ever shows."""
     if data.expires_at is not None and data.expires_at <= utcnow():
         raise InvalidInput("The expiry is in the past.", pointer="#/expires_at")
+    scopes = sorted(set(data.scopes))
+    if schemas.ApiKeyScope.MONITORING in scopes and not actor.is_superuser:
+        raise Forbidden("Only the platform operator can grant the `monitoring` scope.")
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     key = await ApiKeyRepository(session).add(
         ApiKey(
@@ -54,6 +57,7 @@ async def create_api_key(
             prefix=prefix,
             secret_hash=_digest(secret),
             role=data.role,
+            scopes=[scope.value for scope in scopes],
             created_by_user_id=actor.user_id,
             expires_at=data.expires_at,
         )
@@ -116,6 +120,7 @@ def _vouched_for(key: ApiKey, creator: User | None) -> bool:
         and creator.is_active
         and creator.org_id == key.org_id
         and creator.role is Role.ADMIN
+        and (schemas.ApiKeyScope.MONITORING not in key.scopes or creator.is_superuser)
     )
 
 
