@@ -11,10 +11,12 @@ import secrets
 import time
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shiftplanner.errors import ShiftPlannerError, send_problem
 from shiftplanner.logging import get_logger
+from shiftplanner.monitoring.errors import service as error_service
 from shiftplanner.monitoring.http import HttpMeasurements
 from shiftplanner.monitoring.metrics import UNMATCHED_ROUTE
 from shiftplanner.monitoring.recorder import current_queries
@@ -139,7 +141,8 @@ class UnhandledErrorMiddleware:
     """The safety net: an exception no handler took becomes a 500 problem document here,
     inside the other middleware (only the cache's fast path is further in), so that even
     a failure carries the request id, the security headers and its audit entry. Its
-    details go to the log."""
+    details go to the log, and to error tracking (after the answer is sent, so the
+    client does not wait for that write)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -158,16 +161,33 @@ class UnhandledErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
-            access_log.exception(
-                "unhandled_error", method=scope.get("method"), route=route_template(scope)
-            )
+        except Exception as error:
+            method, route = scope.get("method"), route_template(scope)
+            access_log.exception("unhandled_error", method=method, route=route)
+            context = scope.get("state", {}).get("context")
+            try:
+                if not started:
+                    await send_problem(
+                        scope,
+                        send,
+                        ShiftPlannerError(
+                            "The server failed to handle the request; quote the request id when reporting it."
+                        ),
+                    )
+            finally:
+                await error_service.capture(
+                    self._session_factory(scope),
+                    error,
+                    context=context if isinstance(context, RequestContext) else None,
+                    method=method,
+                    route=route,
+                )
             if started:
                 raise
-            await send_problem(
-                scope,
-                send,
-                ShiftPlannerError(
-                    "The server failed to handle the request; quote the request id when reporting it."
-                ),
-            )
+
+    @staticmethod
+    def _session_factory(scope: Scope) -> async_sessionmaker[AsyncSession] | None:
+        """The running app's (none before its start-up finished)."""
+        runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
+        factory = getattr(runtime, "session_factory", None)
+        return factory if isinstance(factory, async_sessionmaker) else None
