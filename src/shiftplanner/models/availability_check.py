@@ -28,3 +28,21 @@ class AvailabilityCheck(Base):
     source: Mapped[str] = mapped_column(String(64))
     passes: Mapped[int] = mapped_column(default=0)
     failures: Mapped[int] = mapped_column(default=0)
+    # Merged rows: the minutes of the bucket that had any result (1 for a minute, up to 60
+    # for an hour) and how many of them were down (a minute's failures over its runs), so
+    # hour rows keep the SLA's per-minute accounting after the minute rows are pruned.
+    minutes: Mapped[int] = mapped_column(default=0)
+    down_minutes: Mapped[float] = mapped_column(default=0.0)
+
+    @classmethod
+    def minute(cls, bucket_start: datetime, source: str) -> AvailabilityCheck:
+        """A minute's row with no run counted yet, to add to."""
+        return cls(
+            resolution=RollupResolution.MINUTE,
+            bucket_start=bucket_start,
+            source=source,
+            passes=0,
+            failures=0,
+            minutes=1,
+            down_minutes=0.0,
+        )

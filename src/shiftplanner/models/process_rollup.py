@@ -37,3 +37,25 @@ class ProcessRollup(Base):
     db_pool_size: Mapped[int] = mapped_column(default=0)
     cache_hits: Mapped[int] = mapped_column(default=0)
     cache_misses: Mapped[int] = mapped_column(default=0)
+
+    @classmethod
+    def empty(
+        cls, resolution: RollupResolution, bucket_start: datetime, source: str
+    ) -> ProcessRollup:
+        """A row with nothing measured yet, to add to (column defaults apply only when
+        it is inserted)."""
+        return cls(
+            resolution=resolution,
+            bucket_start=bucket_start,
+            source=source,
+            samples=0,
+            cpu_percent_avg=0.0,
+            cpu_percent_max=0.0,
+            rss_bytes_max=0,
+            event_loop_lag_ms_max=0.0,
+            gc_pause_ms_sum=0.0,
+            db_pool_in_use_max=0,
+            db_pool_size=0,
+            cache_hits=0,
+            cache_misses=0,
+        )

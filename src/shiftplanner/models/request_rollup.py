@@ -51,3 +51,31 @@ class RequestRollup(Base):
     bytes_sent: Mapped[int] = mapped_column(BigInteger, default=0)
     queries: Mapped[int] = mapped_column(default=0)
     slow_queries: Mapped[int] = mapped_column(default=0)
+
+    @classmethod
+    def empty(
+        cls,
+        resolution: RollupResolution,
+        bucket_start: datetime,
+        source: str,
+        method: str,
+        route: str,
+    ) -> RequestRollup:
+        """A row with nothing counted yet, to add to (column defaults apply only when it
+        is inserted)."""
+        return cls(
+            resolution=resolution,
+            bucket_start=bucket_start,
+            source=source,
+            method=method,
+            route=route,
+            requests=0,
+            errors_4xx=0,
+            errors_5xx=0,
+            duration_ms_sum=0.0,
+            duration_ms_max=0.0,
+            latency_buckets=[],
+            bytes_sent=0,
+            queries=0,
+            slow_queries=0,
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -85,7 +86,9 @@ class ClosedMinutes:
 
 
 class Recorder:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], int] = current_minute) -> None:
+        # The current minute; tests pass their own to record into minutes of their choice.
+        self.clock = clock
         self.routes: dict[tuple[int, str, str], RouteMinute] = {}
         self.processes: dict[int, ProcessMinute] = {}
         self.probes: dict[int, ProbeMinute] = {}
@@ -99,7 +102,7 @@ class Recorder:
         size: int,
         queries: RequestQueries | None = None,
     ) -> None:
-        key = (current_minute(), method, route)
+        key = (self.clock(), method, route)
         minute = self.routes.get(key)
         if minute is None:
             minute = self.routes[key] = RouteMinute()
@@ -122,7 +125,7 @@ class Recorder:
 
     def background_queries(self, queries: int, slow_queries: int) -> None:
         """Statements run outside a request."""
-        key = (current_minute(), BACKGROUND, BACKGROUND)
+        key = (self.clock(), BACKGROUND, BACKGROUND)
         minute = self.routes.get(key)
         if minute is None:
             minute = self.routes[key] = RouteMinute()
@@ -157,7 +160,7 @@ class Recorder:
             minute.cache_misses += 1
 
     def probe(self, *, passed: bool) -> None:
-        now = current_minute()
+        now = self.clock()
         minute = self.probes.get(now)
         if minute is None:
             minute = self.probes[now] = ProbeMinute()
@@ -168,7 +171,7 @@ class Recorder:
 
     def take_closed(self, *, everything: bool = False) -> ClosedMinutes:
         """Remove and return the minutes that are over (all of them at shutdown)."""
-        limit = current_minute() + (1 if everything else 0)
+        limit = self.clock() + (1 if everything else 0)
         routes = {key: value for key, value in self.routes.items() if key[0] < limit}
         processes = {key: value for key, value in self.processes.items() if key < limit}
         probes = {key: value for key, value in self.probes.items() if key < limit}
@@ -195,7 +198,7 @@ class Recorder:
             mine_probe.failures += probe.failures
 
     def _process_minute(self) -> ProcessMinute:
-        now = current_minute()
+        now = self.clock()
         minute = self.processes.get(now)
         if minute is None:
             minute = self.processes[now] = ProcessMinute()
