@@ -42,3 +42,11 @@ class AnalystRepository(OrgScopedRepository[Analyst]):
             | exists().where(Absence.analyst_id == analyst_id)
         )
         return bool(await self.session.scalar(query))
+
+    async def count_active_by_org(self) -> dict[int, int]:
+        rows = await self.session.execute(
+            select(Analyst.org_id, func.count())
+            .where(Analyst.is_active.is_(True))
+            .group_by(Analyst.org_id)
+        )
+        return {org_id: int(count) for org_id, count in rows}

@@ -224,3 +224,9 @@ async def delete_analyst(session: AsyncSession, actor: Actor, analyst_id: int) -
         session, EventType.ANALYST_DELETED, analyst, schemas.Analyst, actor_user_id=actor.user_id
     )
     await repository.delete(analyst)
+
+
+async def count_active_by_organization(session: AsyncSession) -> dict[int, int]:
+    """Active analysts per organization (organizations with none are absent), for the
+    domain gauges."""
+    return await AnalystRepository(session).count_active_by_org()

@@ -268,3 +268,14 @@ def emit_detected(
             data={"conflicts": [to_schema(c).model_dump(mode="json") for c in conflicts]},
         ),
     )
+
+
+async def count_by_severity(
+    session: AsyncSession, org_id: int, first: date, last: date
+) -> dict[Severity, int]:
+    """How many conflicts are dated `first`..`last` in the organization, per severity
+    (every severity present, 0 if none): for operations work across organizations (the
+    domain gauges), which has no caller to redact for."""
+    facts = await _facts_around(ConflictFactsRepository(session), org_id, first, last)
+    counts = Counter(conflict.severity for conflict in detect(facts, first, last))
+    return {severity: counts[severity] for severity in Severity}

@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -68,6 +70,8 @@ class EventDispatcher:
         self._consumers: dict[str, Consumer] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # When the loop last finished a round (monotonic): the readiness check's lag.
+        self.last_round_at: float | None = None
 
     @property
     def consumers(self) -> Sequence[Consumer]:
@@ -84,7 +88,15 @@ class EventDispatcher:
 
     def start(self) -> None:
         if self._task is None:
+            self.last_round_at = time.monotonic()
             self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    def heartbeat_age(self) -> float | None:
+        """Seconds since the loop last finished a round (one that failed does not count),
+        or None if it is not running."""
+        if self._task is None or self._task.done() or self.last_round_at is None:
+            return None
+        return time.monotonic() - self.last_round_at
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -99,6 +111,7 @@ class EventDispatcher:
             self._wakeup.clear()
             try:
                 handled = await self.dispatch_pending()
+                self.last_round_at = time.monotonic()
             except Exception:
                 log.exception("outbox_dispatch_failed")
                 handled = 0
@@ -151,6 +164,7 @@ class EventDispatcher:
                     actor_user_id=row.actor_user_id,
                     occurred_at=row.occurred_at,
                     payload=row.payload,
+                    request_id=row.request_id,
                 )
                 for row in rows
             ]
@@ -176,7 +190,9 @@ class EventDispatcher:
                 continue  # done or dead
             if state is not None and state.next_attempt_at and state.next_attempt_at > now:
                 continue
-            outcomes[consumer.name] = await self._run_consumer(consumer, event)
+            # The consumer's lines carry the id of the request that made the change.
+            with structlog.contextvars.bound_contextvars(request_id=event.request_id):
+                outcomes[consumer.name] = await self._run_consumer(consumer, event)
         await self._record(event, states, outcomes)
 
     async def _run_consumer(self, consumer: Consumer, event: DispatchedEvent) -> Exception | None:

@@ -212,6 +212,24 @@ class JobQueue:
         )
         return result.first() is not None
 
+    async def count_by_status(self) -> dict[JobStatus, int]:
+        rows = await self.session.execute(
+            select(GenerationJob.status, func.count()).group_by(GenerationJob.status)
+        )
+        return {status: int(count) for status, count in rows}
+
+    async def solve_times(self, finished_after: datetime) -> list[tuple[datetime, datetime]]:
+        """(started_at, finished_at) of the jobs whose solver finished after the time."""
+        rows = await self.session.execute(
+            select(GenerationJob.started_at, GenerationJob.finished_at)
+            .where(
+                GenerationJob.finished_at > finished_after,
+                GenerationJob.started_at.is_not(None),
+            )
+            .order_by(GenerationJob.finished_at)
+        )
+        return [(started, finished) for started, finished in rows if started and finished]
+
 
 class ProblemSourcesRepository:
     """The rows a team's problem is built from, each query scoped to the organization."""

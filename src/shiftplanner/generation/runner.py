@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import signal
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from multiprocessing.context import SpawnProcess
@@ -58,6 +59,8 @@ class GenerationRunner:
         self._processes: dict[int, SpawnProcess] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # When the loop last finished a round (monotonic): the readiness check's lag.
+        self.last_round_at: float | None = None
 
     @property
     def processes(self) -> Mapping[int, SpawnProcess]:
@@ -72,7 +75,15 @@ class GenerationRunner:
             interrupted = await lifecycle.fail_running(session, INTERRUPTED)
         for job_id in interrupted:
             log.warning("generation_job_interrupted", job_id=job_id, reason=INTERRUPTED)
+        self.last_round_at = time.monotonic()
         self._task = asyncio.create_task(self._run(), name="generation-runner")
+
+    def heartbeat_age(self) -> float | None:
+        """Seconds since the loop last finished a round (one that failed does not count),
+        or None if it is not running."""
+        if self._task is None or self._task.done() or self.last_round_at is None:
+            return None
+        return time.monotonic() - self.last_round_at
 
     def wake(self) -> None:
         """Look at the queue now rather than at the next poll."""
@@ -99,6 +110,7 @@ class GenerationRunner:
             self._wakeup.clear()
             try:
                 await self.tick()
+                self.last_round_at = time.monotonic()
             except Exception:
                 log.exception("generation_runner_failed")
             with contextlib.suppress(TimeoutError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,6 +32,7 @@ from shiftplanner.generation.repository import (
 )
 from shiftplanner.kit.pagination import PageParams
 from shiftplanner.kit.time import utcnow
+from shiftplanner.logging import current_request_id
 from shiftplanner.models import Analyst, GenerationJob, JobStatus, Team
 from shiftplanner.schedules import service as schedule_service
 from shiftplanner.schedules.service import Outcome
@@ -171,6 +172,7 @@ async def create_job(
             progress=[],
             schedule_fingerprint=fingerprint,
             created_by_user_id=actor.user_id,
+            request_id=current_request_id(),
         )
     )
     lifecycle.emit(session, job, actor_user_id=actor.user_id)
@@ -372,3 +374,21 @@ async def apply_job(
     await session.flush()
     lifecycle.emit(session, job, actor_user_id=actor.user_id)
     return job, outcome
+
+
+async def count_jobs_by_status(session: AsyncSession) -> dict[JobStatus, int]:
+    """Jobs of every organization per status (every status present, 0 if none): for
+    the domain gauges."""
+    counts = await JobQueue(session).count_by_status()
+    return {status: counts.get(status, 0) for status in JobStatus}
+
+
+async def solve_durations(
+    session: AsyncSession, finished_after: datetime
+) -> list[tuple[datetime, float]]:
+    """(finished_at, seconds from the solver's start to the job's end) of every job that
+    finished after `finished_after`, oldest first: for the solve-time histogram."""
+    return [
+        (finished, (finished - started).total_seconds())
+        for started, finished in await JobQueue(session).solve_times(finished_after)
+    ]

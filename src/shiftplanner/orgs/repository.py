@@ -31,3 +31,6 @@ class OrganizationRepository:
         self.session.add(organization)
         await self.session.flush()
         return organization
+
+    async def ids(self) -> list[int]:
+        return list(await self.session.scalars(select(Organization.id).order_by(Organization.id)))

@@ -68,3 +68,9 @@ async def update_organization(
     if changes:
         emit(session, _event(EventType.ORGANIZATION_UPDATED, organization, actor, changes))
     return organization
+
+
+async def organization_ids(session: AsyncSession) -> list[int]:
+    """Every organization's id, for operations work that spans tenants (the domain
+    gauges)."""
+    return await OrganizationRepository(session).ids()

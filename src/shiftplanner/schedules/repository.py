@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 
 from shiftplanner.kit.repository import OrgScopedRepository
 from shiftplanner.models import Assignment, ShiftType
@@ -43,3 +43,9 @@ class AssignmentRepository(OrgScopedRepository[Assignment]):
             else Assignment.shift_type_id == shift_type_id
         )
         return bool(await self.session.scalar(select(exists().where(condition))))
+
+    async def count_by_org(self) -> dict[int, int]:
+        rows = await self.session.execute(
+            select(Assignment.org_id, func.count()).group_by(Assignment.org_id)
+        )
+        return {org_id: int(count) for org_id, count in rows}

@@ -362,3 +362,9 @@ def _facts(assignment: Assignment) -> AssignmentFacts:
         date=assignment.date,
         is_screener=assignment.is_screener,
     )
+
+
+async def count_by_organization(session: AsyncSession) -> dict[int, int]:
+    """Assignments per organization (organizations with none are absent), for the
+    domain gauges."""
+    return await AssignmentRepository(session).count_by_org()

@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 from shiftplanner.kit.urls import redact_url
 from shiftplanner.logging import get_logger
 from shiftplanner.monitoring.metrics import CACHE_ERRORS, CACHE_EVICTIONS, CACHE_LOOKUPS
+from shiftplanner.monitoring.recorder import Recorder
 
 log = get_logger(__name__)
 
@@ -98,9 +99,22 @@ class MemoryLevel:
         self.bytes -= len(value)
 
 
+# What counts as a hit in the minute rollups (as in `EndpointStats.hit_rate`).
+HITS = frozenset({Lookup.HIT_MEMORY, Lookup.HIT_REDIS, Lookup.NOT_MODIFIED})
+
+
 class ResponseStore:
-    def __init__(self, *, max_memory_bytes: int, redis_url: str | None, key_prefix: str) -> None:
+    def __init__(
+        self,
+        *,
+        max_memory_bytes: int,
+        redis_url: str | None,
+        key_prefix: str,
+        recorder: Recorder | None = None,
+    ) -> None:
         self.key_prefix = key_prefix
+        # The process's minute rollups, which count hits and misses (metrics on).
+        self.recorder = recorder
         self.memory = MemoryLevel(max_memory_bytes)
         self.redis_name = redact_url(redis_url) if redis_url else None
         self._redis = (
@@ -126,6 +140,8 @@ class ResponseStore:
     def count(self, endpoint: str, result: Lookup) -> None:
         self.endpoints[endpoint].lookups[result] += 1
         CACHE_LOOKUPS.labels(endpoint=endpoint, result=result.value).inc()
+        if self.recorder is not None and result is not Lookup.BYPASS:
+            self.recorder.cache_lookup(hit=result in HITS)
 
     async def get(self, key: str) -> tuple[bytes | None, Lookup]:
         value = self.memory.get(key)

@@ -1,0 +1,2 @@
+"""Readiness: `GET /monitoring/health` and the `readiness(runtime)` the availability probe
+calls."""
