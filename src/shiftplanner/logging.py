@@ -83,7 +83,7 @@ def configure_logging(settings: Settings) -> None:
     renderer: list[Processor]
     if settings.logs_as_json:
         renderer = [
-            structlog.processors.ExceptionRenderer(_bounded_traceback),
+            structlog.processors.ExceptionRenderer(bounded_traceback),
             structlog.processors.JSONRenderer(),
         ]
     else:
@@ -140,14 +140,23 @@ def _merge_record_context(_logger: WrappedLogger, _method: str, event_dict: Even
     return {**context, **event_dict}
 
 
-def _bounded_traceback(exc_info: ExcInfo) -> Any:
+def bounded_traceback(exc_info: ExcInfo) -> str:
+    """The exception's traceback as text: the innermost frames of each exception in
+    the chain, without locals."""
     return "".join(traceback.format_exception(*exc_info, limit=-TRACEBACK_MAX_FRAMES)).rstrip()
 
 
 def _write_bounded_traceback(sio: TextIO, exc_info: ExcInfo) -> None:
     # Plain text, not rich's: rendered in the listener thread, a rich traceback still
     # stalled the event loop by 0.2-0.5 s (the interpreter lock, the garbage collector).
-    sio.write("\n" + _bounded_traceback(exc_info))
+    sio.write("\n" + bounded_traceback(exc_info))
+
+
+def current_request_id() -> str | None:
+    """The id the log lines of this context carry: the request's, or the one a background
+    job took over from the request that caused it."""
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    return request_id if isinstance(request_id, str) else None
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -8,6 +8,7 @@ import asyncio
 from datetime import timedelta
 
 import httpx
+import structlog
 from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -285,3 +286,30 @@ async def test_the_running_dispatcher_delivers_soon_after_commit(
                     break
                 await asyncio.sleep(0.02)
         assert any(e.type == "team.created" for e in recorder.seen)
+
+
+async def test_consumers_log_under_the_id_of_the_request_that_made_the_change(
+    client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    logged: list[object] = []
+
+    async def remember_request_id(session: AsyncSession, event: DispatchedEvent) -> None:
+        logged.append(structlog.contextvars.get_contextvars().get("request_id"))
+
+    runtime.dispatcher.register(Consumer("request-ids", remember_request_id))
+    response = await client.post(
+        "/api/teams",
+        json={"name": "Traced", "code": "TRC", "timezone": "UTC"},
+        headers={**tenant.admin, "X-Request-ID": "trace-team-42"},
+    )
+    assert response.status_code == 201, response.text
+    await runtime.dispatcher.dispatch_pending()
+    traced = [e for e in await events(runtime) if e.event_type == "team.created"]
+    assert [e.request_id for e in traced] == ["trace-team-42"]
+    assert logged[-1] == "trace-team-42"
+    # A change made outside any request (a command, a job) carries none.
+    async with runtime.session_factory() as work:
+        data = team_schemas.TeamCreate(name="Tokyo", code="TYO", timezone="Asia/Tokyo")
+        await team_service.create_team(work, Actor.system(tenant.org.id), data)
+        await work.commit()
+    assert [e.request_id for e in await events(runtime)][-1] is None

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -415,3 +416,24 @@ async def test_a_jobs_life_is_audited_as_events(
     payloads = {e.event_type: e.payload["data"] for e in events}
     assert payloads["generation.succeeded"]["status"] == "succeeded"
     assert "problem" not in payloads["generation.requested"]
+
+
+async def test_the_solver_logs_under_the_id_of_the_request_that_queued_the_job(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    settings: Settings,
+    tenant: Tenant,
+    small_team: SmallTeam,
+) -> None:
+    created = await client.post(
+        GENERATE,
+        json={**generate_body(small_team.team.id), "time_limit_seconds": 2},
+        headers={**tenant.manager, "X-Request-ID": "trace-roster-7"},
+    )
+    assert created.status_code == 202, created.text
+    structlog.contextvars.clear_contextvars()
+    # Solved here, in this task, as the solver process runs it: every line it logs from
+    # then on merges this context (the set-up's merge_contextvars).
+    assert await run_in_process(runtime, settings) is JobStatus.SUCCEEDED
+    assert structlog.contextvars.get_contextvars()["request_id"] == "trace-roster-7"
+    structlog.contextvars.clear_contextvars()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.db import OUTBOX_PENDING
 from shiftplanner.events.types import DomainEvent
+from shiftplanner.logging import current_request_id
 from shiftplanner.models import OutboxEvent
 
 # Side effects that must share the change's transaction (the audit entry); everything
@@ -36,6 +37,7 @@ def emit(session: AsyncSession, event: DomainEvent) -> None:
             resource_id=event.resource_id,
             actor_user_id=event.actor_user_id,
             payload=payload,
+            request_id=current_request_id(),
         )
     )
     session.info[OUTBOX_PENDING] = True

@@ -85,6 +85,8 @@ class DispatchedEvent:
     actor_user_id: int | None
     occurred_at: datetime
     payload: Mapping[str, Any] = field(default_factory=dict)
+    # The request that made the change, for the consumers' log lines.
+    request_id: str | None = None
 
 
 # Bookkeeping fields that change with every write and say nothing about the change.

@@ -14,6 +14,7 @@ import asyncio
 import threading
 from typing import TYPE_CHECKING
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.config import Settings
@@ -80,6 +81,8 @@ async def _execute(
             log.info("generation_job_not_running", job_id=job_id)
             return None
         stored_problem, time_limit = job.problem, job.time_limit_seconds
+        # This process's lines carry the id of the request that queued the job.
+        structlog.contextvars.bind_contextvars(request_id=job.request_id)
     log.info("generation_job_solving", job_id=job_id, time_limit_seconds=time_limit)
     # The solver (OR-Tools, which brings pandas: about 90 MB) is loaded here, in the solver
     # process, never in the app process that only imports this module to start one.

@@ -51,6 +51,8 @@ class GenerationJob(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     # The team's schedule in the range when the job was made: applying refuses if it changed.
     schedule_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    # The request that queued the job: the solver process's log lines carry it on.
+    request_id: Mapped[str | None] = mapped_column(String(128), default=None)
     created_by_user_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("users.id", ondelete="SET NULL"), default=None
     )

@@ -34,6 +34,8 @@ class OutboxEvent(Base):
     resource_type: Mapped[str] = mapped_column(String(64))
     resource_id: Mapped[int | None] = mapped_column(IdType, default=None)
     actor_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
+    # The request that made the change: its consumers' log lines carry it on.
+    request_id: Mapped[str | None] = mapped_column(String(128), default=None)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set once every consumer has handled the event (or given up on it).
