@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -55,7 +56,7 @@ def run(
     )
 
 
-def stop(process: subprocess.Popen[bytes], *, timeout: float = 5) -> None:
+def stop(process: subprocess.Popen[Any], *, timeout: float = 5) -> None:
     """End a process of ours: asked first, killed if it does not end within `timeout`."""
     if process.poll() is None:
         process.terminate()
@@ -90,12 +91,12 @@ class Server:
 
 
 @contextmanager
-def serving(env: dict[str, str], *, timeout: float = 30) -> Iterator[Server]:
-    """`shiftplanner serve` on a free loopback port, once it answers /health; stopped
-    after, with what it printed in `Server.stdout` and `Server.stderr` (the log)."""
+def serving(env: dict[str, str], *args: str, timeout: float = 30) -> Iterator[Server]:
+    """`shiftplanner serve [args]` on a free loopback port, once it answers /health;
+    stopped after, with what it printed in `Server.stdout` and `Server.stderr` (the log)."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 (our own command)
-        [*COMMAND, "serve"],
+        [*COMMAND, "serve", *args],
         cwd=ROOT,
         env={**env, "SHIFTPLANNER_HOST": "127.0.0.1", "SHIFTPLANNER_PORT": str(port)},
         stdout=subprocess.PIPE,

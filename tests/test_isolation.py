@@ -56,6 +56,22 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("GET", "/monitoring/cache/stats"): SUPERUSER,
     # Open in development (these tests); production's rule is in tests/monitoring.
     ("GET", "/metrics"): PUBLIC,
+    ("GET", "/monitoring/metrics"): OPERATOR,
+    ("GET", "/monitoring/sla"): OPERATOR,
+    ("GET", "/monitoring/performance"): OPERATOR,
+    ("GET", "/monitoring/dashboard"): OPERATOR,
+    ("GET", "/monitoring/errors"): OPERATOR,
+    ("GET", "/monitoring/errors/{error_id}"): OPERATOR,
+    # The profiler: the platform operator signed in, never an API key.
+    ("POST", "/monitoring/profiler/cpu"): SUPERUSER,
+    ("GET", "/monitoring/profiler/cpu"): SUPERUSER,
+    ("GET", "/monitoring/profiler/cpu/{profile_id}"): SUPERUSER,
+    ("GET", "/monitoring/profiler/cpu/{profile_id}/download"): SUPERUSER,
+    ("POST", "/monitoring/profiler/memory/snapshots"): SUPERUSER,
+    ("GET", "/monitoring/profiler/memory/snapshots"): SUPERUSER,
+    ("DELETE", "/monitoring/profiler/memory/snapshots"): SUPERUSER,
+    ("GET", "/monitoring/profiler/memory/diff"): SUPERUSER,
+    ("GET", "/monitoring/health"): OPERATOR,
     ("GET", "/api/organizations"): ANY,
     ("POST", "/api/organizations"): SUPERUSER,
     ("GET", "/api/organizations/{org_id}"): ANY,
@@ -167,6 +183,9 @@ class Ids:
             "shift_request_id": self.shift_request,
             "job_id": self.generation_job,
             "identifier": f"user:{self.user}",
+            # Operators' resources, not an organization's: any id does for the walk.
+            "error_id": 1,
+            "profile_id": "0" * 16,
         }
         assert name in mapping, f"path parameter {name!r} is new: add it to Ids and the walk"
         return mapping[name]
@@ -519,3 +538,23 @@ def find_foreign(document: Any, victim: Ids) -> Iterator[str]:
     elif isinstance(document, list):
         for item in document:
             yield from find_foreign(item, victim)
+
+
+async def test_a_monitoring_key_reads_the_operator_routes_and_nothing_more(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    created = await client.post(
+        "/api/api-keys",
+        json={"name": "prometheus", "role": "viewer", "scopes": ["monitoring"]},
+        headers=tenant.admin,
+    )
+    assert created.status_code == 201, created.text
+    key = {"X-API-Key": created.json()["key"]}
+    for method, path, params in operations(app):
+        if method != "GET" or params:
+            continue
+        response = await client.get(path, params=QUERIES.get(path), headers=key)
+        if RULES[(method, path)] == OPERATOR:
+            assert response.status_code == 200, (path, response.text)
+        elif RULES[(method, path)] == SUPERUSER:
+            assert response.status_code == 403, (path, response.status_code)

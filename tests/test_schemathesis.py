@@ -199,11 +199,29 @@ def loaded(result: Ok[Operation] | Err[InvalidSchema]) -> Operation:
     return result.ok()
 
 
-def check(operation: str, response: schemathesis.Response) -> Finding | None:
-    """A finding if the response is a 5xx or neither JSON nor an empty 204."""
+def documented_types(operation: Operation) -> frozenset[str]:
+    """The media types the operation's own responses declare besides JSON (Prometheus's
+    text format, health+json, a profile's download)."""
+    responses = operation.definition.raw.get("responses", {})
+    return frozenset(
+        media_type.lower()
+        for response in responses.values()
+        for media_type in response.get("content", {})
+    )
+
+
+def check(
+    operation: str, response: schemathesis.Response, documented: frozenset[str] = frozenset()
+) -> Finding | None:
+    """A finding if the response is a 5xx, or neither JSON, a media type the operation
+    documents nor an empty 204."""
     content_type = (response.headers.get("content-type") or [""])[0]
     media_type = content_type.split(";")[0].strip().lower()
-    acceptable = not response.content if response.status_code == 204 else media_type in JSON_TYPES
+    acceptable = (
+        not response.content
+        if response.status_code == 204
+        else media_type in JSON_TYPES | documented
+    )
     if response.status_code < 500 and acceptable:
         return None
     request = response.request
@@ -248,6 +266,7 @@ def fuzz(
     time goes into shrinking)."""
     findings: list[Finding] = []
     label = operation.label
+    documented = documented_types(operation)
     strategy = st.one_of(
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
@@ -274,7 +293,7 @@ def fuzz(
                 case.body = with_real_values(case.body, real)
         response = case.call(base_url=base_url, timeout=REQUEST_TIMEOUT_SECONDS)
         statuses[response.status_code] += 1
-        finding = check(label, response)
+        finding = check(label, response, documented)
         if finding is not None:
             findings.append(finding)
 

@@ -65,8 +65,16 @@ def this_week() -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
+# Each configuration of the service: response cache on or off, instrumentation (metrics
+# and rollups) on or off. On and off run one after the other, so the cost of measuring
+# is read as a ratio of two neighbouring runs.
+CONFIGURATIONS = ((False, True), (False, False), (True, True), (True, False))
+OFF = " (instrumentation off)"
+
+
 def measure(backend: str, console: Console, extra_env: dict[str, str] | None = None) -> list[Row]:
-    """The bare endpoint, then the service without its response cache and with it."""
+    """The bare endpoint, then the service without its response cache and with it, each
+    with its instrumentation on and off."""
     rows: list[Row] = []
     with (
         tempfile.TemporaryDirectory(prefix="bench-load-") as tmp,
@@ -77,9 +85,14 @@ def measure(backend: str, console: Console, extra_env: dict[str, str] | None = N
         console.print(f"[dim]{backend}: seeding the demo[/dim]")
         servers.seed(env)
         baseline: wrk.Load | None = None
-        for cached in (False, True):
-            run_env = {**env, "SHIFTPLANNER_CACHE_ENABLED": str(cached).lower()}
-            with servers.service(run_env, folder / f"service-{cached}.log") as service:
+        for cached, instrumented in CONFIGURATIONS:
+            run_env = {
+                **env,
+                "SHIFTPLANNER_CACHE_ENABLED": str(cached).lower(),
+                "SHIFTPLANNER_METRICS_ENABLED": str(instrumented).lower(),
+            }
+            log = folder / f"service-{cached}-{instrumented}.log"
+            with servers.service(run_env, log) as service:
                 servers.wait_until_quiet(url)
                 token = servers.sign_in(service.url)
                 week = week_path(service.url, token)
@@ -93,26 +106,43 @@ def measure(backend: str, console: Console, extra_env: dict[str, str] | None = N
                     rows.append(
                         Row(backend, "bare FastAPI, same body", baseline, baseline.per_second)
                     )
+                suffix = "" if instrumented else OFF
+                label = "cached" if cached else "uncached"
+                endpoints = [(f"week read, {label}", week)]
+                if not cached:
+                    endpoints[:0] = [("GET /health", "/health"), ("GET /api/auth/me", "/api/auth/me")]
+                for name, path in endpoints:
+                    console.print(f"[dim]{backend}: {name}{suffix}[/dim]")
                     rows.append(
                         Row(
                             backend,
-                            "GET /health",
-                            load(service.url + "/health"),
+                            name + suffix,
+                            load(service.url + path, token),
                             baseline.per_second,
                         )
                     )
-                label = "cached" if cached else "uncached"
-                for name, path in (
-                    ("GET /api/auth/me", "/api/auth/me"),
-                    (f"week read, {label}", week),
-                ):
-                    if cached and path == "/api/auth/me":
-                        continue
-                    console.print(f"[dim]{backend}: {name}[/dim]")
-                    rows.append(
-                        Row(backend, name, load(service.url + path, token), baseline.per_second)
-                    )
     return rows
+
+
+def instrumentation_cost(rows: list[Row]) -> Table:
+    """Requests per second with the instrumentation on over off, endpoint by endpoint."""
+    shown = Table(title="Instrumentation cost: req/s with metrics and rollups on ÷ off")
+    for column in ("backend", "endpoint", "on req/s", "off req/s", "on ÷ off"):
+        shown.add_column(column, justify="left" if column in ("backend", "endpoint") else "right")
+    off = {(row.backend, row.endpoint): row for row in rows if row.endpoint.endswith(OFF)}
+    for row in rows:
+        twin = off.get((row.backend, row.endpoint + OFF))
+        if twin is None:
+            continue
+        ratio = row.load.per_second / twin.load.per_second if twin.load.per_second else 0.0
+        shown.add_row(
+            row.backend,
+            row.endpoint,
+            f"{row.load.per_second:,.0f}",
+            f"{twin.load.per_second:,.0f}",
+            f"{ratio:.2f}",
+        )
+    return shown
 
 
 def week_path(url: str, token: str) -> str:
@@ -150,6 +180,7 @@ def run(console: Console) -> None:
         console.print("[yellow]hot_path needs wrk (apt-get install wrk); skipped[/yellow]")
         return
     rows = [row for backend in ("sqlite", "postgresql") for row in measure(backend, console)]
-    shown = table(rows)
+    shown, cost = table(rows), instrumentation_cost(rows)
     console.print(shown)
-    write_report("hot_path", shown)
+    console.print(cost)
+    write_report("hot_path", shown, cost)

@@ -30,9 +30,15 @@ from shiftplanner.kit.openapi import install_problem_schema
 from shiftplanner.logging import configure_logging
 from shiftplanner.middleware import RequestContextMiddleware, UnhandledErrorMiddleware
 from shiftplanner.monitoring import prometheus
+from shiftplanner.monitoring.dashboard.routes import router as dashboard_router
+from shiftplanner.monitoring.errors.routes import router as errors_router
+from shiftplanner.monitoring.health.routes import router as readiness_router
 from shiftplanner.monitoring.http import HttpMeasurements
+from shiftplanner.monitoring.profiler.routes import router as profiler_router
 from shiftplanner.monitoring.recorder import Recorder
+from shiftplanner.monitoring.rollups.routes import router as rollups_router
 from shiftplanner.monitoring.routes import router as monitoring_router
+from shiftplanner.monitoring.sla.routes import router as sla_router
 from shiftplanner.orgs.routes import router as organizations_router
 from shiftplanner.performance.cache.fast_path import CachedReadsMiddleware
 from shiftplanner.performance.cache.routes import router as cache_router
@@ -76,6 +82,12 @@ API_ROUTERS = (
     security_router,
     cache_router,
     monitoring_router,
+    dashboard_router,
+    rollups_router,
+    sla_router,
+    errors_router,
+    profiler_router,
+    readiness_router,
 )
 
 OPENAPI_URL = "/openapi.json"
@@ -105,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.generation_runner_enabled:
             await runtime.generation_runner.start()
         warming = runtime.warm_cache() if settings.cache_warm_up else None
+        runtime.monitoring.start()
         try:
             yield
         finally:

@@ -192,6 +192,8 @@ class Settings(BaseSettings):
     rollup_merge_interval_seconds: float = Field(default=60.0, gt=0)
     # Domain gauges (assignments, analysts, open conflicts per organization; jobs).
     domain_metrics_interval_seconds: float = Field(default=60.0, gt=0)
+    # Process and system samples (CPU, memory, event-loop lag, disk, pool).
+    system_metrics_interval_seconds: float = Field(default=5.0, gt=0)
     # SLA targets: availability and error rate in percent, p95 latency in milliseconds.
     sla_availability_target: float = Field(default=99.9, gt=0, le=100)
     sla_error_rate_target: float = Field(default=0.1, ge=0, le=100)

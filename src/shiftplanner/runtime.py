@@ -16,6 +16,7 @@ from shiftplanner.generation.runner import GenerationRunner
 from shiftplanner.generation.service import QueuePolicy
 from shiftplanner.logging import get_logger
 from shiftplanner.monitoring.recorder import Recorder
+from shiftplanner.monitoring.runtime import Monitoring
 from shiftplanner.performance.cache import versions as cache_versions
 from shiftplanner.performance.cache.store import ResponseStore
 from shiftplanner.performance.cache.warmup import warm_up
@@ -53,8 +54,8 @@ class Runtime:
     rate_limiter: RateLimiter
     verified_keys: VerifiedKeys
     response_store: ResponseStore | None
-    # This process's measurements until the rollup writer stores them.
-    recorder: Recorder
+    # Readiness, profilers, and (metrics on) what measures this process.
+    monitoring: Monitoring
 
     @classmethod
     def build(cls, settings: Settings, recorder: Recorder | None = None) -> Runtime:
@@ -78,6 +79,8 @@ class Runtime:
         # A commit that wrote events wakes the dispatcher instead of waiting for its poll.
         for factory in {session_factory, read_session_factory}:
             factory.configure(info={ON_OUTBOX_COMMIT: dispatcher.wake})
+        generation_runner = GenerationRunner(settings, session_factory)
+        recorder = recorder or Recorder()
         return cls(
             settings=settings,
             engine=engine,
@@ -86,7 +89,7 @@ class Runtime:
             read_session_factory=read_session_factory,
             principals=principal_reader(settings, read_engine),
             dispatcher=dispatcher,
-            generation_runner=GenerationRunner(settings, session_factory),
+            generation_runner=generation_runner,
             generation_queue=QueuePolicy.of(settings),
             passwords=Passwords(settings),
             tokens=Tokens(
@@ -103,12 +106,26 @@ class Runtime:
                     max_memory_bytes=settings.cache_memory_max_bytes,
                     redis_url=settings.redis_url,
                     key_prefix=settings.redis_key_prefix,
+                    recorder=recorder if settings.metrics_enabled else None,
                 )
                 if settings.cache_enabled
                 else None
             ),
-            recorder=recorder or Recorder(),
+            monitoring=Monitoring.build(
+                settings,
+                engine,
+                session_factory,
+                read_session_factory,
+                recorder,
+                dispatcher=dispatcher.heartbeat_age,
+                generation_runner=generation_runner.heartbeat_age,
+            ),
         )
+
+    @property
+    def recorder(self) -> Recorder:
+        """This process's measurements until the rollup writer stores them."""
+        return self.monitoring.recorder
 
     def warm_cache(self) -> asyncio.Task[None] | None:
         """Warm the response cache in the background (see performance.cache.warmup)."""
@@ -125,9 +142,11 @@ class Runtime:
         log.info("cache_warmed_up", answers=kept)
 
     async def close(self) -> None:
+        await self.monitoring.close()
         await self.generation_runner.stop()
         await self.dispatcher.stop()
         if self.response_store is not None:
             await self.response_store.close()
         await self.principals.close()
         await self.engine.dispose()
+        self.monitoring.detach()

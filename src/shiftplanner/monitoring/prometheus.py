@@ -7,25 +7,21 @@ import os
 import shutil
 from pathlib import Path
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    generate_latest,
-    multiprocess,
-)
-
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
+from prometheus_client.exposition import choose_encoder
 
 
-def exposition(multiprocess_dir: Path | None) -> bytes:
+def exposition(multiprocess_dir: Path | None, accept: str | None) -> tuple[bytes, str]:
+    """The metrics in the format the `Accept` header asks for (Prometheus asks for
+    OpenMetrics, curl gets the classic text format), and its content type."""
+    encode, content_type = choose_encoder(accept or "")
     if multiprocess_dir is None:
-        return generate_latest(REGISTRY)
+        return encode(REGISTRY), content_type
     # A registry of its own for each scrape, as the library asks: the collector reads
     # every process's files as they are now.
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=str(multiprocess_dir))  # type: ignore[no-untyped-call]
-    return generate_latest(registry)
+    return encode(registry), content_type
 
 
 def prepare_multiprocess_dir(directory: Path) -> None:
