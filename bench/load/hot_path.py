@@ -66,16 +66,33 @@ def this_week() -> tuple[date, date]:
 
 
 # Each configuration of the service: response cache on or off, instrumentation (metrics
-# and rollups) on or off. On and off run one after the other, so the cost of measuring
-# is read as a ratio of two neighbouring runs.
-CONFIGURATIONS = ((False, True), (False, False), (True, True), (True, False))
+# and rollups) on or off. On and off alternate, `rounds()` times each, and every
+# endpoint's runs are pooled: the cost of measuring is a few percent, less than one run's
+# noise on this machine, so it is read from neighbouring, repeated runs.
 OFF = " (instrumentation off)"
+
+
+def rounds() -> int:
+    return int(os.environ.get("BENCH_ROUNDS", "2"))
+
+
+def configurations() -> list[tuple[bool, bool]]:
+    """On, off, then off, on (and so on): the database settles as the runs go (its
+    caches warm, autovacuum runs after the seeding), which would favour whichever
+    always came second."""
+    return [
+        (cached, on)
+        for cached in (False, True)
+        for turn in range(rounds())
+        for on in ((True, False) if turn % 2 == 0 else (False, True))
+    ]
 
 
 def measure(backend: str, console: Console, extra_env: dict[str, str] | None = None) -> list[Row]:
     """The bare endpoint, then the service without its response cache and with it, each
     with its instrumentation on and off."""
     rows: list[Row] = []
+    runs: dict[str, list[wrk.Load]] = {}
     with (
         tempfile.TemporaryDirectory(prefix="bench-load-") as tmp,
         database(backend, Path(tmp)) as url,
@@ -85,7 +102,7 @@ def measure(backend: str, console: Console, extra_env: dict[str, str] | None = N
         console.print(f"[dim]{backend}: seeding the demo[/dim]")
         servers.seed(env)
         baseline: wrk.Load | None = None
-        for cached, instrumented in CONFIGURATIONS:
+        for cached, instrumented in configurations():
             run_env = {
                 **env,
                 "SHIFTPLANNER_CACHE_ENABLED": str(cached).lower(),
@@ -110,17 +127,16 @@ def measure(backend: str, console: Console, extra_env: dict[str, str] | None = N
                 label = "cached" if cached else "uncached"
                 endpoints = [(f"week read, {label}", week)]
                 if not cached:
-                    endpoints[:0] = [("GET /health", "/health"), ("GET /api/auth/me", "/api/auth/me")]
+                    endpoints[:0] = [
+                        ("GET /health", "/health"),
+                        ("GET /api/auth/me", "/api/auth/me"),
+                    ]
                 for name, path in endpoints:
                     console.print(f"[dim]{backend}: {name}{suffix}[/dim]")
-                    rows.append(
-                        Row(
-                            backend,
-                            name + suffix,
-                            load(service.url + path, token),
-                            baseline.per_second,
-                        )
-                    )
+                    runs.setdefault(name + suffix, []).append(load(service.url + path, token))
+    assert baseline is not None
+    for name, loads in runs.items():
+        rows.append(Row(backend, name, wrk.Load.pooled(loads), baseline.per_second))
     return rows
 
 
@@ -157,7 +173,10 @@ def load(url: str, token: str | None = None) -> wrk.Load:
 
 
 def table(rows: list[Row]) -> Table:
-    shown = Table(title=f"Hot path: wrk, {connections()} connections, {seconds()} s each")
+    shown = Table(
+        title=f"Hot path: wrk, {connections()} connections, {seconds()} s each, "
+        f"the service's endpoints {rounds()} times (pooled)"
+    )
     for column in ("backend", "endpoint", "req/s", "× bare", "p50 ms", "p95 ms", "p99 ms"):
         shown.add_column(column, justify="left" if column in ("backend", "endpoint") else "right")
     shown.add_column("errors", justify="right")

@@ -27,6 +27,22 @@ class Load:
     def per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
+    @classmethod
+    def pooled(cls, loads: list[Load]) -> Load:
+        """Several runs of one endpoint as one: requests and time add up (so the rate is
+        the overall rate); the percentiles are the runs' means, the maximum the largest."""
+        count = len(loads)
+        return cls(
+            requests=sum(load.requests for load in loads),
+            seconds=sum(load.seconds for load in loads),
+            errors=sum(load.errors for load in loads),
+            non2xx=sum(load.non2xx for load in loads),
+            p50_ms=sum(load.p50_ms for load in loads) / count,
+            p95_ms=sum(load.p95_ms for load in loads) / count,
+            p99_ms=sum(load.p99_ms for load in loads) / count,
+            max_ms=max(load.max_ms for load in loads),
+        )
+
 
 def available() -> bool:
     return shutil.which("wrk") is not None
