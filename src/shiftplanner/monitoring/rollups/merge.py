@@ -41,7 +41,12 @@ from shiftplanner.logging import get_logger
 from shiftplanner.models import AvailabilityCheck, ProcessRollup, RequestRollup
 from shiftplanner.models.request_rollup import MERGED_SOURCE, RollupResolution
 from shiftplanner.monitoring.rollups.buckets import HOUR, floor_hour, floor_minute
-from shiftplanner.monitoring.rollups.repository import add_request, down_fraction, take_turn
+from shiftplanner.monitoring.rollups.repository import (
+    add_request,
+    combine_processes,
+    down_fraction,
+    take_turn,
+)
 
 log = get_logger(__name__)
 
@@ -149,20 +154,6 @@ async def _fold_processes(session: AsyncSession, before: datetime) -> set[dateti
             session.add(target)
         combine_processes(target, row)
     return {floor_hour(row.bucket_start) for row in rows}
-
-
-def combine_processes(into: ProcessRollup, other: ProcessRollup) -> None:
-    """Two processes' figures of one minute as the service's (see the module docstring)."""
-    into.samples += other.samples
-    into.cpu_percent_avg += other.cpu_percent_avg
-    into.cpu_percent_max = max(into.cpu_percent_max, other.cpu_percent_max)
-    into.rss_bytes_max += other.rss_bytes_max
-    into.event_loop_lag_ms_max = max(into.event_loop_lag_ms_max, other.event_loop_lag_ms_max)
-    into.gc_pause_ms_sum += other.gc_pause_ms_sum
-    into.db_pool_in_use_max += other.db_pool_in_use_max
-    into.db_pool_size += other.db_pool_size
-    into.cache_hits += other.cache_hits
-    into.cache_misses += other.cache_misses
 
 
 async def _fold_probes(session: AsyncSession, before: datetime) -> set[datetime]:

@@ -154,6 +154,21 @@ async def _store_probes(session: AsyncSession, source: str, probes: dict[int, Pr
         row.down_minutes = down_fraction(row.passes, row.failures)
 
 
+def combine_processes(into: ProcessRollup, other: ProcessRollup) -> None:
+    """Two processes' figures of one minute as the service's: counts, CPU, memory and
+    the pool add up; lag and the CPU peak are the worst process's."""
+    into.samples += other.samples
+    into.cpu_percent_avg += other.cpu_percent_avg
+    into.cpu_percent_max = max(into.cpu_percent_max, other.cpu_percent_max)
+    into.rss_bytes_max += other.rss_bytes_max
+    into.event_loop_lag_ms_max = max(into.event_loop_lag_ms_max, other.event_loop_lag_ms_max)
+    into.gc_pause_ms_sum += other.gc_pause_ms_sum
+    into.db_pool_in_use_max += other.db_pool_in_use_max
+    into.db_pool_size += other.db_pool_size
+    into.cache_hits += other.cache_hits
+    into.cache_misses += other.cache_misses
+
+
 def down_fraction(passes: int, failures: int) -> float:
     """How much of a minute was down: the share of its probe runs that failed."""
     runs = passes + failures

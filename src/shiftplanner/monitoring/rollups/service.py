@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import ProcessRollup
-from shiftplanner.models.request_rollup import RollupResolution
+from shiftplanner.models.request_rollup import MERGED_SOURCE, RollupResolution
 from shiftplanner.monitoring.recorder import BACKGROUND
 from shiftplanner.monitoring.rollups import repository
 from shiftplanner.monitoring.rollups.buckets import (
@@ -33,7 +33,7 @@ from shiftplanner.monitoring.rollups.buckets import (
     quantile,
     ratio,
 )
-from shiftplanner.monitoring.rollups.repository import RequestRow, Span
+from shiftplanner.monitoring.rollups.repository import RequestRow, Span, combine_processes
 
 # The figures an alert rule can name (issue 18), with their units.
 ALERT_METRICS = (
@@ -118,33 +118,58 @@ class RouteTotals:
 
 @dataclass(slots=True)
 class ProcessPoint:
-    """The service's process figures in one minute (its processes together)."""
+    """The service's process figures in one minute (its processes together), combined
+    as the merge combines them, so merged rows and rows not merged yet add up alike."""
 
     minute: datetime
-    samples: int = 0
-    cpu_percent: float = 0.0
-    cpu_percent_max: float = 0.0
-    rss_bytes: int = 0
-    event_loop_lag_ms: float = 0.0
-    gc_pause_ms: float = 0.0
-    db_pool_in_use: int = 0
-    db_pool_size: int = 0
-    cache_hits: int = 0
-    cache_misses: int = 0
+    total: ProcessRollup
+
+    @classmethod
+    def of(cls, minute: datetime) -> ProcessPoint:
+        return cls(minute, ProcessRollup.empty(RollupResolution.MINUTE, minute, MERGED_SOURCE))
 
     def add(self, row: ProcessRollup) -> None:
-        # The merge's combination (monitoring.rollups.merge): merged rows and rows not
-        # merged yet add up the same way.
-        self.samples += row.samples
-        self.cpu_percent += row.cpu_percent_avg
-        self.cpu_percent_max = max(self.cpu_percent_max, row.cpu_percent_max)
-        self.rss_bytes += row.rss_bytes_max
-        self.event_loop_lag_ms = max(self.event_loop_lag_ms, row.event_loop_lag_ms_max)
-        self.gc_pause_ms += row.gc_pause_ms_sum
-        self.db_pool_in_use += row.db_pool_in_use_max
-        self.db_pool_size += row.db_pool_size
-        self.cache_hits += row.cache_hits
-        self.cache_misses += row.cache_misses
+        combine_processes(self.total, row)
+
+    @property
+    def samples(self) -> int:
+        return self.total.samples
+
+    @property
+    def cpu_percent(self) -> float:
+        return self.total.cpu_percent_avg
+
+    @property
+    def cpu_percent_max(self) -> float:
+        return self.total.cpu_percent_max
+
+    @property
+    def rss_bytes(self) -> int:
+        return self.total.rss_bytes_max
+
+    @property
+    def event_loop_lag_ms(self) -> float:
+        return self.total.event_loop_lag_ms_max
+
+    @property
+    def gc_pause_ms(self) -> float:
+        return self.total.gc_pause_ms_sum
+
+    @property
+    def db_pool_in_use(self) -> int:
+        return self.total.db_pool_in_use_max
+
+    @property
+    def db_pool_size(self) -> int:
+        return self.total.db_pool_size
+
+    @property
+    def cache_hits(self) -> int:
+        return self.total.cache_hits
+
+    @property
+    def cache_misses(self) -> int:
+        return self.total.cache_misses
 
     @property
     def db_pool_utilization(self) -> float | None:
@@ -247,7 +272,7 @@ async def process_minutes(
     for row in await repository.process_rows(session, start, end):
         point = points.get(row.bucket_start)
         if point is None:
-            point = points[row.bucket_start] = ProcessPoint(row.bucket_start)
+            point = points[row.bucket_start] = ProcessPoint.of(row.bucket_start)
         point.add(row)
     return [points[key] for key in sorted(points)]
 
