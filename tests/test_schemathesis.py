@@ -156,6 +156,8 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
         "SHIFTPLANNER_LOG_LEVEL": "warning",
         "SHIFTPLANNER_LOG_JSON": "true",  # tracebacks as plain text, one event a line
         "SHIFTPLANNER_DATA_DIR": str(tmp_path / "data"),
+        # The fuzzer starts CPU profiles: a second at most, not the rest of the run.
+        "SHIFTPLANNER_PROFILER_MAX_SECONDS": "1",
     }
     log = tmp_path / "server.log"
     command = [
