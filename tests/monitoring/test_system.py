@@ -63,7 +63,9 @@ async def test_gc_collections_and_pauses_are_counted(runtime: Runtime) -> None:
         gc.collect(0)
     finally:
         GC_TIMER.release()
-    assert collections() == before + 2
+    # At least ours: the app's own sampler may count the young collections that
+    # allocations set off meanwhile.
+    assert collections() >= before + 2
     assert runtime.monitoring.measuring is not None
     monitor = runtime.monitoring.measuring.system
     sample = monitor.sample()

@@ -94,15 +94,20 @@ class Totals:
 
     @property
     def p50_ms(self) -> float | None:
-        return quantile(0.5, self.latency_buckets)
+        return self._quantile(0.5)
 
     @property
     def p95_ms(self) -> float | None:
-        return quantile(0.95, self.latency_buckets)
+        return self._quantile(0.95)
 
     @property
     def p99_ms(self) -> float | None:
-        return quantile(0.99, self.latency_buckets)
+        return self._quantile(0.99)
+
+    def _quantile(self, q: float) -> float | None:
+        """Estimated from the buckets like `histogram_quantile`, and never above the
+        slowest request, which the rows keep."""
+        return quantile(q, self.latency_buckets, slowest=self.duration_ms_max / 1000)
 
     @property
     def slow_query_percent(self) -> float | None:

@@ -104,7 +104,8 @@ async def report(
     measured = int((end - measured_since) / MINUTE) if measured_since is not None else 0
     spent = sum(span.down_minutes for span in spans)
     requests = await rollup_service.window(session, start=start, end=end)
-    allowed = (1 - targets.availability_percent / 100) * (window / MINUTE)
+    # Rounded: 99.9 % of 60 minutes is not 0.05999999999999339 minutes to a reader.
+    allowed = round((100 - targets.availability_percent) / 100 * (window / MINUTE), 6)
     availability = (measured - spent) / measured * 100 if measured else None
     spans.sort(key=lambda span: span.start, reverse=True)
     return SlaReport(
@@ -118,8 +119,8 @@ async def report(
         requests=requests.requests,
         budget=Budget(
             allowed_minutes=allowed,
-            spent_minutes=spent,
-            remaining_minutes=allowed - spent,
+            spent_minutes=round(spent, 6),
+            remaining_minutes=round(allowed - spent, 6),
             remaining_percent=(allowed - spent) / allowed * 100 if allowed > 0 else None,
         ),
         spans=spans[:MAX_SPANS],
