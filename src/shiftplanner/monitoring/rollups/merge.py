@@ -216,20 +216,31 @@ async def _hour_rows(
     return minutes, existing
 
 
-async def _refresh_process_hours(session: AsyncSession, hours: set[datetime]) -> None:
+async def _hours_to_refresh(
+    session: AsyncSession, model: type[_Row], hours: set[datetime]
+) -> list[tuple[_Row, list[_Row]]]:
+    """Each of `hours` that has merged minute rows: its hour row (added if there is
+    none yet) and those minute rows, to recompute it from."""
     if not hours:
-        return
-    minutes, existing = await _hour_rows(session, ProcessRollup, hours)
+        return []
+    minutes, existing = await _hour_rows(session, model, hours)
+    found = []
     for hour in hours:
         rows = minutes.get(hour, [])
         if not rows:
             continue
         target = existing.get(hour)
         if target is None:
-            target = ProcessRollup(
+            target = model(
                 resolution=RollupResolution.HOUR, bucket_start=hour, source=MERGED_SOURCE
             )
             session.add(target)
+        found.append((target, rows))
+    return found
+
+
+async def _refresh_process_hours(session: AsyncSession, hours: set[datetime]) -> None:
+    for target, rows in await _hours_to_refresh(session, ProcessRollup, hours):
         count = len(rows)
         target.samples = sum(row.samples for row in rows)
         target.cpu_percent_avg = sum(row.cpu_percent_avg for row in rows) / count
@@ -244,19 +255,7 @@ async def _refresh_process_hours(session: AsyncSession, hours: set[datetime]) ->
 
 
 async def _refresh_probe_hours(session: AsyncSession, hours: set[datetime]) -> None:
-    if not hours:
-        return
-    minutes, existing = await _hour_rows(session, AvailabilityCheck, hours)
-    for hour in hours:
-        rows = minutes.get(hour, [])
-        if not rows:
-            continue
-        target = existing.get(hour)
-        if target is None:
-            target = AvailabilityCheck(
-                resolution=RollupResolution.HOUR, bucket_start=hour, source=MERGED_SOURCE
-            )
-            session.add(target)
+    for target, rows in await _hours_to_refresh(session, AvailabilityCheck, hours):
         target.passes = sum(row.passes for row in rows)
         target.failures = sum(row.failures for row in rows)
         target.minutes = sum(1 for row in rows if row.passes + row.failures)
