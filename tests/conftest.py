@@ -177,6 +177,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         log_level="warning",
         # Not in the background of every test; tests/performance warms it on purpose.
         cache_warm_up=False,
+        # The alert evaluator and the notification sender run where a test asks for them.
+        alerting_enabled=False,
+        notifications_enabled=False,
         data_dir=Path("/nonexistent-data-dir-tests-must-not-use"),
     )
     return base.model_copy(update=overrides)

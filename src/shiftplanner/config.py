@@ -36,6 +36,15 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class SmtpSecurity(StrEnum):
+    """`starttls` upgrades a plain connection (port 587), `tls` starts encrypted (port
+    465), `none` is for a relay on the same host or a test server."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
 class RateLimitPreset(StrEnum):
     """`standard` fits a person working all day in the web pages and still throttles a
     script; `strict` is the product documents' numbers (100 requests per 15 minutes per
@@ -209,6 +218,33 @@ class Settings(BaseSettings):
     # unless set.
     profiler_enabled: bool | None = None
     profiler_max_seconds: float = Field(default=60.0, gt=0, le=600)
+
+    # Alerting. The evaluator (the operations leader: one process across replicas) reads
+    # the stored measurements and runs due escalation steps every this many seconds.
+    alerting_enabled: bool = True
+    alert_evaluation_interval_seconds: float = Field(default=15.0, gt=0)
+    # Where people reach the service: links in notifications start with it.
+    public_url: str = "http://127.0.0.1:4000"
+    # Notifications: the delivery worker's poll, each attempt's timeout, and the retries
+    # (backoff doubling from the base) before a delivery fails over to the fallback.
+    notifications_enabled: bool = True
+    notification_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    notification_timeout_seconds: float = Field(default=10.0, gt=0)
+    notification_max_attempts: int = Field(default=5, ge=1, le=50)
+    notification_retry_base_seconds: float = Field(default=5.0, gt=0)
+    # Email over SMTP (none: email notifications fail with that reason).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "ShiftPlanner <shiftplanner@localhost>"
+    # SMS through a Twilio-compatible API: a form POST of To, From and Body to this URL
+    # with the account id and token as basic auth.
+    sms_api_url: str | None = None
+    sms_account_sid: str | None = None
+    sms_auth_token: SecretStr | None = None
+    sms_from: str | None = None
 
     @field_validator(
         "jwt_previous_secrets",

@@ -56,6 +56,20 @@ class EventType(StrEnum):
     GENERATION_FAILED = "generation.failed"
     GENERATION_CANCELLED = "generation.cancelled"
     GENERATION_APPLIED = "generation.applied"
+    ALERT_RULE_CREATED = "alert_rule.created"
+    ALERT_RULE_UPDATED = "alert_rule.updated"
+    ALERT_RULE_DELETED = "alert_rule.deleted"
+    ALERT_TRIGGERED = "alert.triggered"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged"
+    ALERT_RESOLVED = "alert.resolved"
+    ALERT_SILENCED = "alert.silenced"
+    ALERT_ESCALATED = "alert.escalated"
+    ESCALATION_POLICY_CREATED = "escalation_policy.created"
+    ESCALATION_POLICY_UPDATED = "escalation_policy.updated"
+    ESCALATION_POLICY_DELETED = "escalation_policy.deleted"
+    NOTIFICATION_CHANNEL_CREATED = "notification_channel.created"
+    NOTIFICATION_CHANNEL_UPDATED = "notification_channel.updated"
+    NOTIFICATION_CHANNEL_DELETED = "notification_channel.deleted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,10 @@
 `Base.metadata` (Alembic and the tests rely on that)."""
 
 from shiftplanner.models.absence import Absence, AbsenceKind, AbsenceStatus
+from shiftplanner.models.alert import OPEN_ALERT_STATUSES, Alert, AlertStatus
+from shiftplanner.models.alert_defaults import AlertDefaults
+from shiftplanner.models.alert_event import AlertEvent
+from shiftplanner.models.alert_rule import AlertRule, AlertSeverity, ComparisonOperator
 from shiftplanner.models.analyst import SCREENER_SKILL, Analyst
 from shiftplanner.models.api_key import ApiKey
 from shiftplanner.models.assignment import Assignment, AssignmentSource
@@ -12,9 +16,14 @@ from shiftplanner.models.blackout_date import BlackoutDate
 from shiftplanner.models.coverage_requirement import CoverageRequirement
 from shiftplanner.models.data_version import DataVersion
 from shiftplanner.models.error_group import ErrorGroup
+from shiftplanner.models.escalation_policy import EscalationPolicy
 from shiftplanner.models.generation_job import GenerationJob, JobStatus
 from shiftplanner.models.holiday import Holiday
 from shiftplanner.models.login_throttle import LoginThrottle
+from shiftplanner.models.notification import Notification
+from shiftplanner.models.notification_channel import ChannelType, NotificationChannel
+from shiftplanner.models.notification_delivery import DeliveryStatus, NotificationDelivery
+from shiftplanner.models.notification_preference import NotificationPreference
 from shiftplanner.models.organization import Organization
 from shiftplanner.models.outbox_consumption import ConsumptionStatus, OutboxConsumption
 from shiftplanner.models.outbox_event import OutboxEvent
@@ -30,10 +39,17 @@ from shiftplanner.models.user import Role, User
 
 __all__ = [
     "MERGED_SOURCE",
+    "OPEN_ALERT_STATUSES",
     "SCREENER_SKILL",
     "Absence",
     "AbsenceKind",
     "AbsenceStatus",
+    "Alert",
+    "AlertDefaults",
+    "AlertEvent",
+    "AlertRule",
+    "AlertSeverity",
+    "AlertStatus",
     "Analyst",
     "ApiKey",
     "Assignment",
@@ -43,14 +59,22 @@ __all__ = [
     "AvailabilityCheck",
     "Base",
     "BlackoutDate",
+    "ChannelType",
+    "ComparisonOperator",
     "ConsumptionStatus",
     "CoverageRequirement",
     "DataVersion",
+    "DeliveryStatus",
     "ErrorGroup",
+    "EscalationPolicy",
     "GenerationJob",
     "Holiday",
     "JobStatus",
     "LoginThrottle",
+    "Notification",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationPreference",
     "Organization",
     "OutboxConsumption",
     "OutboxEvent",

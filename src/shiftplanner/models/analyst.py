@@ -28,6 +28,8 @@ class Analyst(TimestampMixin, Base):
     )
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
+    # E.164 ("+4915112345678"): where an on-shift page goes by SMS.
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
     skills: Mapped[list[str]] = mapped_column(default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
     # {"preferred_shift_type_ids": [...], "preferred_days_off": ["sat", ...]}

@@ -195,3 +195,38 @@ AVAILABILITY_PROBES = Counter(
     "Runs of the synthetic availability probe, by result (pass, fail).",
     ["result"],
 )
+
+# Alerting and notifications
+ALERT_COUNT = Gauge(
+    "shiftplanner_alert_count",
+    "Open and recent alerts by severity and status (pending, firing; resolved in the last "
+    "24 hours), across organizations, as the alert evaluator last counted them.",
+    ["severity", "status"],
+    multiprocess_mode="mostrecent",
+)
+ALERT_EVALUATIONS = Counter(
+    "shiftplanner_alert_evaluations",
+    "Alert rule evaluations by outcome (ok, no_data, error).",
+    ["outcome"],
+)
+ALERT_EVALUATION_DURATION = Histogram(
+    "shiftplanner_alert_evaluation_duration_seconds",
+    "Time of one round of the alert evaluator (every enabled rule, then due escalations).",
+    buckets=QUERY_BUCKETS_SECONDS,
+)
+NOTIFICATIONS_SENT = Counter(
+    "shiftplanner_notifications_sent",
+    "Notifications delivered, by channel (email, slack, webhook, sms, in_app).",
+    ["channel"],
+)
+NOTIFICATIONS_FAILED = Counter(
+    "shiftplanner_notifications_failed",
+    "Notification attempts that failed, by channel; `final` says whether it was the last "
+    "attempt (the delivery gave up and any fallback was queued).",
+    ["channel", "final"],
+)
+NOTIFICATION_QUEUE_DEPTH = Gauge(
+    "shiftplanner_notification_queue_depth",
+    "Notification deliveries waiting to be sent, as the delivery worker last counted them.",
+    multiprocess_mode="mostrecent",
+)

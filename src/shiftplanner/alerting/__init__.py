@@ -1,0 +1,3 @@
+"""Alerting: rules over the stored measurements and the schedule, the alert lifecycle
+(pending, firing, resolved, with acknowledgement and silences), and escalation to whoever
+is on shift now."""
