@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from bench import schedule_query
+from bench import alerting, schedule_query
 from bench.load import hot_path, scenarios
 from bench.solver import compare as solver_compare
 
@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, Callable[[Console], None]] = {
     "hot_path": hot_path.run,
     "scenarios": scenarios.run,
     "solver": solver_compare.run,
+    "alerting": alerting.run,
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -17,11 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import (
     AbsenceStatus,
+    Alert,
+    AlertRule,
+    AlertSeverity,
+    AlertStatus,
     ApiKey,
     BlackoutDate,
+    ChannelType,
+    ComparisonOperator,
     CoverageRequirement,
+    EscalationPolicy,
     GenerationJob,
     Holiday,
+    Notification,
+    NotificationChannel,
     RequestKind,
     Role,
     ShiftRequest,
@@ -133,6 +142,26 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("DELETE", "/api/shift-requests/{shift_request_id}"): STAFF,
     ("GET", "/api/teams/{team_id}/schedule-settings"): ANY,
     ("PUT", "/api/teams/{team_id}/schedule-settings"): MANAGE,
+    ("GET", "/api/teams/{team_id}/on-shift"): ANY,
+    ("GET", "/monitoring/escalation-policies"): MANAGE,
+    ("POST", "/monitoring/escalation-policies"): ADMIN,
+    ("GET", "/monitoring/escalation-policies/{policy_id}"): MANAGE,
+    ("PATCH", "/monitoring/escalation-policies/{policy_id}"): ADMIN,
+    ("DELETE", "/monitoring/escalation-policies/{policy_id}"): ADMIN,
+    ("POST", "/monitoring/alerts/{alert_id}/escalate"): MANAGE,
+    ("GET", "/monitoring/alert-rules"): MANAGE,
+    ("POST", "/monitoring/alert-rules"): ADMIN,
+    ("GET", "/monitoring/alert-rules/metrics"): MANAGE,
+    ("GET", "/monitoring/alert-rules/export"): MANAGE,
+    ("GET", "/monitoring/alert-rules/{rule_id}"): MANAGE,
+    ("PATCH", "/monitoring/alert-rules/{rule_id}"): ADMIN,
+    ("DELETE", "/monitoring/alert-rules/{rule_id}"): ADMIN,
+    ("GET", "/monitoring/alerts"): STAFF,
+    ("GET", "/monitoring/alerts/{alert_id}"): STAFF,
+    ("GET", "/monitoring/alerts/{alert_id}/history"): STAFF,
+    ("POST", "/monitoring/alerts/{alert_id}/acknowledge"): STAFF,
+    ("POST", "/monitoring/alerts/{alert_id}/resolve"): MANAGE,
+    ("POST", "/monitoring/alerts/{alert_id}/silence"): MANAGE,
     ("POST", "/api/schedules/generate"): MANAGE,
     ("GET", "/api/schedules/generate"): MANAGE,
     ("POST", "/api/schedules/generate/{job_id}/stop"): MANAGE,
@@ -140,11 +169,26 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("GET", "/api/schedules/generate/{job_id}/problem"): MANAGE,
     ("POST", "/api/schedules/generate/{job_id}/apply"): MANAGE,
     ("DELETE", "/api/schedules/generate/{job_id}"): MANAGE,
+    ("GET", "/monitoring/notification-channels"): ADMIN,
+    ("POST", "/monitoring/notification-channels"): ADMIN,
+    ("GET", "/monitoring/notification-channels/{channel_id}"): ADMIN,
+    ("PATCH", "/monitoring/notification-channels/{channel_id}"): ADMIN,
+    ("DELETE", "/monitoring/notification-channels/{channel_id}"): ADMIN,
+    ("POST", "/monitoring/notification-channels/{channel_id}/rotate-secret"): ADMIN,
+    ("POST", "/monitoring/notification-channels/{channel_id}/test"): ADMIN,
+    ("GET", "/monitoring/notification-deliveries"): MANAGE,
+    ("GET", "/api/notifications"): ANY,
+    ("GET", "/api/notifications/unread-count"): ANY,
+    ("POST", "/api/notifications/read-all"): ANY,
+    ("POST", "/api/notifications/{notification_id}/read"): ANY,
+    ("GET", "/api/notifications/preferences"): ANY,
+    ("PUT", "/api/notifications/preferences"): ANY,
 }
 
 QUERIES = {
     "/api/schedules": {"start": "2030-01-01", "end": "2030-01-31"},
     "/api/conflicts": {"start": "2030-01-01", "end": "2030-01-31"},
+    "/monitoring/alert-rules/export": {"format": "prometheus"},
 }
 _unique = itertools.count(1)
 
@@ -166,6 +210,11 @@ class Ids:
     requirement: int
     shift_request: int
     generation_job: int
+    channel: int
+    notification: int
+    escalation_policy: int
+    alert: int
+    alert_rule: int
 
     def for_param(self, name: str) -> int | str:
         mapping: dict[str, int | str] = {
@@ -182,6 +231,11 @@ class Ids:
             "requirement_id": self.requirement,
             "shift_request_id": self.shift_request,
             "job_id": self.generation_job,
+            "channel_id": self.channel,
+            "notification_id": self.notification,
+            "policy_id": self.escalation_policy,
+            "alert_id": self.alert,
+            "rule_id": self.alert_rule,
             "identifier": f"user:{self.user}",
             # Operators' resources, not an organization's: any id does for the walk.
             "error_id": 1,
@@ -243,6 +297,21 @@ def body(method: str, path: str, ids: Ids) -> dict[str, Any] | None:
             "date": "2030-02-01",
             "kind": "off",
         },
+        "/monitoring/escalation-policies": lambda: {
+            "name": f"Walk {n}",
+            "steps": [{"waitMinutes": 0, "target": {"type": "on_shift", "teamId": ids.team}}],
+        },
+        "/monitoring/alert-rules": lambda: {
+            "name": f"Walk {n}",
+            "condition": {"metric": "coverageGaps", "operator": "gt", "threshold": 0},
+            "severity": "LOW",
+        },
+        "/monitoring/alerts/{alert_id}/silence": lambda: {"minutes": 5},
+        "/monitoring/notification-channels": lambda: {
+            "name": f"Walk {n}",
+            "type": "email",
+            "config": {"to": [f"walk{n}@example.com"]},
+        },
         "/api/schedules/generate": lambda: {
             "team_id": ids.team,
             "start": "2030-03-04",
@@ -261,9 +330,13 @@ def body(method: str, path: str, ids: Ids) -> dict[str, Any] | None:
         "/api/holidays/{holiday_id}": {"name": "Walked"},
         "/api/blackout-dates/{blackout_id}": {"reason": "walked"},
         "/api/coverage-requirements/{requirement_id}": {"required": 3},
+        "/monitoring/notification-channels/{channel_id}": {"enabled": False},
+        "/monitoring/escalation-policies/{policy_id}": {"description": "walked"},
+        "/monitoring/alert-rules/{rule_id}": {"description": "walked"},
     }
     replacements: dict[str, dict[str, Any]] = {
         "/api/teams/{team_id}/schedule-settings": {"weights": {"under_cover": 500}},
+        "/api/notifications/preferences": {"email_schedule_changes": True},
     }
     if method == "POST" and path in creates:
         return creates[path]()
@@ -337,7 +410,46 @@ async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
         end=date(2030, 3, 10),
         time_limit_seconds=1,
     )
+    policy = EscalationPolicy(
+        org_id=tenant.org.id,
+        name=f"Walk {next(_unique)}",
+        steps=[{"wait_minutes": 0, "target": {"type": "on_shift", "team_id": tenant.team.id}}],
+    )
+    fired = datetime(2030, 1, 2, 9, tzinfo=UTC)
+    alert = Alert(
+        org_id=tenant.org.id,
+        rule_name="Walk",
+        fingerprint="0" * 64,
+        severity=AlertSeverity.LOW,
+        status=AlertStatus.FIRING,
+        metric="cpuUsage",
+        operator=ComparisonOperator.GT,
+        threshold=80.0,
+        active_since=fired,
+        fired_at=fired,
+    )
     session.add_all([holiday, blackout, api_key, requirement, shift_request, generation_job])
+    channel = NotificationChannel(
+        org_id=tenant.org.id,
+        name=f"Walk {next(_unique)}",
+        type=ChannelType.EMAIL,
+        config={"to": ["walk@example.com"]},
+    )
+    notification = Notification(
+        org_id=tenant.org.id, user_id=tenant.users[Role.ADMIN].id, kind="walk", title="Walk"
+    )
+    session.add_all([channel, notification])
+    session.add_all([policy, alert])
+    alert_rule = AlertRule(
+        org_id=tenant.org.id,
+        name=f"Walk {next(_unique)}",
+        type="COVERAGE_GAP",
+        metric="coverageGaps",
+        operator=ComparisonOperator.GT,
+        threshold=0.0,
+        severity=AlertSeverity.LOW,
+    )
+    session.add(alert_rule)
     await session.commit()
     return Ids(
         org=tenant.org.id,
@@ -353,6 +465,11 @@ async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
         requirement=requirement.id,
         shift_request=shift_request.id,
         generation_job=generation_job.id,
+        channel=channel.id,
+        notification=notification.id,
+        escalation_policy=policy.id,
+        alert=alert.id,
+        alert_rule=alert_rule.id,
     )
 
 
@@ -423,7 +540,9 @@ async def test_another_organization_sees_nothing_and_changes_nothing(
         elif method == "GET":
             response = await call(client, method, path, params, victim, intruder)
             assert response.status_code == 200, (path, response.text)
-            leaked = sorted(find_foreign(response.json(), victim))
+            # A JSON answer, or a text file (the Prometheus rule export, tested on its own).
+            json_answer = "json" in response.headers["content-type"]
+            leaked = sorted(find_foreign(response.json() if json_answer else {}, victim))
             assert not leaked, (path, leaked)
     # And nothing of the victim's changed: its assignment is still at version 1, its
     # absence still requested, its team still named as before.
@@ -449,6 +568,18 @@ async def test_another_organization_sees_nothing_and_changes_nothing(
     # Its generation job is still queued: not cancelled, not applied.
     job = await client.get(f"/api/schedules/generate/{victim.generation_job}", headers=headers)
     assert job.json()["status"] == "queued"
+    # Its escalation policy is as it was, and its alert never escalated.
+    policy = await client.get(
+        f"/monitoring/escalation-policies/{victim.escalation_policy}", headers=headers
+    )
+    assert (policy.json()["description"], policy.json()["version"]) == ("", 1)
+    alert = await session.get(Alert, victim.alert)
+    assert alert is not None
+    assert (alert.escalation_step, alert.escalation_round) == (0, 0)
+    # Its alert is still firing, unacknowledged and unsilenced; its rule as it was.
+    assert (alert.status, alert.acknowledged_at, alert.silenced_until) == ("firing", None, None)
+    rule = await client.get(f"/monitoring/alert-rules/{victim.alert_rule}", headers=headers)
+    assert (rule.json()["description"], rule.json()["version"]) == ("", 1)
 
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -14,6 +14,10 @@ from starlette.middleware.cors import CORSMiddleware
 
 from shiftplanner import __version__
 from shiftplanner.absences.routes import router as absences_router
+from shiftplanner.alerting.alerts.routes import router as alerts_router
+from shiftplanner.alerting.escalation.routes import alerts_router as escalate_router
+from shiftplanner.alerting.escalation.routes import router as escalation_policies_router
+from shiftplanner.alerting.rules.routes import router as alert_rules_router
 from shiftplanner.analysts.routes import router as analysts_router
 from shiftplanner.auth.routes import router as auth_router
 from shiftplanner.blackouts.routes import router as blackouts_router
@@ -39,6 +43,9 @@ from shiftplanner.monitoring.recorder import Recorder
 from shiftplanner.monitoring.rollups.routes import router as rollups_router
 from shiftplanner.monitoring.routes import router as monitoring_router
 from shiftplanner.monitoring.sla.routes import router as sla_router
+from shiftplanner.notifications.channels.routes import router as notification_channels_router
+from shiftplanner.notifications.deliveries.routes import router as notification_deliveries_router
+from shiftplanner.notifications.routes import router as notifications_router
 from shiftplanner.orgs.routes import router as organizations_router
 from shiftplanner.performance.cache.fast_path import CachedReadsMiddleware
 from shiftplanner.performance.cache.routes import router as cache_router
@@ -88,6 +95,13 @@ API_ROUTERS = (
     errors_router,
     profiler_router,
     readiness_router,
+    alert_rules_router,
+    alerts_router,
+    escalate_router,
+    escalation_policies_router,
+    notifications_router,
+    notification_channels_router,
+    notification_deliveries_router,
 )
 
 OPENAPI_URL = "/openapi.json"
@@ -116,8 +130,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.dispatcher.start()
         if settings.generation_runner_enabled:
             await runtime.generation_runner.start()
+        if settings.notifications_enabled:
+            runtime.delivery_worker.start()
         warming = runtime.warm_cache() if settings.cache_warm_up else None
         runtime.monitoring.start()
+        if settings.alerting_enabled:
+            runtime.alerting.start()
         try:
             yield
         finally:

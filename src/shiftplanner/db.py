@@ -30,6 +30,11 @@ log = get_logger(__name__)
 # session.info keys
 OUTBOX_PENDING = "outbox_pending"
 ON_OUTBOX_COMMIT = "on_outbox_commit"
+# Background workers woken after a commit that queued work for them: the names the
+# transaction queued for (`wake_after_commit`), and each name's wake-up callback (set on
+# the session factory, like ON_OUTBOX_COMMIT).
+WAKE_PENDING = "wake_pending"
+ON_COMMIT_WAKERS = "on_commit_wakers"
 WROTE = "wrote"  # the transaction has written (so on SQLite it holds the write lock)
 HOLDS_GATE = "holds_write_gate"
 
@@ -125,9 +130,27 @@ def _wake_dispatcher_after_commit(session: Session) -> None:
             callback()
 
 
+@event.listens_for(Session, "after_commit")
+def _wake_workers_after_commit(session: Session) -> None:
+    """Work queued by the transaction (notifications) is now visible to its worker."""
+    names: set[str] = session.info.pop(WAKE_PENDING, set())
+    wakers = session.info.get(ON_COMMIT_WAKERS) or {}
+    for name in names:
+        callback = wakers.get(name)
+        if callback is not None:
+            callback()
+
+
+def wake_after_commit(session: AsyncSession, name: str) -> None:
+    """Wake the worker registered as `name` once this transaction commits (not at all if
+    it rolls back)."""
+    session.info.setdefault(WAKE_PENDING, set()).add(name)
+
+
 @event.listens_for(Session, "after_rollback")
 def _forget_pending_events(session: Session) -> None:
     session.info.pop(OUTBOX_PENDING, None)
+    session.info.pop(WAKE_PENDING, None)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -9,14 +9,23 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shiftplanner.alerting.worker import AlertingWorker
 from shiftplanner.config import Settings
-from shiftplanner.db import ON_OUTBOX_COMMIT, create_engine, create_session_factory
+from shiftplanner.db import (
+    ON_COMMIT_WAKERS,
+    ON_OUTBOX_COMMIT,
+    create_engine,
+    create_session_factory,
+)
 from shiftplanner.events import EventDispatcher, add_transactional_hook
 from shiftplanner.generation.runner import GenerationRunner
 from shiftplanner.generation.service import QueuePolicy
 from shiftplanner.logging import get_logger
 from shiftplanner.monitoring.recorder import Recorder
 from shiftplanner.monitoring.runtime import Monitoring
+from shiftplanner.notifications import consumer as notification_consumer
+from shiftplanner.notifications.deliveries.service import WORKER as DELIVERY_WORKER
+from shiftplanner.notifications.deliveries.worker import DeliveryWorker
 from shiftplanner.performance.cache import versions as cache_versions
 from shiftplanner.performance.cache.store import ResponseStore
 from shiftplanner.performance.cache.warmup import warm_up
@@ -56,6 +65,10 @@ class Runtime:
     response_store: ResponseStore | None
     # Readiness, profilers, and (metrics on) what measures this process.
     monitoring: Monitoring
+    # Alert evaluation and escalation (started by the lifespan when alerting is enabled).
+    alerting: AlertingWorker
+    # Sends queued notifications (started when settings.notifications_enabled).
+    delivery_worker: DeliveryWorker
 
     @classmethod
     def build(cls, settings: Settings, recorder: Recorder | None = None) -> Runtime:
@@ -76,11 +89,29 @@ class Runtime:
         read_session_factory = (
             session_factory if settings.is_sqlite else create_session_factory(read_engine)
         )
-        # A commit that wrote events wakes the dispatcher instead of waiting for its poll.
+        delivery_worker = DeliveryWorker(settings, session_factory)
+        # Schedule changes reach the analysts they touch (when the dispatcher runs).
+        dispatcher.register(notification_consumer.consumer(settings))
+        # A commit that wrote events wakes the dispatcher instead of waiting for its poll;
+        # one that queued notifications wakes their sender.
         for factory in {session_factory, read_session_factory}:
-            factory.configure(info={ON_OUTBOX_COMMIT: dispatcher.wake})
+            factory.configure(
+                info={
+                    ON_OUTBOX_COMMIT: dispatcher.wake,
+                    ON_COMMIT_WAKERS: {DELIVERY_WORKER: delivery_worker.wake},
+                }
+            )
         generation_runner = GenerationRunner(settings, session_factory)
         recorder = recorder or Recorder()
+        monitoring = Monitoring.build(
+            settings,
+            engine,
+            session_factory,
+            read_session_factory,
+            recorder,
+            dispatcher=dispatcher.heartbeat_age,
+            generation_runner=generation_runner.heartbeat_age,
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -111,15 +142,14 @@ class Runtime:
                 if settings.cache_enabled
                 else None
             ),
-            monitoring=Monitoring.build(
+            monitoring=monitoring,
+            alerting=AlertingWorker.build(
                 settings,
                 engine,
                 session_factory,
-                read_session_factory,
-                recorder,
-                dispatcher=dispatcher.heartbeat_age,
-                generation_runner=generation_runner.heartbeat_age,
+                monitoring.measuring.leader if monitoring.measuring is not None else None,
             ),
+            delivery_worker=delivery_worker,
         )
 
     @property
@@ -142,9 +172,12 @@ class Runtime:
         log.info("cache_warmed_up", answers=kept)
 
     async def close(self) -> None:
+        # Before monitoring: the alerting worker may lead with monitoring's lock.
+        await self.alerting.stop()
         await self.monitoring.close()
         await self.generation_runner.stop()
         await self.dispatcher.stop()
+        await self.delivery_worker.close()
         if self.response_store is not None:
             await self.response_store.close()
         await self.principals.close()

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from shiftplanner.kit.repository import OrgScopedRepository
-from shiftplanner.models import Absence, AbsenceStatus
+from shiftplanner.models import Absence, AbsenceStatus, Analyst
 
 
 class AbsenceRepository(OrgScopedRepository[Absence]):
@@ -45,3 +45,12 @@ class AbsenceRepository(OrgScopedRepository[Absence]):
         if exclude_id is not None:
             query = query.where(Absence.id != exclude_id)
         return list((await self.session.scalars(query)).all())
+
+    async def count_by_team(self, org_id: int, status: AbsenceStatus) -> dict[int, int]:
+        query = (
+            select(Analyst.team_id, func.count(Absence.id))
+            .join(Analyst, Analyst.id == Absence.analyst_id)
+            .where(Absence.org_id == org_id, Absence.status == status)
+            .group_by(Analyst.team_id)
+        )
+        return {team_id: int(count) for team_id, count in (await self.session.execute(query)).all()}

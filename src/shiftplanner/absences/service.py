@@ -274,3 +274,9 @@ async def cancel_absence(session: AsyncSession, actor: Actor, absence_id: int) -
         actor_user_id=actor.user_id,
     )
     return absence
+
+
+async def pending_count_by_team(session: AsyncSession, org_id: int) -> dict[int, int]:
+    """How many absence requests await a decision, per team of the organization (teams
+    without any left out): for operations work that has no caller to scope to."""
+    return await AbsenceRepository(session).count_by_team(org_id, AbsenceStatus.REQUESTED)

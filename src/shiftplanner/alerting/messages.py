@@ -36,9 +36,7 @@ def format_value(value: float | None) -> str:
 def condition_text(alert: Alert) -> str:
     """`p95ResponseTime 812 > 500`."""
     symbol = OPERATOR_SYMBOLS[alert.operator]
-    return (
-        f"{alert.metric} {format_value(alert.value)} {symbol} {format_value(alert.threshold)}"
-    )
+    return f"{alert.metric} {format_value(alert.value)} {symbol} {format_value(alert.threshold)}"
 
 
 def alert_message(alert: Alert, kind: str, *, public_url: str, note: str = "") -> Message:

@@ -11,6 +11,18 @@ from shiftplanner.scheduling.problem import Contract
 
 MAX_CONTRACT_SHIFT_TYPES = 100
 
+# E.164: a plus, the country code, and at most 15 digits in all; no spaces or dashes, so
+# an SMS provider takes it as it is.
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^\+[1-9]\d{6,14}$"),
+    Field(
+        description="Mobile number in E.164 form (`+4915112345678`): where an on-shift page "
+        "goes by SMS.",
+        examples=["+4915112345678"],
+    ),
+]
+
 
 def _unique_sorted(values: list[str]) -> list[str]:
     return sorted(set(values))
@@ -68,6 +80,7 @@ class AnalystCreate(InputSchema):
     name: Name
     email: Email
     team_id: Id
+    phone: Phone | None = None
     skills: Skills = Field(default_factory=list)
     is_active: bool = True
     user_id: Id | None = Field(
@@ -78,11 +91,12 @@ class AnalystCreate(InputSchema):
 
 
 class AnalystUpdate(UpdateSchema):
-    nullable_fields: ClassVar[frozenset[str]] = frozenset({"user_id"})
+    nullable_fields: ClassVar[frozenset[str]] = frozenset({"user_id", "phone"})
 
     name: Name | None = None
     email: Email | None = None
     team_id: Id | None = None
+    phone: Phone | None = None
     skills: Skills | None = None
     is_active: bool | None = None
     user_id: Id | None = None
@@ -97,6 +111,7 @@ class Analyst(TimestampedSchema):
     user_id: int | None
     name: str
     email: str
+    phone: str | None
     skills: list[str]
     is_active: bool
     preferences: Preferences

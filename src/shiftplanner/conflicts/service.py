@@ -5,8 +5,8 @@ they write."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -134,6 +134,16 @@ async def organization_rules(session: AsyncSession, org_id: int) -> Rules:
     """The organization's minimum rest and most consecutive working days, which every
     schedule is judged by."""
     return await ConflictFactsRepository(session).rules(org_id)
+
+
+async def approved_absences(
+    session: AsyncSession, org_id: int, first: date, last: date, *, analyst_ids: Collection[int]
+) -> list[AbsenceFacts]:
+    """The approved absences of these analysts that share a day with `first`..`last`: what
+    keeps an analyst off a shift (who is on shift now asks)."""
+    return await ConflictFactsRepository(session).approved_absences(
+        org_id, first, last, analyst_ids=analyst_ids
+    )
 
 
 async def _facts_around(
@@ -279,3 +289,43 @@ async def count_by_severity(
     facts = await _facts_around(ConflictFactsRepository(session), org_id, first, last)
     counts = Counter(conflict.severity for conflict in detect(facts, first, last))
     return {severity: counts[severity] for severity in Severity}
+
+
+@dataclass(slots=True)
+class TeamConflicts:
+    """One team's conflicts over a span: how many of each type, and the positions its
+    coverage gaps leave empty (required minus effective analysts, summed)."""
+
+    by_type: Counter[ConflictType] = field(default_factory=Counter)
+    missing_positions: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_type.values())
+
+
+async def count_by_team(
+    session: AsyncSession, org_id: int, spans: Mapping[int, tuple[date, date]]
+) -> dict[int, TeamConflicts]:
+    """The conflicts of each team in `spans` (team id → first and last local day), by
+    the same detection as the reports: a conflict counts for a team through its analyst
+    or its shift type. For operations work across organizations (the alert rules), which
+    has no caller to redact for. Every team asked for is in the answer."""
+    counts = {team_id: TeamConflicts() for team_id in spans}
+    if not spans:
+        return counts
+    first = min(span[0] for span in spans.values())
+    last = max(span[1] for span in spans.values())
+    facts = await _facts_around(ConflictFactsRepository(session), org_id, first, last)
+    for conflict in detect(facts, first, last):
+        for team_id, (team_first, team_last) in spans.items():
+            if not team_first <= conflict.date <= team_last:
+                continue
+            if not _belongs_to_team(facts, conflict, team_id):
+                continue
+            team = counts[team_id]
+            team.by_type[conflict.type] += 1
+            if conflict.type is ConflictType.COVERAGE_GAP:
+                details = conflict.details
+                team.missing_positions += int(details["required"]) - int(details["effective"])
+    return counts

@@ -3,12 +3,13 @@ that an event exists exactly when its change was committed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.db import OUTBOX_PENDING
-from shiftplanner.events.types import DomainEvent
+from shiftplanner.events.types import DispatchedEvent, DomainEvent
 from shiftplanner.logging import current_request_id
 from shiftplanner.models import OutboxEvent
 
@@ -43,3 +44,51 @@ def emit(session: AsyncSession, event: DomainEvent) -> None:
     session.info[OUTBOX_PENDING] = True
     for hook in _transactional_hooks:
         hook(session, event)
+
+
+# How far (in event ids) the events of one request are looked for: beyond a bulk
+# write's largest batch.
+REQUEST_WINDOW = 5000
+
+
+async def request_batch(
+    session: AsyncSession, event: DispatchedEvent, types: Collection[str]
+) -> list[DispatchedEvent] | None:
+    """The events among `types` that `event`'s request wrote in its organization, from
+    `event` on, in order — or None if an earlier one exists (a consumer that speaks of a
+    whole change at once, one notice for a bulk write, handles it at the first event).
+    An event of no request stands alone."""
+    if event.request_id is None:
+        return [event]
+    same = (
+        OutboxEvent.org_id == event.org_id,
+        OutboxEvent.request_id == event.request_id,
+        OutboxEvent.event_type.in_(types),
+    )
+    earlier = await session.scalar(
+        select(OutboxEvent.id)
+        .where(*same, OutboxEvent.id < event.id, OutboxEvent.id >= event.id - REQUEST_WINDOW)
+        .order_by(OutboxEvent.id.desc())
+        .limit(1)
+    )
+    if earlier is not None:
+        return None
+    rows = await session.scalars(
+        select(OutboxEvent)
+        .where(*same, OutboxEvent.id >= event.id, OutboxEvent.id <= event.id + REQUEST_WINDOW)
+        .order_by(OutboxEvent.id)
+    )
+    return [
+        DispatchedEvent(
+            id=row.id,
+            type=row.event_type,
+            org_id=row.org_id,
+            resource_type=row.resource_type,
+            resource_id=row.resource_id,
+            actor_user_id=row.actor_user_id,
+            occurred_at=row.occurred_at,
+            payload=row.payload,
+            request_id=row.request_id,
+        )
+        for row in rows
+    ] or [event]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import Select, exists, func, select
@@ -33,6 +34,34 @@ class AssignmentRepository(OrgScopedRepository[Assignment]):
                 )
             )
         return query
+
+    async def of_team_on(
+        self,
+        org_id: int,
+        team_id: int,
+        days: Collection[date],
+        *,
+        shift_type_id: int | None = None,
+        screeners_only: bool = False,
+    ) -> list[tuple[Assignment, ShiftType]]:
+        """The assignments of the team's shift types dated on `days`, each with its shift
+        type: the candidates for who is on shift at a moment."""
+        query = (
+            select(Assignment, ShiftType)
+            .join(ShiftType, ShiftType.id == Assignment.shift_type_id)
+            .where(
+                Assignment.org_id == org_id,
+                ShiftType.team_id == team_id,
+                Assignment.date.in_(set(days)),
+            )
+            .order_by(Assignment.date, ShiftType.start_time, Assignment.id)
+        )
+        if shift_type_id is not None:
+            query = query.where(Assignment.shift_type_id == shift_type_id)
+        if screeners_only:
+            query = query.where(Assignment.is_screener.is_(True))
+        rows = await self.session.execute(query)
+        return [(assignment, shift_type) for assignment, shift_type in rows]
 
     async def exists_for(
         self, *, analyst_id: int | None = None, shift_type_id: int | None = None

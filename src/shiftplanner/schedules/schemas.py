@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, model_validator
 
 from shiftplanner.conflicts.schemas import Conflict
 from shiftplanner.kit.schemas import InputSchema, Schema, TimestampedSchema, UpdateSchema
-from shiftplanner.kit.validators import Day, Id
+from shiftplanner.kit.validators import FIRST_DAY, LAST_DAY, Day, Id
 from shiftplanner.kit.versions import Version
 from shiftplanner.models import AssignmentSource
 
@@ -114,3 +114,39 @@ class AssignmentDeleted(Schema):
     conflicts: list[Conflict] = Field(
         description="Warnings the deletion leaves, e.g. a coverage gap."
     )
+
+
+def _check_moment(moment: datetime) -> datetime:
+    # Bounded like every date a client sends, so local-date arithmetic cannot overflow.
+    if not FIRST_DAY.year <= moment.year <= LAST_DAY.year:
+        raise ValueError(f"must be between {FIRST_DAY.year} and {LAST_DAY.year}")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_check_moment)]
+
+
+class OnShiftAnalyst(Schema):
+    """One analyst on shift at the moment asked."""
+
+    analyst_id: int
+    name: str
+    shift_type_id: int
+    shift_type_name: str
+    date: Day = Field(description="The local date the shift started on.")
+    starts_at: datetime = Field(description="When the shift started (UTC).")
+    ends_at: datetime = Field(description="When it ends (UTC).")
+    is_screener: bool = Field(description="On screener duty on this shift.")
+    email: str | None = Field(description="Managers and admins only; null for other roles.")
+    phone: str | None = Field(
+        description="E.164; managers and admins only, null for other roles or when unknown."
+    )
+
+
+class OnShiftNow(Schema):
+    """Who of a team is on shift at a moment: live schedule, less approved absences and
+    inactive analysts."""
+
+    team_id: int
+    at: datetime
+    items: list[OnShiftAnalyst]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,11 +29,13 @@ from shiftplanner.errors import InvalidInput, NotFound, ScheduleConflict, StaleV
 from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
+from shiftplanner.kit.time import local_days_interval, shift_interval, zone
 from shiftplanner.models import Analyst, Assignment
 from shiftplanner.schedules import schemas
 from shiftplanner.schedules.repository import AssignmentRepository
 from shiftplanner.security.actor import Actor
 from shiftplanner.shifts import service as shift_service
+from shiftplanner.teams import service as team_service
 
 FIELDS = ("analyst_id", "shift_type_id", "date", "is_screener", "note", "source", "is_locked")
 
@@ -368,3 +370,103 @@ async def count_by_organization(session: AsyncSession) -> dict[int, int]:
     """Assignments per organization (organizations with none are absent), for the
     domain gauges."""
     return await AssignmentRepository(session).count_by_org()
+
+
+@dataclass(frozen=True, slots=True)
+class OnShift:
+    """One analyst working at a moment: who, on which shift (its local date), from when to
+    when in UTC, and how to reach them. `is_screener`: on screener duty (and qualified)."""
+
+    analyst_id: int
+    name: str
+    email: str
+    phone: str | None
+    user_id: int | None
+    is_screener: bool
+    shift_type_id: int
+    shift_type_name: str
+    date: date
+    starts_at: datetime
+    ends_at: datetime
+
+
+async def on_shift(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    team_id: int,
+    at: datetime,
+    shift_type_id: int | None = None,
+    screeners_only: bool = False,
+) -> list[OnShift]:
+    """Who of the team is on shift at `at` (aware): the assignments whose shift, in the
+    team's local time, contains it (start inclusive, end exclusive), including a night that
+    began the day before. Inactive analysts and analysts whose approved absence overlaps
+    the shift (as the conflict rules judge it) are not on shift; with `screeners_only`,
+    only qualified analysts on screener duty are. Ordered by shift start, then name."""
+    if at.tzinfo is None:
+        raise InvalidInput("The moment must carry a time zone.", pointer="#/at")
+    team = await team_service.get_team(session, actor, team_id)
+    if shift_type_id is not None:
+        found = (await shift_service.get_many(session, actor, [shift_type_id])).get(shift_type_id)
+        if found is None or found.team_id != team.id:
+            raise InvalidInput(
+                f"Shift type {shift_type_id} is not one of team {team.id}'s.",
+                errors=[{"parameter": "shift_type_id", "in": "query", "detail": "not the team's"}],
+            )
+    moment = at.astimezone(UTC)
+    today = moment.astimezone(zone(team.timezone)).date()
+    # A shift lasts at most a day, so one that covers `at` began today or yesterday.
+    days = (today - timedelta(days=1), today)
+    rows = await AssignmentRepository(session).of_team_on(
+        actor.org_id, team.id, days, shift_type_id=shift_type_id, screeners_only=screeners_only
+    )
+    working = []
+    for assignment, shift_type in rows:
+        interval = shift_interval(
+            assignment.date, shift_type.start_time, shift_type.end_time, team.timezone
+        )
+        if interval.start <= moment < interval.end:
+            working.append((assignment, shift_type, interval))
+    analysts = await analyst_service.get_many(
+        session, actor, {assignment.analyst_id for assignment, _, _ in working}
+    )
+    absences = await conflict_service.approved_absences(
+        session, actor.org_id, days[0], days[1] + timedelta(days=1), analyst_ids=set(analysts)
+    )
+    zones = {team.id: team.timezone}
+    for other in {a.team_id for a in analysts.values()} - zones.keys():
+        other_team = await team_service.find_team(session, actor, other)
+        zones[other] = other_team.timezone if other_team else team.timezone
+    result = []
+    for assignment, shift_type, interval in working:
+        analyst = analysts.get(assignment.analyst_id)
+        if analyst is None or not analyst.is_active:
+            continue
+        if screeners_only and not analyst.is_screener:
+            continue
+        # Absence days are local to the analyst's own team, as the conflict rules read them.
+        if any(
+            absence.analyst_id == analyst.id
+            and interval.overlaps(
+                local_days_interval(absence.start_date, absence.end_date, zones[analyst.team_id])
+            )
+            for absence in absences
+        ):
+            continue
+        result.append(
+            OnShift(
+                analyst_id=analyst.id,
+                name=analyst.name,
+                email=analyst.email,
+                phone=analyst.phone,
+                user_id=analyst.user_id,
+                is_screener=assignment.is_screener and analyst.is_screener,
+                shift_type_id=shift_type.id,
+                shift_type_name=shift_type.name,
+                date=assignment.date,
+                starts_at=interval.start,
+                ends_at=interval.end,
+            )
+        )
+    return sorted(result, key=lambda o: (o.starts_at, o.name, o.analyst_id))

@@ -21,6 +21,9 @@ class TeamRepository(OrgScopedRepository[Team]):
         )
         return bool(await self.session.scalar(query))
 
+    async def all_of(self, org_id: int) -> list[Team]:
+        return list((await self.session.scalars(self.scoped(org_id).order_by(Team.id))).all())
+
 
 class TeamScheduleSettingsRepository(OrgScopedRepository[TeamScheduleSettings]):
     model = TeamScheduleSettings

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 
 from shiftplanner.dependencies import SessionDep
 from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.pagination import PageParamsDep
 from shiftplanner.kit.schemas import Page
+from shiftplanner.kit.time import utcnow
 from shiftplanner.kit.validators import IdPath
 from shiftplanner.performance.cache.dependencies import CachedAnswerDep
+from shiftplanner.schedules import service as schedule_service
+from shiftplanner.schedules.schemas import Moment, OnShiftAnalyst, OnShiftNow
 from shiftplanner.security.dependencies import AdminActor, CurrentActor, ManagerActor
+from shiftplanner.shifts.dependencies import ShiftTypeQuery
 from shiftplanner.teams import schemas
 from shiftplanner.teams import service as team_service
 
@@ -86,4 +92,62 @@ async def put_schedule_settings(
     out takes its default."""
     return schemas.ScheduleSettings.model_validate(
         await team_service.put_schedule_settings(session, actor, team_id, data)
+    )
+
+
+@router.get(
+    "/{team_id}/on-shift",
+    responses=problems(
+        {
+            404: "No such team in your organization",
+            422: "`at` without a time zone, or a shift type not of this team",
+        }
+    ),
+)
+async def get_on_shift(
+    team_id: IdPath,
+    session: SessionDep,
+    actor: CurrentActor,
+    at: Annotated[
+        Moment | None,
+        Query(description="The moment, ISO 8601 with a time zone offset; now if left out."),
+    ] = None,
+    shift_type_id: ShiftTypeQuery = None,
+    screeners_only: Annotated[
+        bool, Query(description="Only qualified analysts on screener duty.")
+    ] = False,
+) -> OnShiftNow:
+    """Who of the team is on shift at `at` (now by default), as alert escalation sees it:
+    the live schedule with shift times local to the team (a night that began yesterday
+    counts; a DST change lengthens or shortens it), less inactive analysts and analysts
+    on an approved absence. A shift includes its start and excludes its end. Every role
+    sees the names; email and phone only managers and admins."""
+    moment = at or utcnow()
+    working = await schedule_service.on_shift(
+        session,
+        actor,
+        team_id=team_id,
+        at=moment,
+        shift_type_id=shift_type_id,
+        screeners_only=screeners_only,
+    )
+    contact = actor.can_manage
+    return OnShiftNow(
+        team_id=team_id,
+        at=moment,
+        items=[
+            OnShiftAnalyst(
+                analyst_id=o.analyst_id,
+                name=o.name,
+                shift_type_id=o.shift_type_id,
+                shift_type_name=o.shift_type_name,
+                date=o.date,
+                starts_at=o.starts_at,
+                ends_at=o.ends_at,
+                is_screener=o.is_screener,
+                email=o.email if contact else None,
+                phone=o.phone if contact else None,
+            )
+            for o in working
+        ],
     )

@@ -87,6 +87,12 @@ async def find_team(session: AsyncSession, actor: Actor, team_id: int) -> Team |
     return await TeamRepository(session).get(actor.org_id, team_id)
 
 
+async def teams_of_organization(session: AsyncSession, org_id: int) -> list[Team]:
+    """Every team of the organization, for operations work that reads the schedule team
+    by team (the alert rules on coverage)."""
+    return await TeamRepository(session).all_of(org_id)
+
+
 def _stored(data: schemas.ScheduleSettingsInput) -> dict[str, Any]:
     # Only the weights that were set: the others follow the solver's defaults.
     return {

@@ -28,5 +28,13 @@ class UserRepository(OrgScopedRepository[User]):
         )
         return int(await self.session.scalar(query) or 0)
 
+    async def active_with_role(self, org_id: int, role: Role) -> list[User]:
+        query = self.filtered(org_id, role=role, is_active=True).order_by(User.id)
+        return list((await self.session.scalars(query)).all())
+
     async def any_user(self) -> bool:
         return await self.session.scalar(select(User.id).limit(1)) is not None
+
+    async def organizations_with_operator(self) -> set[int]:
+        query = select(User.org_id).where(User.is_superuser.is_(True), User.is_active.is_(True))
+        return set(await self.session.scalars(query.distinct()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +44,16 @@ async def get_user(session: AsyncSession, actor: Actor, user_id: int) -> User:
 
 async def find_user(session: AsyncSession, actor: Actor, user_id: int) -> User | None:
     return await UserRepository(session).get(actor.org_id, user_id)
+
+
+async def get_many(session: AsyncSession, actor: Actor, ids: Iterable[int]) -> dict[int, User]:
+    """The organization's users among `ids`, by id (those of other organizations left out)."""
+    return await UserRepository(session).get_many(actor.org_id, ids)
+
+
+async def active_with_role(session: AsyncSession, actor: Actor, role: Role) -> list[User]:
+    """The organization's active users of one role, by id (alert escalation pages a role)."""
+    return await UserRepository(session).active_with_role(actor.org_id, role)
 
 
 async def count_active_admins(session: AsyncSession, actor: Actor) -> int:
@@ -190,6 +201,12 @@ async def get_active(session: AsyncSession, user_id: int) -> User | None:
     """The user behind a token, if the account still exists and is active."""
     user = await session.get(User, user_id)
     return user if user is not None and user.is_active else None
+
+
+async def organizations_with_operator(session: AsyncSession) -> set[int]:
+    """The organizations that have an active platform operator (the service-wide alert
+    rules go only there)."""
+    return await UserRepository(session).organizations_with_operator()
 
 
 async def bootstrap_superuser(

@@ -1,0 +1,46 @@
+"""Generic webhooks: the message as JSON, signed the Standard Webhooks way
+(`webhook-id`, `webhook-timestamp`, `webhook-signature`), so that receivers verify it
+with any of the specification's libraries."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from standardwebhooks import Webhook
+
+from shiftplanner.kit.time import utcnow
+from shiftplanner.notifications.senders.base import Outcome, Outgoing
+from shiftplanner.notifications.senders.http import post
+
+
+def body(outgoing: Outgoing) -> dict[str, Any]:
+    message = outgoing.message
+    return {
+        "type": message.kind,
+        "timestamp": utcnow().isoformat(),
+        "data": {
+            **message.data,
+            "subject": message.subject,
+            "text": message.text,
+            "link": message.link,
+            "severity": message.severity,
+        },
+    }
+
+
+async def send(client: httpx.AsyncClient, outgoing: Outgoing) -> Outcome:
+    if not outgoing.secret:
+        return Outcome.failed("The webhook channel has no signing secret (was it deleted?).")
+    content = json.dumps(body(outgoing), separators=(",", ":"), default=str)
+    # The time of this attempt, not of the delivery: receivers refuse old timestamps.
+    sent_at = utcnow()
+    signature = Webhook(outgoing.secret).sign(outgoing.message_id, sent_at, content)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": outgoing.message_id,
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": signature,
+    }
+    return await post(client, outgoing.address, content=content.encode(), headers=headers)
