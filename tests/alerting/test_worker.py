@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.config import Settings
-from shiftplanner.models import AlertRule
+from shiftplanner.models import AlertRule, Role
 from shiftplanner.runtime import Runtime
 from tests.alerting.support import T0, alerts_of, cpu, make_rule, minutes
 from tests.conftest import running
@@ -48,6 +48,34 @@ async def test_default_rules_are_given_once(
     assert len(names) == 7
     assert cpu_rule["name"] not in names
     assert len(await rule_names(session, other_tenant.org.id)) == 1
+
+
+async def test_a_default_rule_tells_the_admins_in_app(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    assert await runtime.alerting.run_once(T0)
+    rules = (await client.get("/monitoring/alert-rules", headers=tenant.admin)).json()["items"]
+    [policy] = (await client.get("/monitoring/escalation-policies", headers=tenant.admin)).json()[
+        "items"
+    ]
+    assert policy["name"] == "Tell the admins"
+    assert {rule["escalationPolicyId"] for rule in rules} == {policy["id"]}
+
+    # The CPU rule (above 80 % for 10 minutes) fires, and the coverage rule (the tenant's
+    # team has nobody scheduled): the admin hears of both, nobody else.
+    for minute in range(12):
+        await cpu(runtime, T0 + minutes(minute), 95)
+    for minute in range(0, 13, 2):
+        assert await runtime.alerting.run_once(T0 + minutes(minute + 1))
+    feeds = {
+        role: (await client.get("/api/notifications", headers=headers)).json()["items"]
+        for role, headers in tenant.headers.items()
+    }
+    assert {notice["title"] for notice in feeds[Role.ADMIN]} == {
+        "[MEDIUM] FIRING: High CPU use",
+        "[MEDIUM] FIRING: Coverage gaps in the next 7 days (team=LDN)",
+    }
+    assert not any(feeds[role] for role in feeds if role is not Role.ADMIN)
 
 
 async def test_two_evaluators_on_one_database_only_one_acts(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.events import DispatchedEvent
+from shiftplanner.events.outbox import dispatched
 from shiftplanner.kit.time import utcnow
 from shiftplanner.models import ChannelType, GenerationJob, JobStatus, OutboxEvent, Role
 from shiftplanner.notifications import consumer
@@ -150,17 +151,7 @@ async def schedule_event(session: AsyncSession) -> DispatchedEvent:
             select(OutboxEvent).where(OutboxEvent.event_type == "schedule.created")
         )
     ).one()
-    return DispatchedEvent(
-        id=row.id,
-        type=row.event_type,
-        org_id=row.org_id,
-        resource_type=row.resource_type,
-        resource_id=row.resource_id,
-        actor_user_id=row.actor_user_id,
-        occurred_at=row.occurred_at,
-        payload=row.payload,
-        request_id=row.request_id,
-    )
+    return dispatched(row)
 
 
 async def test_a_roster_applied_is_one_notice_per_analyst_in_it(

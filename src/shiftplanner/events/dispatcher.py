@@ -26,6 +26,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.db import is_postgresql, session_scope
+from shiftplanner.events.outbox import dispatched
 from shiftplanner.events.types import DispatchedEvent
 from shiftplanner.kit.time import utcnow
 from shiftplanner.logging import get_logger
@@ -154,20 +155,7 @@ class EventDispatcher:
                 .execution_options(synchronize_session=False)
             )
             rows = sorted((await session.scalars(claim)).all(), key=lambda row: row.id)
-            return [
-                DispatchedEvent(
-                    id=row.id,
-                    type=row.event_type,
-                    org_id=row.org_id,
-                    resource_type=row.resource_type,
-                    resource_id=row.resource_id,
-                    actor_user_id=row.actor_user_id,
-                    occurred_at=row.occurred_at,
-                    payload=row.payload,
-                    request_id=row.request_id,
-                )
-                for row in rows
-            ]
+            return [dispatched(row) for row in rows]
 
     async def _load_states(self, event_ids: list[int]) -> dict[int, dict[str, OutboxConsumption]]:
         async with self._session_factory() as session:

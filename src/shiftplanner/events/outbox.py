@@ -78,17 +78,19 @@ async def request_batch(
         .where(*same, OutboxEvent.id >= event.id, OutboxEvent.id <= event.id + REQUEST_WINDOW)
         .order_by(OutboxEvent.id)
     )
-    return [
-        DispatchedEvent(
-            id=row.id,
-            type=row.event_type,
-            org_id=row.org_id,
-            resource_type=row.resource_type,
-            resource_id=row.resource_id,
-            actor_user_id=row.actor_user_id,
-            occurred_at=row.occurred_at,
-            payload=row.payload,
-            request_id=row.request_id,
-        )
-        for row in rows
-    ] or [event]
+    return [dispatched(row) for row in rows] or [event]
+
+
+def dispatched(row: OutboxEvent) -> DispatchedEvent:
+    """A stored event as consumers receive it."""
+    return DispatchedEvent(
+        id=row.id,
+        type=row.event_type,
+        org_id=row.org_id,
+        resource_type=row.resource_type,
+        resource_id=row.resource_id,
+        actor_user_id=row.actor_user_id,
+        occurred_at=row.occurred_at,
+        payload=row.payload,
+        request_id=row.request_id,
+    )

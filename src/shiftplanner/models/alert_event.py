@@ -23,7 +23,8 @@ class AlertEvent(Base):
     alert_id: Mapped[int] = mapped_column(IdType, ForeignKey("alerts.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     # pending | firing | resolved | inactive | reopened | acknowledged | unacknowledged |
-    # silenced | unsilenced | escalated | step_skipped | notified | reminded
+    # silenced | unsilenced | escalated | step_skipped | escalation_exhausted | notified |
+    # reminded
     kind: Mapped[str] = mapped_column(String(32))
     actor_user_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("users.id", ondelete="SET NULL"), default=None

@@ -353,19 +353,8 @@ async def escalate_now(
     if alert.escalation_step >= len(steps):
         alert.escalation_step = 0
         alert.escalation_round += 1
-    outcome = await _run_step(
-        session,
-        alert,
-        policy,
-        steps,
-        now=now,
-        public_url=public_url,
-        actor_user_id=actor_user_id,
-        manual=True,
-    )
+    # Past empty steps until someone is reached (at most one round).
     for _ in range(len(steps)):
-        if outcome.notified or alert.next_escalation_at is None:
-            break
         outcome = await _run_step(
             session,
             alert,
@@ -376,6 +365,8 @@ async def escalate_now(
             actor_user_id=actor_user_id,
             manual=True,
         )
+        if outcome.notified or alert.next_escalation_at is None:
+            break
     if alert.acknowledged_at is not None:
         alert.next_escalation_at = None
     await session.flush()

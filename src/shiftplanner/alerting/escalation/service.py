@@ -16,7 +16,7 @@ from shiftplanner.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event, update_with_event
 from shiftplanner.kit.pagination import PageParams
-from shiftplanner.models import Alert, EscalationPolicy
+from shiftplanner.models import Alert, EscalationPolicy, Role
 from shiftplanner.notifications.channels import service as channel_service
 from shiftplanner.security.actor import Actor
 from shiftplanner.shifts import service as shift_service
@@ -123,6 +123,29 @@ async def create_policy(
         actor_user_id=actor.user_id,
     )
     return policy
+
+
+# What the default alert rules escalate by until someone writes a policy of their own.
+DEFAULT_POLICY = schemas.EscalationPolicyCreate(
+    name="Tell the admins",
+    description="The default rules' policy: every admin of the organization in-app. Add email, "
+    "SMS or the analysts on shift, or give the rules a policy of your own.",
+    steps=[
+        schemas.Step(
+            wait_minutes=0,
+            target=schemas.RoleTarget(type="role", role=Role.ADMIN),
+            via=[schemas.Via.IN_APP],
+        )
+    ],
+)
+
+
+async def default_policy(session: AsyncSession, org_id: int) -> EscalationPolicy:
+    """The organization's policy named as the default one, created if it has none."""
+    existing = await PolicyRepository(session).get_by_name(org_id, DEFAULT_POLICY.name)
+    if existing is not None:
+        return existing
+    return await create_policy(session, Actor.system(org_id), DEFAULT_POLICY)
 
 
 async def update_policy(

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shiftplanner.alerting.escalation import service as escalation_service
 from shiftplanner.alerting.rules import schemas
 from shiftplanner.alerting.rules.repository import AlertDefaultsRepository, AlertRuleRepository
 from shiftplanner.events import EventType
@@ -36,7 +37,7 @@ class DefaultRule:
     keep_firing_minutes: int = 5
     params: dict[str, Any] = field(default_factory=dict)
 
-    def rule(self, org_id: int) -> AlertRule:
+    def rule(self, org_id: int, policy_id: int) -> AlertRule:
         return AlertRule(
             org_id=org_id,
             name=self.name,
@@ -52,6 +53,7 @@ class DefaultRule:
             enabled=True,
             labels={},
             keep_firing_minutes=self.keep_firing_minutes,
+            escalation_policy_id=policy_id,
             channel_ids=[],
             notify_resolved=True,
             default_key=self.key,
@@ -106,7 +108,10 @@ async def _give(session: AsyncSession, org_id: int, defaults: tuple[DefaultRule,
         # A rule of the organization's own has the name already: theirs wins.
         if default.name in taken:
             continue
-        rule = await repository.add(default.rule(org_id))
+        # Someone hears of a default rule's alert: the admins, in-app, until a policy of
+        # the organization's own replaces it.
+        policy = await escalation_service.default_policy(session, org_id)
+        rule = await repository.add(default.rule(org_id, policy.id))
         emit_resource_event(
             session, EventType.ALERT_RULE_CREATED, rule, schemas.Rule, actor_user_id=None
         )
