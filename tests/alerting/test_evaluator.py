@@ -143,6 +143,24 @@ async def test_a_pending_alert_that_clears_never_fires(
     assert (await rule_row(session, rule.id)).last_state == "pending"
 
 
+async def test_the_minute_just_ended_counts_once_every_process_has_written_it(
+    runtime: Runtime, session: AsyncSession, tenant: Tenant
+) -> None:
+    rule = await make_rule(session, tenant.org, duration_minutes=5)
+    await cpu(runtime, T0, 99)
+    await evaluate(runtime, T0)
+    # A second after the next minute ended its rows are not stored yet (the writers run
+    # a few seconds after the minute): the minute before is read again, not a quiet one.
+    just_after = T0.replace(second=0) + minutes(1) + timedelta(seconds=1)
+    await evaluate(runtime, just_after)
+    [alert] = await alerts_of(session, rule.id)
+    assert alert.status is AlertStatus.PENDING
+    await cpu(runtime, T0 + minutes(1), 10)
+    await evaluate(runtime, T0 + minutes(1))
+    [alert] = await alerts_of(session, rule.id)
+    assert alert.status is AlertStatus.INACTIVE
+
+
 async def test_a_restart_in_the_middle_of_pending_goes_on(
     settings: Settings, session: AsyncSession, tenant: Tenant, runtime: Runtime
 ) -> None:

@@ -5,9 +5,11 @@ with every part an operations page shows."""
 from __future__ import annotations
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.monitoring.recorder import current_minute
 from shiftplanner.runtime import Runtime
+from tests.alerting.support import T0, cpu, evaluate, make_rule
 from tests.assertions import problem
 from tests.conftest import make_settings, running
 from tests.factories import Tenant
@@ -63,10 +65,19 @@ async def test_performance_refuses_a_window_it_cannot_read(
 
 
 async def test_the_dashboard_has_every_part(
-    client: httpx.AsyncClient, runtime: Runtime, tenant: Tenant, other_tenant: Tenant
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    session: AsyncSession,
+    tenant: Tenant,
+    other_tenant: Tenant,
 ) -> None:
     assert (await client.get("/api/teams", headers=tenant.admin)).status_code == 200
     await store_minutes(runtime)
+    # A firing alert of the operator's organization, and one of another organization.
+    for org in (tenant.org, other_tenant.org):
+        await make_rule(session, org)
+    await cpu(runtime, T0, 95)
+    await evaluate(runtime, T0)
     response = await client.get("/monitoring/dashboard", headers=tenant.admin)
     assert response.status_code == 200, response.text
     board = response.json()
@@ -83,4 +94,7 @@ async def test_the_dashboard_has_every_part(
         "running": 0,
         "by_status": dict.fromkeys(board["generation"]["by_status"], 0),
     }
+    [alert] = board["open_alerts"]
+    assert (alert["ruleName"], alert["status"]) == ("CPU high 80", "firing")
+    assert [recent["id"] for recent in board["recent_alerts"]] == [alert["id"]]
     problem(await client.get("/monitoring/dashboard", headers=other_tenant.admin), 403)

@@ -56,12 +56,14 @@ async def dashboard(
     key with the `monitoring` scope): readiness and its checks, the current figures
     (rates, percentiles, top routes, process), the last hour minute by minute, the SLA
     of the last 30 days with its error budget, the last hour's performance, the most
-    recent errors, the response cache and the generation queue."""
+    recent errors, the response cache, the generation queue, and your organization's open
+    and latest alerts."""
     measuring = runtime.monitoring.measuring
     return await dashboard_service.dashboard(
         session,
         runtime.settings,
         measuring.database if measuring is not None else None,
+        actor=actor,
         readiness=await health_service.readiness(runtime),
         cache=await cache_service.stats(runtime.response_store),
         now=utcnow(),

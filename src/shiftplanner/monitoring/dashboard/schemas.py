@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from shiftplanner.alerting.alerts.schemas import Alert
 from shiftplanner.kit.schemas import Schema
 from shiftplanner.monitoring.errors.schemas import ErrorGroup
 from shiftplanner.monitoring.health.schemas import HealthReport
@@ -87,3 +88,9 @@ class Dashboard(Schema):
     recent_errors: list[ErrorGroup] = Field(description="The ten most recently seen.")
     cache: CacheStats = Field(description="This process's response cache.")
     generation: GenerationQueue
+    open_alerts: list[Alert] = Field(
+        description="Pending and firing alerts of your organization, newest first (at most 20)."
+    )
+    recent_alerts: list[Alert] = Field(
+        description="Your organization's latest alerts in any state (at most 10)."
+    )

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shiftplanner.alerting.alerts import service as alert_service
+from shiftplanner.alerting.alerts.schemas import Alert
 from shiftplanner.config import Settings
 from shiftplanner.generation import service as generation_service
 from shiftplanner.kit.pagination import PageParams
@@ -23,9 +25,12 @@ from shiftplanner.monitoring.rollups.summary import metrics_summary
 from shiftplanner.monitoring.rollups.windows import parse_window
 from shiftplanner.monitoring.sla.summary import sla_report
 from shiftplanner.performance.cache.schemas import CacheStats
+from shiftplanner.security.actor import Actor
 
 STATEMENTS = 10
 RECENT_ERRORS = 10
+OPEN_ALERTS = 20
+RECENT_ALERTS = 10
 DASHBOARD_WINDOW = "60m"
 DASHBOARD_SLA_WINDOW = "30d"
 
@@ -112,11 +117,18 @@ async def dashboard(
     settings: Settings,
     database: DatabaseMetrics | None,
     *,
+    actor: Actor,
     readiness: HealthReport,
     cache: CacheStats,
     now: datetime,
 ) -> schemas.Dashboard:
     end = floor_minute(now)
+    open_alerts, _ = await alert_service.list_alerts(
+        session, actor, PageParams(limit=OPEN_ALERTS), resolved=False
+    )
+    recent_alerts, _ = await alert_service.list_alerts(
+        session, actor, PageParams(limit=RECENT_ALERTS)
+    )
     errors, _ = await error_service.list_groups(session, PageParams(limit=RECENT_ERRORS))
     jobs = await generation_service.count_jobs_by_status(session)
     return schemas.Dashboard(
@@ -135,6 +147,8 @@ async def dashboard(
             running=jobs[JobStatus.RUNNING],
             by_status={status.value: count for status, count in jobs.items()},
         ),
+        open_alerts=[Alert.model_validate(alert) for alert in open_alerts],
+        recent_alerts=[Alert.model_validate(alert) for alert in recent_alerts],
     )
 
 

@@ -10,6 +10,13 @@ from datetime import UTC, datetime, timedelta
 from shiftplanner.monitoring.metrics import LATENCY_BUCKETS_SECONDS
 
 MINUTE = timedelta(minutes=1)
+# The writer runs this long after a minute ends (plus a little jitter, so replicas do not
+# all write at the same instant): requests that finish at the boundary are in.
+WRITE_DELAY_SECONDS = 1.0
+WRITE_JITTER_SECONDS = 2.0
+# By then every process has stored the minute before (the write itself takes
+# milliseconds; the margin is for a busy process).
+WRITTEN_AFTER = timedelta(seconds=WRITE_DELAY_SECONDS + WRITE_JITTER_SECONDS + 3)
 HOUR = timedelta(hours=1)
 MEBIBYTE = 1024 * 1024
 # Non-cumulative counts: one per bound of LATENCY_BUCKETS_SECONDS, then the overflow.

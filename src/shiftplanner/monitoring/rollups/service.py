@@ -24,6 +24,7 @@ from shiftplanner.monitoring.rollups import repository
 from shiftplanner.monitoring.rollups.buckets import (
     MEBIBYTE,
     MINUTE,
+    WRITTEN_AFTER,
     add_buckets,
     ceil_hour,
     empty_buckets,
@@ -322,10 +323,12 @@ async def alert_metrics(
     session: AsyncSession, *, end: datetime, minutes: int
 ) -> dict[str, float | None]:
     """The named figures alert rules evaluate (`ALERT_METRICS`) over the last `minutes`
-    before `end` (rounded down to a minute); None where there is no data. Availability
+    that are stored by `end`: those before it, rounded down to a minute, less the minute
+    just ended until every process has written it (`WRITTEN_AFTER`), which would
+    otherwise read as a sudden quiet minute. None where there is no data. Availability
     here is over the probe runs stored: a minute without any (the writer is a minute
     behind) is not held against it, unlike the SLA's accounting."""
-    end = floor_minute(end)
+    end = floor_minute(end - WRITTEN_AFTER)
     start = end - minutes * MINUTE
     totals = (await windows(session, end=end, minutes=[minutes]))[minutes]
     process = await process_minutes(session, start=start, end=end)

@@ -20,16 +20,13 @@ from shiftplanner.kit.time import utcnow
 from shiftplanner.logging import get_logger
 from shiftplanner.monitoring.leader import LeaderLock
 from shiftplanner.monitoring.recorder import Recorder
+from shiftplanner.monitoring.rollups.buckets import WRITE_DELAY_SECONDS, WRITE_JITTER_SECONDS
 from shiftplanner.monitoring.rollups.merge import MergeResult, merge
 from shiftplanner.monitoring.rollups.probe import MAX_TIMEOUT_SECONDS, Probe, ProbeCheck
 from shiftplanner.monitoring.rollups.writer import RollupWriter
 
 log = get_logger(__name__)
 
-# The writer runs this long after a minute ends (plus a little jitter, so replicas do not
-# all write at the same instant): requests that finish at the boundary are in.
-WRITE_DELAY_SECONDS = 1.0
-WRITE_JITTER_SECONDS = 2.0
 # The last flush at shutdown may not hold the shutdown up for longer than this.
 SHUTDOWN_FLUSH_SECONDS = 10.0
 
