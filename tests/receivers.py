@@ -1,12 +1,13 @@
-"""Real receivers on 127.0.0.1 for the notification tests: an HTTP/1.1 server that
-records each request and answers with the statuses it was told to, and an SMTP server
-(aiosmtpd) that keeps every message."""
+"""Real receivers on 127.0.0.1 for the notification tests: an HTTP/1.1 server (or HTTPS,
+given a TLS context) that records each request and answers with the statuses it was told
+to, and an SMTP server (aiosmtpd) that keeps every message."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import socket
+import ssl
 import time
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -32,16 +33,17 @@ class HttpReceiver:
 
     statuses: list[int] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
+    tls: ssl.SSLContext | None = None
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     port: int = 0
     _server: asyncio.Server | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:

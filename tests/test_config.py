@@ -77,3 +77,13 @@ def test_production_accepts_strong_previous_secrets() -> None:
         jwt_previous_secrets=[SecretStr("p" * 48), SecretStr("q" * 40)],
     )
     assert len(settings.jwt_previous_secrets) == 2
+
+
+def test_webhook_networks_come_comma_separated_and_must_be_networks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHIFTPLANNER_WEBHOOK_ALLOWED_NETWORKS", "10.1.0.0/16, fd00::/8")
+    assert Settings(_env_file=None).webhook_allowed_networks == ["10.1.0.0/16", "fd00::/8"]
+    monkeypatch.setenv("SHIFTPLANNER_WEBHOOK_ALLOWED_NETWORKS", "10.1.0.0/33")
+    with pytest.raises(ValidationError, match="webhook_allowed_networks"):
+        Settings(_env_file=None)

@@ -232,6 +232,12 @@ class Settings(BaseSettings):
     notification_timeout_seconds: float = Field(default=10.0, gt=0)
     notification_max_attempts: int = Field(default=5, ge=1, le=50)
     notification_retry_base_seconds: float = Field(default=5.0, gt=0)
+    # Networks outside the public internet (loopback, private, link-local, shared,
+    # reserved, multicast) that notification HTTP may still reach (CIDRs). Any other such
+    # address is refused, so that an organization's admin cannot aim Slack, webhook or SMS
+    # requests at the server's own network or a cloud metadata address. Development also
+    # reaches loopback.
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Email over SMTP (none: email notifications fail with that reason).
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -251,6 +257,7 @@ class Settings(BaseSettings):
         "trusted_proxies",
         "cors_origins",
         "metrics_allowed_networks",
+        "webhook_allowed_networks",
         mode="before",
     )
     @classmethod
@@ -260,7 +267,7 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("trusted_proxies", "metrics_allowed_networks")
+    @field_validator("trusted_proxies", "metrics_allowed_networks", "webhook_allowed_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         for item in value:

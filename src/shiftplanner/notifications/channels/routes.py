@@ -9,7 +9,7 @@ from shiftplanner.kit.schemas import Page
 from shiftplanner.kit.validators import IdPath
 from shiftplanner.notifications.channels import schemas
 from shiftplanner.notifications.channels import service as channel_service
-from shiftplanner.notifications.channels.dependencies import LoopbackHttpAllowed, SendersDep
+from shiftplanner.notifications.channels.dependencies import AddressPolicyDep, SendersDep
 from shiftplanner.security.dependencies import AdminActor
 
 router = APIRouter(prefix="/monitoring/notification-channels", tags=["alerting"])
@@ -37,15 +37,13 @@ async def create_channel(
     data: schemas.NotificationChannelCreate,
     session: SessionDep,
     actor: AdminActor,
-    allow_loopback_http: LoopbackHttpAllowed,
+    policy: AddressPolicyDep,
 ) -> schemas.NotificationChannelCreated:
     """Add a channel (admin): email addresses, a Slack incoming webhook, a generic
     webhook, phone numbers for SMS, or users' in-app feeds. A webhook channel's signing
     secret is in this response and never again."""
     return schemas.NotificationChannelCreated.model_validate(
-        await channel_service.create_channel(
-            session, actor, data, allow_loopback_http=allow_loopback_http
-        )
+        await channel_service.create_channel(session, actor, data, policy=policy)
     )
 
 
@@ -68,14 +66,12 @@ async def update_channel(
     data: schemas.NotificationChannelUpdate,
     session: SessionDep,
     actor: AdminActor,
-    allow_loopback_http: LoopbackHttpAllowed,
+    policy: AddressPolicyDep,
 ) -> schemas.NotificationChannel:
     """Rename, reconfigure, enable or disable a channel (admin). What is still queued for
     a disabled channel is cancelled when its turn comes."""
     return schemas.NotificationChannel.model_validate(
-        await channel_service.update_channel(
-            session, actor, channel_id, data, allow_loopback_http=allow_loopback_http
-        )
+        await channel_service.update_channel(session, actor, channel_id, data, policy=policy)
     )
 
 

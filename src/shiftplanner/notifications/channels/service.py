@@ -25,7 +25,8 @@ from shiftplanner.notifications.channels.repository import ChannelRepository
 from shiftplanner.notifications.deliveries.repository import DeliveryRepository
 from shiftplanner.notifications.messages import Message, Recipient
 from shiftplanner.notifications.senders import Outcome, Outgoing, Senders
-from shiftplanner.notifications.senders.http import masked
+from shiftplanner.notifications.senders.addresses import AddressPolicy, Refused
+from shiftplanner.notifications.senders.http import destination, masked
 from shiftplanner.security.actor import Actor
 from shiftplanner.users import service as user_service
 
@@ -68,11 +69,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def url_problem(url: str, *, allow_loopback_http: bool) -> str | None:
-    """Why `url` cannot be a Slack or webhook URL, or None."""
+async def url_problem(url: str, *, policy: AddressPolicy) -> str | None:
+    """Why `url` cannot be a Slack or webhook URL, or None. Its host must resolve, and
+    only to addresses the senders may reach (they check again at each send: a name may
+    resolve elsewhere by then)."""
     try:
         parts = urlsplit(url)
         _ = parts.port
+        host, port = destination(url)
     except ValueError as error:
         return f"is not a valid URL ({error})"
     if parts.username is not None or parts.password is not None:
@@ -81,11 +85,14 @@ def url_problem(url: str, *, allow_loopback_http: bool) -> str | None:
         return "must be an absolute URL with a host"
     if url == masked(url):
         return "is the masked URL shown in responses; send the whole URL"
-    if parts.scheme == "https":
-        return None
-    if parts.scheme == "http" and allow_loopback_http and _is_loopback(parts.hostname):
-        return None
-    return "must be https (plain http only to this machine, in development)"
+    loopback_http = parts.scheme == "http" and policy.loopback and _is_loopback(parts.hostname)
+    if parts.scheme != "https" and not loopback_http:
+        return "must be https (plain http only to this machine, in development)"
+    try:
+        await policy.addresses(host, port)
+    except Refused as refusal:
+        return str(refusal)
+    return None
 
 
 async def _validated_config(
@@ -94,7 +101,7 @@ async def _validated_config(
     channel_type: ChannelType,
     config: dict[str, Any],
     *,
-    allow_loopback_http: bool,
+    policy: AddressPolicy,
 ) -> dict[str, Any]:
     """The config as stored for the type, or 422 naming each bad field."""
     try:
@@ -112,7 +119,7 @@ async def _validated_config(
         ) from None
     stored = parsed.model_dump()
     if isinstance(parsed, schemas.UrlConfig):
-        problem = url_problem(parsed.url, allow_loopback_http=allow_loopback_http)
+        problem = await url_problem(parsed.url, policy=policy)
         if problem is not None:
             raise InvalidInput(f"The URL {problem}.", pointer="#/config/url")
     if isinstance(parsed, schemas.InAppConfig):
@@ -141,13 +148,11 @@ async def create_channel(
     actor: Actor,
     data: schemas.NotificationChannelCreate,
     *,
-    allow_loopback_http: bool,
+    policy: AddressPolicy,
 ) -> NotificationChannel:
     """A new channel; a webhook channel gets its signing secret (shown this once)."""
     repository = ChannelRepository(session)
-    config = await _validated_config(
-        session, actor, data.type, data.config, allow_loopback_http=allow_loopback_http
-    )
+    config = await _validated_config(session, actor, data.type, data.config, policy=policy)
     await _ensure_name_free(repository, actor.org_id, data.name)
     channel = await repository.add(
         NotificationChannel(
@@ -175,7 +180,7 @@ async def update_channel(
     channel_id: int,
     data: schemas.NotificationChannelUpdate,
     *,
-    allow_loopback_http: bool,
+    policy: AddressPolicy,
 ) -> NotificationChannel:
     repository = ChannelRepository(session)
     channel = await get_channel(session, actor, channel_id)
@@ -189,7 +194,7 @@ async def update_channel(
         await _ensure_name_free(repository, actor.org_id, data.name, channel.id)
     if data.config is not None:
         values["config"] = await _validated_config(
-            session, actor, channel.type, data.config, allow_loopback_http=allow_loopback_http
+            session, actor, channel.type, data.config, policy=policy
         )
     config_before = channel.config
     changes = await apply_update(session, channel, values, schemas.NotificationChannel)

@@ -8,21 +8,42 @@ import httpx
 from shiftplanner.config import Settings
 from shiftplanner.models import ChannelType
 from shiftplanner.notifications.senders import email, slack, sms, webhook
+from shiftplanner.notifications.senders.addresses import AddressPolicy
 from shiftplanner.notifications.senders.base import Outcome, Outgoing
+from shiftplanner.notifications.senders.http import OutboundHttp
 
 __all__ = ["Outcome", "Outgoing", "Senders"]
 
+# httpx's default bound on connections open at once.
+MAX_CONNECTIONS = 100
+
 
 class Senders:
-    """The senders with what they share: the settings and one pooled HTTP client (no
-    redirects followed, every request bounded by the notification timeout)."""
+    """The senders with what they share: the settings and one HTTP client (no redirects
+    followed, every request bounded by the notification timeout) that reaches only the
+    addresses `policy` permits."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.http = httpx.AsyncClient(
-            timeout=settings.notification_timeout_seconds,
-            follow_redirects=False,
-            headers={"user-agent": "ShiftPlanner-Notifications"},
+        self.policy = AddressPolicy.from_settings(settings)
+        # A transport of its own, for two reasons. No proxy from the environment: the
+        # request must leave for the address the policy checked, and httpcore's proxy
+        # tunnel ignores `sni_hostname` (TLS would verify the certificate against the
+        # address). No connection kept open: the pool keys connections by the pinned
+        # address, so one verified for one name would carry the next request for another
+        # name at that address without its certificate being checked. (SSL_CERT_FILE and
+        # SSL_CERT_DIR are still read.)
+        transport = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=0)
+        )
+        self.http = OutboundHttp(
+            client=httpx.AsyncClient(
+                transport=transport,
+                timeout=settings.notification_timeout_seconds,
+                follow_redirects=False,
+                headers={"user-agent": "ShiftPlanner-Notifications"},
+            ),
+            policy=self.policy,
         )
 
     async def send(self, channel_type: ChannelType, outgoing: Outgoing) -> Outcome:
@@ -39,4 +60,4 @@ class Senders:
                 return Outcome.failed("In-app messages are written to the feed, not sent.")
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        await self.http.client.aclose()

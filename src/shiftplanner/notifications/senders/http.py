@@ -1,14 +1,23 @@
 """The HTTP channels' one request: a POST that succeeded if and only if it was answered
-2xx (no redirect is followed: a receiver that moved must be reconfigured, not guessed)."""
+2xx (no redirect is followed: a receiver that moved must be reconfigured, not guessed),
+sent only to an address the policy permits (`addresses`)."""
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from shiftplanner.logging import get_logger
+from shiftplanner.notifications.senders.addresses import AddressPolicy, IPAddress, Refused
 from shiftplanner.notifications.senders.base import Outcome, excerpt
+
+log = get_logger(__name__)
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def masked(url: str) -> str:
@@ -21,17 +30,87 @@ def masked(url: str) -> str:
     return f"{parts.scheme}://{host}/…" if parts.scheme and host else "…"
 
 
-async def post(client: httpx.AsyncClient, url: str, **request: Any) -> Outcome:
+def destination(url: str) -> tuple[str, int]:
+    """The host (in ASCII, as it is looked up) and the port that a request to `url`
+    connects to; ValueError for a URL the client would not take."""
     try:
-        response = await client.post(url, **request)
-    except httpx.HTTPError as error:
-        # httpx's messages name no URL, but say it plainly: the URL is a secret.
-        reason = str(error) or type(error).__name__
-        return Outcome.failed(f"{type(error).__name__}: {reason}".replace(url, masked(url)))
-    if response.is_success:
-        return Outcome(ok=True, status=response.status_code)
-    body = excerpt(response.text) if response.content else ""
-    return Outcome.failed(
-        f"HTTP {response.status_code}" + (f": {body}" if body else ""),
-        status=response.status_code,
-    )
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        raise ValueError(str(error)) from None
+    return parsed.raw_host.decode("ascii"), parsed.port or DEFAULT_PORTS.get(parsed.scheme, 443)
+
+
+def pinned(url: httpx.URL, address: IPAddress) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    """The URL, headers and extensions of a request to `url` that connects to `address`
+    and nowhere else: a name is looked up once, by the policy, never again by the
+    client. The receiver still sees the name in `Host`, and TLS sends it as SNI and
+    verifies the certificate against it (httpcore hands `sni_hostname` to the handshake
+    as `server_hostname`)."""
+    host = url.raw_host.decode("ascii")
+    if host == str(address):
+        return url, {}, {}
+    extensions = {"sni_hostname": host} if url.scheme == "https" else {}
+    return url.copy_with(host=str(address)), {"host": url.netloc.decode("ascii")}, extensions
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundHttp:
+    """The HTTP client of the notification senders together with where it may go, so
+    that nothing posts without the check."""
+
+    client: httpx.AsyncClient
+    policy: AddressPolicy
+
+    async def post(self, url: str, **request: Any) -> Outcome:
+        try:
+            host, port = destination(url)
+        except ValueError:
+            return Outcome.failed(f"{masked(url)} is not a valid URL.")
+        try:
+            addresses = await self.policy.addresses(host, port)
+        except Refused as refusal:
+            log.warning(
+                "notification_address_refused",
+                url=masked(url),
+                address=str(refusal.address) if refusal.address else None,
+                reason=str(refusal),
+            )
+            return Outcome.failed(f"{masked(url)} {refusal}.")
+        target = httpx.URL(url)
+        try:
+            response = await self._first_answer(target, addresses, request)
+        except httpx.HTTPError as error:
+            # httpx's messages name no URL, but say it plainly: the URL is a secret (and
+            # so is the path the pinned URL shares with it).
+            reason = str(error) or type(error).__name__
+            text = f"{type(error).__name__}: {reason}".replace(url, masked(url))
+            if target.raw_path not in (b"", b"/"):
+                text = text.replace(target.raw_path.decode("ascii"), "/…")
+            return Outcome.failed(text)
+        if response.is_success:
+            return Outcome(ok=True, status=response.status_code)
+        body = excerpt(response.text) if response.content else ""
+        return Outcome.failed(
+            f"HTTP {response.status_code}" + (f": {body}" if body else ""),
+            status=response.status_code,
+        )
+
+    async def _first_answer(
+        self, url: httpx.URL, addresses: list[IPAddress], request: dict[str, Any]
+    ) -> httpx.Response:
+        *others, last = addresses
+        for address in others:
+            # A refused connection sent nothing, so the next address may be tried (an
+            # IPv6 address first, on a host without an IPv6 route).
+            with contextlib.suppress(httpx.ConnectError):
+                return await self._post_to(url, address, request)
+        return await self._post_to(url, last, request)
+
+    async def _post_to(
+        self, url: httpx.URL, address: IPAddress, request: dict[str, Any]
+    ) -> httpx.Response:
+        pinned_url, headers, extensions = pinned(url, address)
+        headers = {**request.get("headers", {}), **headers}
+        return await self.client.post(
+            pinned_url, **{**request, "headers": headers, "extensions": extensions}
+        )

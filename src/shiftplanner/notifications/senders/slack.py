@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from shiftplanner.notifications.messages import Message
 from shiftplanner.notifications.senders.base import Outcome, Outgoing
-from shiftplanner.notifications.senders.http import post
+from shiftplanner.notifications.senders.http import OutboundHttp
 
 SEVERITY_EMOJI = {
     "CRITICAL": ":rotating_light:",
@@ -58,5 +56,5 @@ def payload(message: Message) -> dict[str, Any]:
     return {"text": _cut(text, SECTION_LIMIT), "blocks": blocks}
 
 
-async def send(client: httpx.AsyncClient, outgoing: Outgoing) -> Outcome:
-    return await post(client, outgoing.address, json=payload(outgoing.message))
+async def send(http: OutboundHttp, outgoing: Outgoing) -> Outcome:
+    return await http.post(outgoing.address, json=payload(outgoing.message))

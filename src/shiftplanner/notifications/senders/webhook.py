@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 from standardwebhooks import Webhook
 
 from shiftplanner.kit.time import utcnow
 from shiftplanner.notifications.senders.base import Outcome, Outgoing
-from shiftplanner.notifications.senders.http import post
+from shiftplanner.notifications.senders.http import OutboundHttp
 
 
 def body(outgoing: Outgoing) -> dict[str, Any]:
@@ -30,7 +29,7 @@ def body(outgoing: Outgoing) -> dict[str, Any]:
     }
 
 
-async def send(client: httpx.AsyncClient, outgoing: Outgoing) -> Outcome:
+async def send(http: OutboundHttp, outgoing: Outgoing) -> Outcome:
     if not outgoing.secret:
         return Outcome.failed("The webhook channel has no signing secret (was it deleted?).")
     content = json.dumps(body(outgoing), separators=(",", ":"), default=str)
@@ -43,4 +42,4 @@ async def send(client: httpx.AsyncClient, outgoing: Outgoing) -> Outcome:
         "webhook-timestamp": str(int(sent_at.timestamp())),
         "webhook-signature": signature,
     }
-    return await post(client, outgoing.address, content=content.encode(), headers=headers)
+    return await http.post(outgoing.address, content=content.encode(), headers=headers)
