@@ -23,6 +23,14 @@ REQUESTS = 60
 ROUTE = "/api/auth/me"
 
 
+# The one lint finding allowed: `shiftplanner_alert_count` is the name the product
+# documents and the architecture give the gauge of alerts by severity and status, which
+# promtool's naming lint takes for part of a histogram.
+ALERT_COUNT_LINT = {
+    'shiftplanner_alert_count non-histogram and non-summary metrics should not have "_count" suffix'
+}
+
+
 def me_requests_counted(exposition: str) -> float:
     return sum(
         sample.value
@@ -74,7 +82,8 @@ def test_two_workers_count_every_request_once_and_prometheus_reads_them(
             text=True,
             check=False,
         )
-        assert checked.returncode == 0, checked.stdout + checked.stderr
+        problems = set((checked.stdout + checked.stderr).splitlines()) - ALERT_COUNT_LINT
+        assert problems == set(), checked.stdout + checked.stderr
 
         prometheus_port = free_port()
         config = tmp_path / "prometheus.yml"
