@@ -28,11 +28,9 @@ from shiftplanner.logging import get_logger
 log = get_logger(__name__)
 
 # session.info keys
-OUTBOX_PENDING = "outbox_pending"
-ON_OUTBOX_COMMIT = "on_outbox_commit"
-# Background workers woken after a commit that queued work for them: the names the
-# transaction queued for (`wake_after_commit`), and each name's wake-up callback (set on
-# the session factory, like ON_OUTBOX_COMMIT).
+# Background workers woken after a commit that queued work for them (the event
+# dispatcher, the notification sender): the names the transaction queued for
+# (`wake_after_commit`), and each name's wake-up callback (set on the session factory).
 WAKE_PENDING = "wake_pending"
 ON_COMMIT_WAKERS = "on_commit_wakers"
 WROTE = "wrote"  # the transaction has written (so on SQLite it holds the write lock)
@@ -121,19 +119,12 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 
 @event.listens_for(Session, "after_commit")
-def _wake_dispatcher_after_commit(session: Session) -> None:
-    """Events written by the transaction are now visible; nudge the dispatcher rather
-    than let them wait for its next poll."""
-    if session.info.pop(OUTBOX_PENDING, False):
-        callback = session.info.get(ON_OUTBOX_COMMIT)
-        if callback is not None:
-            callback()
-
-
-@event.listens_for(Session, "after_commit")
 def _wake_workers_after_commit(session: Session) -> None:
-    """Work queued by the transaction (notifications) is now visible to its worker."""
-    names: set[str] = session.info.pop(WAKE_PENDING, set())
+    """Work queued by the transaction (events, notifications) is now visible: nudge its
+    worker rather than let it wait for its next poll."""
+    names: set[str] | None = session.info.pop(WAKE_PENDING, None)
+    if not names:
+        return
     wakers = session.info.get(ON_COMMIT_WAKERS) or {}
     for name in names:
         callback = wakers.get(name)
@@ -149,7 +140,6 @@ def wake_after_commit(session: AsyncSession, name: str) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_pending_events(session: Session) -> None:
-    session.info.pop(OUTBOX_PENDING, None)
     session.info.pop(WAKE_PENDING, None)
 
 

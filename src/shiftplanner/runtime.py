@@ -13,11 +13,11 @@ from shiftplanner.alerting.worker import AlertingWorker
 from shiftplanner.config import Settings
 from shiftplanner.db import (
     ON_COMMIT_WAKERS,
-    ON_OUTBOX_COMMIT,
     create_engine,
     create_session_factory,
 )
 from shiftplanner.events import EventDispatcher, add_transactional_hook
+from shiftplanner.events.outbox import DISPATCHER as OUTBOX_DISPATCHER
 from shiftplanner.generation.runner import GenerationRunner
 from shiftplanner.generation.service import QueuePolicy
 from shiftplanner.logging import get_logger
@@ -97,8 +97,10 @@ class Runtime:
         for factory in {session_factory, read_session_factory}:
             factory.configure(
                 info={
-                    ON_OUTBOX_COMMIT: dispatcher.wake,
-                    ON_COMMIT_WAKERS: {DELIVERY_WORKER: delivery_worker.wake},
+                    ON_COMMIT_WAKERS: {
+                        OUTBOX_DISPATCHER: dispatcher.wake,
+                        DELIVERY_WORKER: delivery_worker.wake,
+                    }
                 }
             )
         generation_runner = GenerationRunner(settings, session_factory)

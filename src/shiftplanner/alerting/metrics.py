@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -123,19 +124,18 @@ def names() -> list[str]:
     return sorted(REGISTRY)
 
 
-def holds(value: float, operator: ComparisonOperator, threshold: float) -> bool:
-    """Whether `value` `operator` `threshold` is true."""
-    match operator:
-        case ComparisonOperator.GT:
-            return value > threshold
-        case ComparisonOperator.GTE:
-            return value >= threshold
-        case ComparisonOperator.LT:
-            return value < threshold
-        case ComparisonOperator.LTE:
-            return value <= threshold
-        case ComparisonOperator.EQ:
-            return value == threshold
+COMPARISONS: dict[ComparisonOperator, Callable[[float, float], bool]] = {
+    ComparisonOperator.GT: operator.gt,
+    ComparisonOperator.GTE: operator.ge,
+    ComparisonOperator.LT: operator.lt,
+    ComparisonOperator.LTE: operator.le,
+    ComparisonOperator.EQ: operator.eq,
+}
+
+
+def holds(value: float, comparison: ComparisonOperator, threshold: float) -> bool:
+    """Whether `value` `comparison` `threshold` is true."""
+    return COMPARISONS[comparison](value, threshold)
 
 
 @dataclass(slots=True)

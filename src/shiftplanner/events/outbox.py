@@ -8,10 +8,13 @@ from collections.abc import Callable, Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shiftplanner.db import OUTBOX_PENDING
+from shiftplanner.db import wake_after_commit
 from shiftplanner.events.types import DispatchedEvent, DomainEvent
 from shiftplanner.logging import current_request_id
 from shiftplanner.models import OutboxEvent
+
+# The name the dispatcher's wake-up goes by after a commit (see db.wake_after_commit).
+DISPATCHER = "outbox-dispatcher"
 
 # Side effects that must share the change's transaction (the audit entry); everything
 # else consumes the committed event through the dispatcher.
@@ -41,7 +44,7 @@ def emit(session: AsyncSession, event: DomainEvent) -> None:
             request_id=current_request_id(),
         )
     )
-    session.info[OUTBOX_PENDING] = True
+    wake_after_commit(session, DISPATCHER)
     for hook in _transactional_hooks:
         hook(session, event)
 
