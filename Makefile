@@ -29,8 +29,11 @@ run: $(STAMP)
 	$(BIN)/shiftplanner demo --if-empty
 	$(BIN)/shiftplanner serve
 
+# Test workers: one per core, at most four (each holds its own databases).
+TEST_WORKERS ?= auto --maxprocesses 4
+
 test: $(DEV_STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
