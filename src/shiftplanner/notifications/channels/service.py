@@ -4,12 +4,9 @@ numbers and in-app audiences, each validated for its type."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import ipaddress
 import secrets
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +15,7 @@ from shiftplanner.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from shiftplanner.events import EventType
 from shiftplanner.events.resources import apply_update, emit_resource_event
 from shiftplanner.kit.pagination import PageParams
+from shiftplanner.kit.signing import new_secret
 from shiftplanner.kit.time import utcnow
 from shiftplanner.models import ChannelType, Notification, NotificationChannel
 from shiftplanner.notifications.channels import schemas
@@ -25,18 +23,10 @@ from shiftplanner.notifications.channels.repository import ChannelRepository
 from shiftplanner.notifications.deliveries.repository import DeliveryRepository
 from shiftplanner.notifications.messages import Message, Recipient
 from shiftplanner.notifications.senders import Outcome, Outgoing, Senders
-from shiftplanner.notifications.senders.addresses import AddressPolicy, Refused
-from shiftplanner.notifications.senders.http import destination, masked
+from shiftplanner.notifications.senders.addresses import AddressPolicy
+from shiftplanner.notifications.senders.http import masked, url_problem
 from shiftplanner.security.actor import Actor
 from shiftplanner.users import service as user_service
-
-SECRET_PREFIX = "whsec_"  # noqa: S105 (the format's prefix, not a secret)
-LOOPBACK_NAMES = frozenset({"localhost"})
-
-
-def new_secret() -> str:
-    """A Standard Webhooks signing secret: `whsec_` and 24 random bytes in base64."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 async def get_channel(session: AsyncSession, actor: Actor, channel_id: int) -> NotificationChannel:
@@ -58,41 +48,6 @@ async def list_channels(
 ) -> tuple[list[NotificationChannel], str | None]:
     repository = ChannelRepository(session)
     return await repository.page(repository.scoped(actor.org_id), params)
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-async def url_problem(url: str, *, policy: AddressPolicy) -> str | None:
-    """Why `url` cannot be a Slack or webhook URL, or None. Its host must resolve, and
-    only to addresses the senders may reach (they check again at each send: a name may
-    resolve elsewhere by then)."""
-    try:
-        parts = urlsplit(url)
-        _ = parts.port
-        host, port = destination(url)
-    except ValueError as error:
-        return f"is not a valid URL ({error})"
-    if parts.username is not None or parts.password is not None:
-        return "must not carry credentials (user:password@); a webhook is signed instead"
-    if not parts.hostname:
-        return "must be an absolute URL with a host"
-    if url == masked(url):
-        return "is the masked URL shown in responses; send the whole URL"
-    loopback_http = parts.scheme == "http" and policy.loopback and _is_loopback(parts.hostname)
-    if parts.scheme != "https" and not loopback_http:
-        return "must be https (plain http only to this machine, in development)"
-    try:
-        await policy.addresses(host, port)
-    except Refused as refusal:
-        return str(refusal)
-    return None
 
 
 async def _validated_config(

@@ -12,10 +12,34 @@ from shiftplanner.notifications.senders.addresses import AddressPolicy
 from shiftplanner.notifications.senders.base import Outcome, Outgoing
 from shiftplanner.notifications.senders.http import OutboundHttp
 
-__all__ = ["Outcome", "Outgoing", "Senders"]
+__all__ = ["Outcome", "Outgoing", "Senders", "outbound_http"]
 
 # httpx's default bound on connections open at once.
 MAX_CONNECTIONS = 100
+
+
+def outbound_http(policy: AddressPolicy, timeout_seconds: float, user_agent: str) -> OutboundHttp:
+    """An HTTP client (no redirects followed, every request bounded by the timeout) that
+    reaches only the addresses `policy` permits.
+
+    Its transport is its own, for two reasons. No proxy from the environment: the request
+    must leave for the address the policy checked, and httpcore's proxy tunnel ignores
+    `sni_hostname` (TLS would verify the certificate against the address). No connection
+    kept open: the pool keys connections by the pinned address, so one verified for one
+    name would carry the next request for another name at that address without its
+    certificate being checked. (SSL_CERT_FILE and SSL_CERT_DIR are still read.)"""
+    transport = httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=0)
+    )
+    return OutboundHttp(
+        client=httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout_seconds,
+            follow_redirects=False,
+            headers={"user-agent": user_agent},
+        ),
+        policy=policy,
+    )
 
 
 class Senders:
@@ -26,24 +50,8 @@ class Senders:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.policy = AddressPolicy.from_settings(settings)
-        # A transport of its own, for two reasons. No proxy from the environment: the
-        # request must leave for the address the policy checked, and httpcore's proxy
-        # tunnel ignores `sni_hostname` (TLS would verify the certificate against the
-        # address). No connection kept open: the pool keys connections by the pinned
-        # address, so one verified for one name would carry the next request for another
-        # name at that address without its certificate being checked. (SSL_CERT_FILE and
-        # SSL_CERT_DIR are still read.)
-        transport = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=0)
-        )
-        self.http = OutboundHttp(
-            client=httpx.AsyncClient(
-                transport=transport,
-                timeout=settings.notification_timeout_seconds,
-                follow_redirects=False,
-                headers={"user-agent": "ShiftPlanner-Notifications"},
-            ),
-            policy=self.policy,
+        self.http = outbound_http(
+            self.policy, settings.notification_timeout_seconds, "ShiftPlanner-Notifications"
         )
 
     async def send(self, channel_type: ChannelType, outgoing: Outgoing) -> Outcome:

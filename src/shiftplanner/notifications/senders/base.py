@@ -28,10 +28,22 @@ class Outcome:
     ok: bool
     status: int | None = None
     error: str | None = None
+    # The start of the receiver's answer, and when it asked to be tried again (seconds).
+    answer: str | None = None
+    retry_after: float | None = None
 
     @classmethod
-    def failed(cls, error: str, status: int | None = None) -> Outcome:
-        return cls(ok=False, status=status, error=excerpt(error))
+    def failed(
+        cls,
+        error: str,
+        status: int | None = None,
+        *,
+        answer: str | None = None,
+        retry_after: float | None = None,
+    ) -> Outcome:
+        return cls(
+            ok=False, status=status, error=excerpt(error), answer=answer, retry_after=retry_after
+        )
 
 
 def excerpt(text: str) -> str:

@@ -5,7 +5,10 @@ sent only to an address the policy permits (`addresses`)."""
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +21,7 @@ from shiftplanner.notifications.senders.base import Outcome, excerpt
 log = get_logger(__name__)
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+LOOPBACK_NAMES = frozenset({"localhost"})
 
 
 def masked(url: str) -> str:
@@ -28,6 +32,23 @@ def masked(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return f"{parts.scheme}://{host}/…" if parts.scheme and host else "…"
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a `Retry-After` header asks to wait (a number of seconds or an HTTP
+    date), or None when there is none or it cannot be read."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdecimal():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def destination(url: str) -> tuple[str, int]:
@@ -87,12 +108,14 @@ class OutboundHttp:
             if target.raw_path not in (b"", b"/"):
                 text = text.replace(target.raw_path.decode("ascii"), "/…")
             return Outcome.failed(text)
-        if response.is_success:
-            return Outcome(ok=True, status=response.status_code)
         body = excerpt(response.text) if response.content else ""
+        if response.is_success:
+            return Outcome(ok=True, status=response.status_code, answer=body or None)
         return Outcome.failed(
             f"HTTP {response.status_code}" + (f": {body}" if body else ""),
             status=response.status_code,
+            answer=body or None,
+            retry_after=retry_after(response.headers.get("retry-after")),
         )
 
     async def _first_answer(
@@ -114,3 +137,38 @@ class OutboundHttp:
         return await self.client.post(
             pinned_url, **{**request, "headers": headers, "extensions": extensions}
         )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def url_problem(url: str, *, policy: AddressPolicy) -> str | None:
+    """Why `url` cannot be a Slack or webhook URL, or None. Its host must resolve, and
+    only to addresses the senders may reach (they check again at each send: a name may
+    resolve elsewhere by then)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+        host, port = destination(url)
+    except ValueError as error:
+        return f"is not a valid URL ({error})"
+    if parts.username is not None or parts.password is not None:
+        return "must not carry credentials (user:password@); a webhook is signed instead"
+    if not parts.hostname:
+        return "must be an absolute URL with a host"
+    if url == masked(url):
+        return "is the masked URL shown in responses; send the whole URL"
+    loopback_http = parts.scheme == "http" and policy.loopback and _is_loopback(parts.hostname)
+    if parts.scheme != "https" and not loopback_http:
+        return "must be https (plain http only to this machine, in development)"
+    try:
+        await policy.addresses(host, port)
+    except Refused as refusal:
+        return str(refusal)
+    return None

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from standardwebhooks import Webhook
-
+from shiftplanner.kit.signing import headers
 from shiftplanner.kit.time import utcnow
 from shiftplanner.notifications.senders.base import Outcome, Outgoing
 from shiftplanner.notifications.senders.http import OutboundHttp
@@ -35,11 +34,5 @@ async def send(http: OutboundHttp, outgoing: Outgoing) -> Outcome:
     content = json.dumps(body(outgoing), separators=(",", ":"), default=str)
     # The time of this attempt, not of the delivery: receivers refuse old timestamps.
     sent_at = utcnow()
-    signature = Webhook(outgoing.secret).sign(outgoing.message_id, sent_at, content)
-    headers = {
-        "content-type": "application/json",
-        "webhook-id": outgoing.message_id,
-        "webhook-timestamp": str(int(sent_at.timestamp())),
-        "webhook-signature": signature,
-    }
-    return await http.post(outgoing.address, content=content.encode(), headers=headers)
+    signed = headers(outgoing.message_id, sent_at, content, [outgoing.secret])
+    return await http.post(outgoing.address, content=content.encode(), headers=signed)
