@@ -6,14 +6,16 @@ production) and the tables are emptied after it."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 import redis
 import redis.asyncio
@@ -23,8 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 
 from shiftplanner.app import create_app
 from shiftplanner.config import Settings
+from shiftplanner.events import DomainEvent, add_transactional_hook
+from shiftplanner.kit.time import utcnow
 from shiftplanner.models import Base
 from shiftplanner.runtime import Runtime
+from shiftplanner.webhooks.event_types import service as event_type_service
 from tests.databases import (
     ROOT,
     create_postgres_database,
@@ -192,6 +197,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         # The alert evaluator and the notification sender run where a test asks for them.
         alerting_enabled=False,
         notifications_enabled=False,
+        webhooks_enabled=False,
         data_dir=Path("/nonexistent-data-dir-tests-must-not-use"),
     )
     return base.model_copy(update=overrides)
@@ -258,6 +264,46 @@ def _no_environment_leaks(monkeypatch: pytest.MonkeyPatch) -> None:
         ):
             monkeypatch.delenv(name)
     monkeypatch.chdir(ROOT)
+
+
+class EventCatalogueGuard:
+    """Checks every emitted event's webhook body against the catalogue's strict JSON
+    Schema, so the whole suite proves the catalogue (GET /monitoring/webhooks/event-types)
+    describes exactly what the code emits. One compiled validator per type."""
+
+    def __init__(self) -> None:
+        self.validators: dict[str, jsonschema_rs.Validator] = {}
+        self.failures: list[str] = []
+
+    def __call__(self, session: AsyncSession, event: DomainEvent) -> None:
+        body: dict[str, Any] = {
+            "type": event.type.value,
+            "timestamp": utcnow().isoformat(),
+            "data": event.data,
+        }
+        if event.changes is not None:
+            body["changes"] = event.changes
+        validator = self.validators.get(event.type.value)
+        if validator is None:
+            schema = event_type_service.payload_schema(event.type.value, strict=True)
+            validator = jsonschema_rs.validator_for(schema, validate_formats=True)
+            self.validators[event.type.value] = validator
+        # As stored and sent: JSON.
+        error = next(iter(validator.iter_errors(json.loads(json.dumps(body)))), None)
+        if error is not None:
+            where = "/".join(str(part) for part in error.instance_path)
+            failure = f"{event.type.value} event disagrees with the webhook catalogue at /{where}: {error.message}"
+            self.failures.append(failure)
+            raise AssertionError(failure)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def event_catalogue_guard() -> Iterator[EventCatalogueGuard]:
+    guard = EventCatalogueGuard()
+    add_transactional_hook(guard)
+    yield guard
+    # A disagreement inside a request surfaces as a 500; name them all once more here.
+    assert not guard.failures, "\n".join(dict.fromkeys(guard.failures))
 
 
 @pytest.fixture

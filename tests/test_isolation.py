@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shiftplanner.kit.signing import new_secret
 from shiftplanner.models import (
     AbsenceStatus,
     Alert,
@@ -34,6 +35,10 @@ from shiftplanner.models import (
     RequestKind,
     Role,
     ShiftRequest,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookMessage,
 )
 from shiftplanner.runtime import Runtime
 from tests.factories import PASSWORD, Tenant, bearer, make_absence, make_assignment, make_user
@@ -183,12 +188,29 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("POST", "/api/notifications/{notification_id}/read"): ANY,
     ("GET", "/api/notifications/preferences"): ANY,
     ("PUT", "/api/notifications/preferences"): ANY,
+    ("GET", "/monitoring/webhooks/event-types"): ANY,
+    ("GET", "/monitoring/webhooks/stats"): ADMIN,
+    ("GET", "/monitoring/webhooks"): ADMIN,
+    ("POST", "/monitoring/webhooks"): ADMIN,
+    ("GET", "/monitoring/webhooks/{endpoint_id}"): ADMIN,
+    ("PATCH", "/monitoring/webhooks/{endpoint_id}"): ADMIN,
+    ("DELETE", "/monitoring/webhooks/{endpoint_id}"): ADMIN,
+    ("POST", "/monitoring/webhooks/{endpoint_id}/rotate-secret"): ADMIN,
+    ("POST", "/monitoring/webhooks/{endpoint_id}/test"): ADMIN,
+    ("GET", "/monitoring/webhooks/{endpoint_id}/deliveries"): ADMIN,
+    ("GET", "/monitoring/webhooks/{endpoint_id}/deliveries/{delivery_id}"): ADMIN,
+    ("POST", "/monitoring/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry"): ADMIN,
+    ("POST", "/monitoring/webhooks/{endpoint_id}/replay"): ADMIN,
 }
 
 QUERIES = {
     "/api/schedules": {"start": "2030-01-01", "end": "2030-01-31"},
     "/api/conflicts": {"start": "2030-01-01", "end": "2030-01-31"},
     "/monitoring/alert-rules/export": {"format": "prometheus"},
+}
+# Query parameters of writes.
+WRITE_QUERIES = {
+    "/monitoring/webhooks/{endpoint_id}/replay": {"since": "2030-01-01T00:00:00Z"},
 }
 _unique = itertools.count(1)
 
@@ -215,6 +237,8 @@ class Ids:
     escalation_policy: int
     alert: int
     alert_rule: int
+    webhook: int
+    webhook_delivery: int
 
     def for_param(self, name: str) -> int | str:
         mapping: dict[str, int | str] = {
@@ -236,6 +260,8 @@ class Ids:
             "policy_id": self.escalation_policy,
             "alert_id": self.alert,
             "rule_id": self.alert_rule,
+            "endpoint_id": self.webhook,
+            "delivery_id": self.webhook_delivery,
             "identifier": f"user:{self.user}",
             # Operators' resources, not an organization's: any id does for the walk.
             "error_id": 1,
@@ -312,6 +338,12 @@ def body(method: str, path: str, ids: Ids) -> dict[str, Any] | None:
             "type": "email",
             "config": {"to": [f"walk{n}@example.com"]},
         },
+        "/monitoring/webhooks": lambda: {
+            "name": f"Walk {n}",
+            # Development: loopback is allowed; nothing listens on port 9 (discard).
+            "url": "http://127.0.0.1:9/walk",
+            "events": ["schedule.*"],
+        },
         "/api/schedules/generate": lambda: {
             "team_id": ids.team,
             "start": "2030-03-04",
@@ -333,6 +365,7 @@ def body(method: str, path: str, ids: Ids) -> dict[str, Any] | None:
         "/monitoring/notification-channels/{channel_id}": {"enabled": False},
         "/monitoring/escalation-policies/{policy_id}": {"description": "walked"},
         "/monitoring/alert-rules/{rule_id}": {"description": "walked"},
+        "/monitoring/webhooks/{endpoint_id}": {"description": "walked"},
     }
     replacements: dict[str, dict[str, Any]] = {
         "/api/teams/{team_id}/schedule-settings": {"weights": {"under_cover": 500}},
@@ -369,7 +402,7 @@ async def call(
     headers: dict[str, str],
 ) -> httpx.Response:
     url = path.format(**{name: ids.for_param(name) for name in params})
-    query = QUERIES.get(path) if method == "GET" else None
+    query = QUERIES.get(path) if method == "GET" else WRITE_QUERIES.get(path)
     return await client.request(
         method, url, json=body(method, path, ids), params=query, headers=headers
     )
@@ -450,6 +483,29 @@ async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
         severity=AlertSeverity.LOW,
     )
     session.add(alert_rule)
+    webhook = WebhookEndpoint(
+        org_id=tenant.org.id,
+        name=f"Walk {next(_unique)}",
+        url="http://127.0.0.1:9/walk",
+        events=["*"],
+        secret=new_secret(),
+    )
+    session.add(webhook)
+    await session.flush()
+    message = WebhookMessage(org_id=tenant.org.id, event_type="team.updated", body="{}")
+    session.add(message)
+    await session.flush()
+    webhook_delivery = WebhookDelivery(
+        org_id=tenant.org.id,
+        endpoint_id=webhook.id,
+        message_id=message.id,
+        event_type="team.updated",
+        status=WebhookDeliveryStatus.FAILED,
+        attempts=1,
+        next_attempt_at=None,
+        created_at=datetime(2030, 1, 2, tzinfo=UTC),
+    )
+    session.add(webhook_delivery)
     await session.commit()
     return Ids(
         org=tenant.org.id,
@@ -470,6 +526,8 @@ async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
         escalation_policy=policy.id,
         alert=alert.id,
         alert_rule=alert_rule.id,
+        webhook=webhook.id,
+        webhook_delivery=webhook_delivery.id,
     )
 
 
@@ -580,6 +638,14 @@ async def test_another_organization_sees_nothing_and_changes_nothing(
     assert (alert.status, alert.acknowledged_at, alert.silenced_until) == ("firing", None, None)
     rule = await client.get(f"/monitoring/alert-rules/{victim.alert_rule}", headers=headers)
     assert (rule.json()["description"], rule.json()["version"]) == ("", 1)
+    # Its webhook as it was, its secret too, its failed delivery not retried.
+    webhook = await session.get(WebhookEndpoint, victim.webhook, populate_existing=True)
+    assert webhook is not None
+    assert (webhook.description, webhook.version, webhook.enabled) == (None, 1, True)
+    assert webhook.previous_secret is None
+    delivery = await session.get(WebhookDelivery, victim.webhook_delivery, populate_existing=True)
+    assert delivery is not None
+    assert (delivery.status, delivery.attempts) == (WebhookDeliveryStatus.FAILED, 1)
 
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -167,6 +167,10 @@ CREATED_LATER = {
     "notification_channels",
     "notification_deliveries",
     "notifications",
+    "webhook_endpoints",
+    "webhook_messages",
+    "webhook_deliveries",
+    "webhook_attempts",
 }
 GENERATED_AT_IDS_NEVER_REUSED = GENERATED - CREATED_LATER
 

@@ -67,6 +67,10 @@ from shiftplanner.shift_requests.routes import router as shift_requests_router
 from shiftplanner.shifts.routes import router as shift_types_router
 from shiftplanner.teams.routes import router as teams_router
 from shiftplanner.users.routes import router as users_router
+from shiftplanner.webhooks.deliveries.routes import router as webhook_deliveries_router
+from shiftplanner.webhooks.deliveries.routes import stats_router as webhook_stats_router
+from shiftplanner.webhooks.endpoints.routes import router as webhook_endpoints_router
+from shiftplanner.webhooks.event_types.routes import router as webhook_event_types_router
 
 API_ROUTERS = (
     auth_router,
@@ -102,6 +106,11 @@ API_ROUTERS = (
     notifications_router,
     notification_channels_router,
     notification_deliveries_router,
+    # Before the endpoints' router: /monitoring/webhooks/stats is no endpoint id.
+    webhook_event_types_router,
+    webhook_stats_router,
+    webhook_endpoints_router,
+    webhook_deliveries_router,
 )
 
 OPENAPI_URL = "/openapi.json"
@@ -132,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await runtime.generation_runner.start()
         if settings.notifications_enabled:
             runtime.delivery_worker.start()
+        if settings.webhooks_enabled:
+            runtime.webhook_sender.start()
         warming = runtime.warm_cache() if settings.cache_warm_up else None
         runtime.monitoring.start()
         if settings.alerting_enabled:

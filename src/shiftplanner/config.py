@@ -238,6 +238,23 @@ class Settings(BaseSettings):
     # requests at the server's own network or a cloud metadata address. Development also
     # reaches loopback.
     webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Webhooks (Standard Webhooks): the sender's poll for due retries, each attempt's
+    # timeout, the wait before each attempt (the first is 0: at once; 8 attempts over
+    # about 28 hours), the longest `Retry-After` honoured, how long an endpoint may fail
+    # every attempt before it is disabled, and how long a rotated secret still signs.
+    webhooks_enabled: bool = True
+    webhook_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    webhook_retry_schedule_seconds: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
+    )
+    webhook_retry_after_max_seconds: float = Field(default=36000.0, gt=0)
+    webhook_disable_after_days: float = Field(default=5.0, gt=0)
+    webhook_secret_grace_hours: float = Field(default=24.0, ge=0)
+    # `shiftplanner webhooks purge` keeps finished deliveries this long.
+    webhook_retention_days: int = Field(default=30, ge=1)
+    # Deliveries one process sends at once (to endpoints that take them out of order).
+    webhook_concurrency: int = Field(default=16, ge=1, le=256)
     # Email over SMTP (none: email notifications fail with that reason).
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -258,6 +275,7 @@ class Settings(BaseSettings):
         "cors_origins",
         "metrics_allowed_networks",
         "webhook_allowed_networks",
+        "webhook_retry_schedule_seconds",
         mode="before",
     )
     @classmethod
@@ -272,6 +290,13 @@ class Settings(BaseSettings):
     def _networks(cls, value: list[str]) -> list[str]:
         for item in value:
             ip_network(item, strict=False)  # raises ValueError for a typo
+        return value
+
+    @field_validator("webhook_retry_schedule_seconds")
+    @classmethod
+    def _schedule(cls, value: list[float]) -> list[float]:
+        if not value or any(delay < 0 for delay in value):
+            raise ValueError("give one or more waits in seconds, none negative (0,5,300,...)")
         return value
 
     @field_validator(

@@ -36,6 +36,9 @@ from shiftplanner.security.passwords import Passwords
 from shiftplanner.security.principals import PrincipalReader, principal_reader
 from shiftplanner.security.ratelimit import RateLimiter
 from shiftplanner.security.tokens import Tokens
+from shiftplanner.webhooks import consumer as webhook_consumer
+from shiftplanner.webhooks.deliveries.service import SENDER as WEBHOOK_SENDER
+from shiftplanner.webhooks.sender import WebhookSender
 
 log = get_logger(__name__)
 
@@ -69,6 +72,8 @@ class Runtime:
     alerting: AlertingWorker
     # Sends queued notifications (started when settings.notifications_enabled).
     delivery_worker: DeliveryWorker
+    # Sends webhook deliveries (started when settings.webhooks_enabled).
+    webhook_sender: WebhookSender
 
     @classmethod
     def build(cls, settings: Settings, recorder: Recorder | None = None) -> Runtime:
@@ -90,8 +95,11 @@ class Runtime:
             session_factory if settings.is_sqlite else create_session_factory(read_engine)
         )
         delivery_worker = DeliveryWorker(settings, session_factory)
-        # Schedule changes reach the analysts they touch (when the dispatcher runs).
+        webhook_sender = WebhookSender(settings, session_factory)
+        # Schedule changes reach the analysts they touch (when the dispatcher runs), and
+        # every event the endpoints that subscribed to it.
         dispatcher.register(notification_consumer.consumer(settings))
+        dispatcher.register(webhook_consumer.consumer())
         # A commit that wrote events wakes the dispatcher instead of waiting for its poll;
         # one that queued notifications wakes their sender.
         for factory in {session_factory, read_session_factory}:
@@ -100,6 +108,7 @@ class Runtime:
                     ON_COMMIT_WAKERS: {
                         OUTBOX_DISPATCHER: dispatcher.wake,
                         DELIVERY_WORKER: delivery_worker.wake,
+                        WEBHOOK_SENDER: webhook_sender.wake,
                     }
                 }
             )
@@ -152,6 +161,7 @@ class Runtime:
                 monitoring.measuring.leader if monitoring.measuring is not None else None,
             ),
             delivery_worker=delivery_worker,
+            webhook_sender=webhook_sender,
         )
 
     @property
@@ -180,6 +190,7 @@ class Runtime:
         await self.generation_runner.stop()
         await self.dispatcher.stop()
         await self.delivery_worker.close()
+        await self.webhook_sender.close()
         if self.response_store is not None:
             await self.response_store.close()
         await self.principals.close()

@@ -10,10 +10,10 @@ team (labels `{"team": code}`), counted from the team's local today.
 A metric without data yields no sample, so no alert: the rule's `last_state` says
 `no_data` instead.
 
-Adding a metric is one `register(Metric(...))` call. The webhooks issue adds
-`webhookFailureRate` this way: an organization metric whose reader counts the
-organization's failed deliveries over the rule's window (one sample per subscription,
-labels `{"subscription": name}`) through the webhooks service's read function."""
+Adding a metric is one `register(Metric(...))` call, as `webhookFailureRate` is: an
+organization metric that reads the share of failed webhook attempts over the rule's
+window, one sample per subscription (labels `{"subscription": name}`), through the
+webhooks service's read function."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ from shiftplanner.kit.validators import MAX_ID
 from shiftplanner.models import AlertRule, ComparisonOperator, Team
 from shiftplanner.monitoring.rollups import service as rollup_service
 from shiftplanner.teams import service as team_service
+from shiftplanner.webhooks.deliveries import service as webhook_service
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 90
@@ -44,6 +45,7 @@ MAX_DAYS = 90
 class Scope(StrEnum):
     SERVICE = "service"  # the whole service, from the rollups: platform operator only
     SCHEDULE = "schedule"  # one organization's schedule, per team
+    ORGANIZATION = "organization"  # one organization's integrations (webhooks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,5 +357,23 @@ register(
         scope=Scope.SCHEDULE,
         read=_read_pending_absences,
         params=(TEAM,),
+    )
+)
+
+
+async def _read_webhook_failures(sampler: Sampler, rule: AlertRule) -> list[Sample]:
+    since = sampler.now - timedelta(minutes=rule.window_minutes)
+    rates = await webhook_service.failure_rates(sampler.session, rule.org_id, since)
+    return [Sample({"subscription": name}, rate) for name, rate in rates]
+
+
+register(
+    Metric(
+        name="webhookFailureRate",
+        unit="%",
+        description="Share of a webhook subscription's attempts that failed over the window "
+        "(one sample per subscription that had attempts; tests left out).",
+        scope=Scope.ORGANIZATION,
+        read=_read_webhook_failures,
     )
 )

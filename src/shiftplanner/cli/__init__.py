@@ -29,6 +29,7 @@ from shiftplanner.logging import configure_logging
 from shiftplanner.monitoring import prometheus
 from shiftplanner.runtime import Runtime
 from shiftplanner.security.audit import service as audit_service
+from shiftplanner.webhooks.deliveries import service as webhook_delivery_service
 
 app = typer.Typer(help="ShiftPlanner: shift scheduling for analyst teams.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_help=True)
@@ -36,6 +37,8 @@ audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+webhooks_app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
 
 
 # The project root of the source checkout the package is installed from (editable).
@@ -224,6 +227,37 @@ async def _purge_audit(settings: Settings, days: int) -> int:
     try:
         with console.status(f"Deleting audit entries older than {counted(days, 'day')}"):
             return await audit_service.purge(runtime.session_factory, retention_days=days)
+    finally:
+        await runtime.close()
+
+
+@webhooks_app.command("purge")
+def webhooks_purge(
+    retention_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Keep this many days; defaults to SHIFTPLANNER_WEBHOOK_RETENTION_DAYS."
+        ),
+    ] = None,
+) -> None:
+    """Delete webhook messages older than the retention period whose deliveries all
+    finished, with their deliveries and attempts (pending ones are kept)."""
+    settings = get_settings()
+    configure_logging(settings)
+    days = retention_days or settings.webhook_retention_days
+    deleted = asyncio.run(_purge_webhooks(settings, days))
+    console.print(
+        f"Deleted {counted(deleted, 'webhook message')} older than {counted(days, 'day')}."
+    )
+
+
+async def _purge_webhooks(settings: Settings, days: int) -> int:
+    runtime = Runtime.build(settings)
+    try:
+        with console.status(f"Deleting webhook messages older than {counted(days, 'day')}"):
+            return await webhook_delivery_service.purge(
+                runtime.session_factory, retention_days=days
+            )
     finally:
         await runtime.close()
 

@@ -33,3 +33,10 @@ class ConflictReport(Schema):
     warnings: int
     by_type: dict[ConflictType, int]
     conflicts: list[Conflict]
+
+
+class ConflictsDetected(Schema):
+    """The data of a `conflict.detected` event: the conflicts one committed change
+    created."""
+
+    conflicts: list[Conflict]

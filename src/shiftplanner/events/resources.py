@@ -22,7 +22,7 @@ class OrgOwned(Protocol):
 
 def public(schema: type[BaseModel], obj: object) -> dict[str, Any]:
     """The resource as the API shows it, JSON-ready: what events carry."""
-    return schema.model_validate(obj, from_attributes=True).model_dump(mode="json")
+    return schema.model_validate(obj, from_attributes=True).model_dump(mode="json", by_alias=True)
 
 
 def emit_resource_event(

@@ -70,6 +70,12 @@ class EventType(StrEnum):
     NOTIFICATION_CHANNEL_CREATED = "notification_channel.created"
     NOTIFICATION_CHANNEL_UPDATED = "notification_channel.updated"
     NOTIFICATION_CHANNEL_DELETED = "notification_channel.deleted"
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_UPDATED = "webhook.updated"
+    WEBHOOK_DELETED = "webhook.deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"  # noqa: S105 (an event name)
+    # The service disabled an endpoint (410 Gone, or every attempt failing for days).
+    ENDPOINT_DISABLED = "endpoint.disabled"
 
 
 @dataclass(frozen=True, slots=True)

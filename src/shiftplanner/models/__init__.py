@@ -36,6 +36,10 @@ from shiftplanner.models.team import Team
 from shiftplanner.models.team_schedule_settings import TeamScheduleSettings
 from shiftplanner.models.token_family import TokenFamily
 from shiftplanner.models.user import Role, User
+from shiftplanner.models.webhook_attempt import AttemptTrigger, WebhookAttempt
+from shiftplanner.models.webhook_delivery import WebhookDelivery, WebhookDeliveryStatus
+from shiftplanner.models.webhook_endpoint import WebhookEndpoint
+from shiftplanner.models.webhook_message import WebhookMessage
 
 __all__ = [
     "MERGED_SOURCE",
@@ -54,6 +58,7 @@ __all__ = [
     "ApiKey",
     "Assignment",
     "AssignmentSource",
+    "AttemptTrigger",
     "AuditLog",
     "AuditOutcome",
     "AvailabilityCheck",
@@ -91,4 +96,9 @@ __all__ = [
     "TeamScheduleSettings",
     "TokenFamily",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]

@@ -230,3 +230,26 @@ NOTIFICATION_QUEUE_DEPTH = Gauge(
     "Notification deliveries waiting to be sent, as the delivery worker last counted them.",
     multiprocess_mode="mostrecent",
 )
+
+# Webhooks
+WEBHOOK_DELIVERIES = Counter(
+    "shiftplanner_webhook_deliveries",
+    "Webhook attempts by outcome: succeeded; failed (a retry is due); gave_up (the last "
+    "attempt, or the endpoint was disabled).",
+    ["outcome"],
+)
+WEBHOOK_DELIVERY_DURATION = Histogram(
+    "shiftplanner_webhook_delivery_duration_seconds",
+    "Time of one webhook attempt, from the address check to the receiver's answer.",
+    buckets=LATENCY_BUCKETS_SECONDS,
+)
+WEBHOOK_QUEUE_DEPTH = Gauge(
+    "shiftplanner_webhook_queue_depth",
+    "Webhook deliveries pending (due now or retrying later), as the sender last counted them.",
+    multiprocess_mode="mostrecent",
+)
+WEBHOOK_OLDEST_PENDING_AGE = Gauge(
+    "shiftplanner_webhook_oldest_pending_age_seconds",
+    "Age of the oldest pending webhook delivery (0 with none), as the sender last counted.",
+    multiprocess_mode="mostrecent",
+)

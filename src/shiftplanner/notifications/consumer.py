@@ -1,6 +1,7 @@
 """Schedule changes reach the people they touch: an outbox consumer that tells each
 analyst's user in-app (and by email, if they opted in) when their shifts change, when
-their absence or shift request is decided, and when a roster with them is applied.
+their absence or shift request is decided, and when a roster with them is applied; and
+tells the admins when the service disabled one of their webhooks.
 
 One notice per user per change: a bulk write of fifty assignments is one notice listing
 them (the events of one request are read together at the first), and a roster applied
@@ -23,7 +24,7 @@ from shiftplanner.errors import NotFound
 from shiftplanner.events import Consumer, DispatchedEvent, EventType
 from shiftplanner.events.outbox import request_batch
 from shiftplanner.generation import service as generation_service
-from shiftplanner.models import ChannelType
+from shiftplanner.models import ChannelType, Role
 from shiftplanner.notifications import service as feed_service
 from shiftplanner.notifications.deliveries import service as delivery_service
 from shiftplanner.notifications.messages import Message, Recipient
@@ -43,7 +44,7 @@ DECISIONS = frozenset(
         EventType.SHIFT_REQUEST_REJECTED,
     }
 )
-HANDLED = SCHEDULE | DECISIONS | {EventType.GENERATION_APPLIED}
+HANDLED = SCHEDULE | DECISIONS | {EventType.GENERATION_APPLIED, EventType.ENDPOINT_DISABLED}
 # What of an assignment matters to the person working it (not its note or lock).
 MATERIAL = ("analyst_id", "shift_type_id", "date", "is_screener")
 MAX_LINES = 40
@@ -73,6 +74,8 @@ async def notify(session: AsyncSession, event: DispatchedEvent, *, public_url: s
         return 0
     actor = Actor.system(event.org_id)
     base = public_url.rstrip("/")
+    if event.type == EventType.ENDPOINT_DISABLED:
+        return await _tell_admins_endpoint_disabled(session, actor, event, base)
     if event.type in SCHEDULE:
         batch = await request_batch(session, event, SCHEDULE | {EventType.GENERATION_APPLIED})
         # Not the first of its request, or part of a roster applied (told as a roster).
@@ -111,6 +114,37 @@ async def _send(
         )
         told += 1
     return told
+
+
+async def _tell_admins_endpoint_disabled(
+    session: AsyncSession, actor: Actor, event: DispatchedEvent, base: str
+) -> int:
+    """The service gave up on a webhook endpoint: every admin hears of it, in-app and by
+    email (an integration has stopped receiving the organization's changes)."""
+    data: Mapping[str, Any] = event.payload.get("data") or {}
+    name = str(data.get("name", f"#{event.resource_id}"))
+    reason = str(data.get("disabledReason") or "it kept failing.")
+    admins = await user_service.active_with_role(session, actor, Role.ADMIN)
+    recipients = [Recipient(ChannelType.IN_APP, str(u.id), user_id=u.id) for u in admins] + [
+        Recipient(ChannelType.EMAIL, u.email, user_id=u.id) for u in admins
+    ]
+    message = Message(
+        kind="webhook.disabled",
+        subject=f"Webhook “{name}” was disabled",
+        text=f"ShiftPlanner stopped sending to the webhook “{name}”: {reason} "
+        "Fix the receiver, enable the webhook again, and replay what it missed.",
+        link=f"{base}/monitoring/webhooks/{event.resource_id}",
+        severity="HIGH",
+        data={"webhook_id": event.resource_id, "reason": reason},
+    )
+    await delivery_service.enqueue(
+        session,
+        org_id=actor.org_id,
+        message=message,
+        recipients=recipients,
+        once_key=f"event:{event.id}",
+    )
+    return len(admins)
 
 
 def _message(notice: Notice) -> Message:

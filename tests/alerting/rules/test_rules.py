@@ -114,7 +114,11 @@ async def test_the_list_pages_and_the_metric_catalogue_names_every_metric(
     catalogue = {
         m["name"]: m for m in (await client.get(f"{URL}/metrics", headers=tenant.manager)).json()
     }
-    assert len(catalogue) == 15
+    assert len(catalogue) == 16
+    assert (catalogue["webhookFailureRate"]["scope"], catalogue["webhookFailureRate"]["unit"]) == (
+        "organization",
+        "%",
+    )
     assert (catalogue["cpuUsage"]["scope"], catalogue["cpuUsage"]["unit"]) == ("service", "%")
     assert catalogue["coverageGaps"]["params"] == ["days", "team_id"]
 

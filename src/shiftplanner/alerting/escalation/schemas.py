@@ -14,7 +14,7 @@ from pydantic.alias_generators import to_camel
 from shiftplanner.kit.schemas import InputSchema, Schema, UpdateSchema
 from shiftplanner.kit.validators import Id, Name
 from shiftplanner.kit.versions import Version
-from shiftplanner.models import Role
+from shiftplanner.models import AlertSeverity, Role
 
 MAX_STEPS = 20
 MAX_REPEAT = 10
@@ -183,3 +183,17 @@ class EscalationResult(CamelSchema):
     message: str
     next_step: int | None
     next_escalation_at: datetime | None
+
+
+class AlertEscalated(Schema):
+    """The data of an `alert.escalated` event, as the escalation engine writes it
+    (snake_case): the step that ran (0-based) in which round, and how many it reached."""
+
+    alert_id: int
+    rule_id: int | None = Field(description="Null once the rule was deleted.")
+    rule: str = Field(description="The rule's name.")
+    severity: AlertSeverity
+    step: int
+    round: int
+    notified: int = Field(description="How many addresses the step notified (0: skipped).")
+    message: str

@@ -1,5 +1,5 @@
 """The default rules, from the product documents, given once to each organization: the
-coverage rule to every organization, the service-wide rules to an organization that has a
+coverage and webhook rules to every organization, the service-wide rules to an organization that has a
 platform operator (they span every tenant). `alert_defaults` remembers what each
 organization received, so a default someone deleted stays deleted."""
 
@@ -36,6 +36,7 @@ class DefaultRule:
     description: str
     keep_firing_minutes: int = 5
     params: dict[str, Any] = field(default_factory=dict)
+    window_minutes: int = 5
 
     def rule(self, org_id: int, policy_id: int) -> AlertRule:
         return AlertRule(
@@ -47,7 +48,7 @@ class DefaultRule:
             operator=self.operator,
             threshold=self.threshold,
             duration_minutes=self.duration_minutes,
-            window_minutes=5,
+            window_minutes=self.window_minutes,
             params=dict(self.params),
             severity=self.severity,
             enabled=True,
@@ -96,6 +97,13 @@ SCHEDULE_RULES = (
         GT, 0, 0, AlertSeverity.MEDIUM,
         "A shift of a team has fewer analysts than it needs in the next 7 days.",
         keep_firing_minutes=0, params={"days": 7},
+    ),
+    # Retries are minutes to hours apart: the window is long enough to hold several.
+    DefaultRule(
+        "webhook_failures", "Webhooks failing", "INTEGRATION_FAILURE", "webhookFailureRate",
+        GT, 50, 0, AlertSeverity.HIGH,
+        "More than half of a webhook subscription's attempts failed in the last hour.",
+        keep_firing_minutes=0, window_minutes=60,
     ),
 )  # fmt: skip
 

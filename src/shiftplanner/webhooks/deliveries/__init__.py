@@ -1,0 +1,1 @@
+"""Webhook deliveries: their queue, attempts, retries, replays and statistics."""

@@ -1,0 +1,1 @@
+"""Webhook endpoints: an organization's subscriptions."""
