@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.config import Settings
 from shiftplanner.db import session_scope
+from shiftplanner.kit.pump import Pump
 from shiftplanner.kit.signing import headers
 from shiftplanner.kit.time import utcnow
 from shiftplanner.logging import get_logger
@@ -66,27 +67,20 @@ class WebhookSender:
         self._lease = lease(settings.webhook_timeout_seconds)
         # Sends in flight at once in this process, across endpoints.
         self._slots = asyncio.Semaphore(settings.webhook_concurrency)
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._inflight: set[asyncio.Task[int]] = set()
-
-    def wake(self) -> None:
-        """Send soon: called after a commit that queued deliveries."""
-        self._wakeup.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="webhook-sender")
-
-    async def stop(self) -> None:
-        """Stop sending; what was in flight is taken up again when its lease ends."""
-        task, self._task = self._task, None
-        pending = [t for t in (task, *self._inflight) if t is not None]
-        for each in pending:
-            each.cancel()
-        for each in pending:
-            with contextlib.suppress(asyncio.CancelledError):
-                await each
+        self._pump = Pump(
+            "webhook-sender",
+            claim=lambda limit: self._claim(utcnow(), limit),
+            # An endpoint that took sends may have more due.
+            work=self._serve_and_go_on,
+            concurrency=settings.webhook_concurrency,
+            poll_interval=settings.webhook_poll_interval_seconds,
+            after_claim=self._count_queue,
+        )
+        # Send soon: called after a commit that queued deliveries.
+        self.wake = self._pump.wake
+        self.start = self._pump.start
+        # Stop sending; what was in flight is taken up again when its lease ends.
+        self.stop = self._pump.stop
 
     async def close(self) -> None:
         await self.stop()
@@ -102,29 +96,8 @@ class WebhookSender:
         await self._count_queue()
         return sum(made)
 
-    async def _run(self) -> None:
-        while True:
-            self._wakeup.clear()
-            free = self.settings.webhook_concurrency - len(self._inflight)
-            if free > 0:
-                try:
-                    for endpoint_id in await self._claim(utcnow(), free):
-                        task = asyncio.create_task(self._serve(endpoint_id, None))
-                        self._inflight.add(task)
-                        task.add_done_callback(self._done)
-                    await self._count_queue()
-                except Exception:
-                    log.exception("webhook_round_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._wakeup.wait(), timeout=self.settings.webhook_poll_interval_seconds
-                )
-
-    def _done(self, task: asyncio.Task[int]) -> None:
-        self._inflight.discard(task)
-        # A free slot, and an endpoint that took sends may have more due.
-        if not task.cancelled() and task.result() > 0:
-            self._wakeup.set()
+    async def _serve_and_go_on(self, endpoint_id: int) -> bool:
+        return await self._serve(endpoint_id, None) > 0
 
     async def _claim(self, now: datetime, limit: int) -> list[int]:
         async with session_scope(self._session_factory) as session:

@@ -9,7 +9,6 @@ and a worker that dies mid-send only delays its deliveries until the lease ends.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.config import Settings
 from shiftplanner.db import session_scope
+from shiftplanner.kit.pump import Pump
 from shiftplanner.kit.time import utcnow
 from shiftplanner.logging import get_logger
 from shiftplanner.models import ChannelType
@@ -56,27 +56,19 @@ class DeliveryWorker:
         self.senders = Senders(settings)
         self._session_factory = session_factory
         self._concurrency = concurrency
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._inflight: set[asyncio.Task[None]] = set()
-
-    def wake(self) -> None:
-        """Send soon: called after a commit that queued deliveries."""
-        self._wakeup.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="notification-deliveries")
-
-    async def stop(self) -> None:
-        """Stop sending; what was in flight is taken up again when its lease ends."""
-        task, self._task = self._task, None
-        pending = [t for t in (task, *self._inflight) if t is not None]
-        for each in pending:
-            each.cancel()
-        for each in pending:
-            with contextlib.suppress(asyncio.CancelledError):
-                await each
+        self._pump = Pump(
+            "notification-deliveries",
+            claim=lambda limit: self._claim(utcnow(), limit),
+            work=self._deliver_and_go_on,
+            concurrency=concurrency,
+            poll_interval=settings.notification_poll_interval_seconds,
+            after_claim=self._count_queue,
+        )
+        # Send soon: called after a commit that queued deliveries.
+        self.wake = self._pump.wake
+        self.start = self._pump.start
+        # Stop sending; what was in flight is taken up again when its lease ends.
+        self.stop = self._pump.stop
 
     async def close(self) -> None:
         await self.stop()
@@ -96,28 +88,9 @@ class DeliveryWorker:
         await self._count_queue()
         return len(jobs)
 
-    async def _run(self) -> None:
-        while True:
-            self._wakeup.clear()
-            free = self._concurrency - len(self._inflight)
-            if free > 0:
-                try:
-                    for job in await self._claim(utcnow(), free):
-                        task = asyncio.create_task(self._deliver(job, None))
-                        self._inflight.add(task)
-                        task.add_done_callback(self._done)
-                    await self._count_queue()
-                except Exception:
-                    log.exception("notification_round_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._wakeup.wait(), timeout=self.settings.notification_poll_interval_seconds
-                )
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._inflight.discard(task)
-        # A free slot: there may be more due.
-        self._wakeup.set()
+    async def _deliver_and_go_on(self, job: Job) -> bool:
+        await self._deliver(job, None)
+        return True  # a free slot: there may be more due
 
     async def _claim(self, now: datetime, limit: int) -> list[Job]:
         until = now + delivery_service.lease(self.settings.notification_timeout_seconds)
