@@ -198,7 +198,12 @@ class _ReceivingHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         receiver = self.server.receiver
         started = time.monotonic()
-        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        length = int(self.headers.get("content-length", "0"))
+        body = self.rfile.read(length)
+        if len(body) < length:
+            # The sender went away (was killed) mid-request: no request arrived.
+            self.close_connection = True
+            return
         headers = {name.lower(): value for name, value in self.headers.items()}
         arrival = Arrival(self.path, headers, body, self.client_address[1], started)
         if receiver.verify is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -15,11 +16,14 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shiftplanner.models import OutboxEvent, WebhookAttempt, WebhookDelivery
+from shiftplanner.models import OutboxEvent, Role, WebhookAttempt, WebhookDelivery
 from shiftplanner.runtime import Runtime
+from shiftplanner.security.actor import Actor
+from shiftplanner.teams import service as team_service
+from shiftplanner.teams.schemas import TeamUpdate
 from shiftplanner.webhooks.sender import WebhookSender
 from tests.factories import Tenant
-from tests.receivers import Received
+from tests.receivers import Arrival, Received
 
 _names = itertools.count(1)
 
@@ -128,3 +132,55 @@ async def new_team(client: httpx.AsyncClient, tenant: Tenant, code: str) -> dict
     assert response.status_code == 201, response.text
     team: dict[str, Any] = response.json()
     return team
+
+
+async def rename_team(
+    session: AsyncSession, tenant: Tenant, numbers: range, *, per_commit: int
+) -> None:
+    """Real changes through the team service, the team renamed "Burst 0000", "Burst 0001",
+    ... (one for each of `numbers`): each writes a `team.updated` event into the outbox,
+    `per_commit` of them to a transaction."""
+    admin = tenant.users[Role.ADMIN]
+    actor = Actor(org_id=admin.org_id, role=Role.ADMIN, user_id=admin.id)
+    team_id = tenant.team.id
+    for done, n in enumerate(numbers, start=1):
+        await team_service.update_team(session, actor, team_id, TeamUpdate(name=f"Burst {n:04}"))
+        if done % per_commit == 0:
+            await session.commit()
+    await session.commit()
+
+
+def by_path(arrivals: list[Arrival]) -> dict[str, list[Arrival]]:
+    """A threaded receiver's requests by path (without the leading slash)."""
+    found: dict[str, list[Arrival]] = defaultdict(list)
+    for arrival in arrivals:
+        found[arrival.path.lstrip("/")].append(arrival)
+    return found
+
+
+def webhook_ids(arrivals: list[Arrival]) -> set[str]:
+    """The distinct messages among `arrivals`."""
+    return {arrival.headers["webhook-id"] for arrival in arrivals}
+
+
+def first_arrivals(arrivals: list[Arrival]) -> list[Arrival]:
+    """Each message's first arrival, in order of arrival (what a receiver that drops
+    duplicates by `webhook-id` takes in)."""
+    seen: set[str] = set()
+    firsts = []
+    for arrival in arrivals:
+        if arrival.headers["webhook-id"] not in seen:
+            seen.add(arrival.headers["webhook-id"])
+            firsts.append(arrival)
+    return firsts
+
+
+def overlapping(arrivals: list[Arrival]) -> list[tuple[Arrival, Arrival]]:
+    """Pairs of requests the sender had in flight at once: the later one reached the
+    receiver before the earlier one's answer was written."""
+    in_order = sorted(arrivals, key=lambda arrival: arrival.started)
+    return [
+        (before, after)
+        for before, after in itertools.pairwise(in_order)
+        if before.answered is None or after.started < before.answered
+    ]

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shiftplanner.kit.time import utcnow
 from shiftplanner.models import WebhookDeliveryStatus, WebhookEndpoint
 from shiftplanner.runtime import Runtime
+from shiftplanner.webhooks.sender import WebhookSender
 from tests.factories import Tenant
-from tests.receivers import HttpReceiver
+from tests.receivers import HttpReceiver, ThreadedHttpReceiver
 from tests.webhooks.support import (
     bodies,
     deliveries,
@@ -192,3 +193,36 @@ async def test_two_senders_over_one_database_send_each_message_once(
         ids = [int(body["data"]["id"]) for body in bodies(receiver.requests, path)]
         assert len(ids) == 50
         assert ids == sorted(ids)
+
+
+async def test_a_batch_stops_sending_at_half_its_lease_and_leaves_the_rest_due(
+    client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime, session: AsyncSession
+) -> None:
+    """A slow receiver must not keep a batch going past its lease (another sender would
+    take the endpoint and send what is in flight again): sends stop at half the lease,
+    the rest stay due for the next round, and nothing arrives twice."""
+    slow = ThreadedHttpReceiver(delay=0.3)
+    slow.start()
+    try:
+        await subscribe(client, tenant, slow.url + "/slow", ["team.created"], ordered=False)
+        for n in range(6):
+            await new_team(client, tenant, f"SLOW{n}")
+        await dispatch(runtime)
+        sender = WebhookSender(
+            runtime.settings.model_copy(update={"webhook_concurrency": 1}),
+            runtime.session_factory,
+            lease_time=timedelta(seconds=1),
+        )
+        try:
+            first_round = await sender.run_once()
+            rounds = [first_round]
+            while len(rounds) < 10 and (made := await sender.run_once()):
+                rounds.append(made)
+        finally:
+            await sender.close()
+        ids = [arrival.headers["webhook-id"] for arrival in slow.arrivals]
+    finally:
+        slow.close()
+    assert 1 <= first_round < 6, rounds
+    assert sum(rounds) == 6
+    assert len(ids) == len(set(ids)) == 6

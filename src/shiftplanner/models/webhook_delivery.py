@@ -25,7 +25,7 @@ class WebhookDelivery(Base):
     __table_args__ = (
         # An event is delivered to an endpoint once, however often it is handed over.
         UniqueConstraint("endpoint_id", "event_id"),
-        Index("ix_webhook_deliveries_endpoint_status", "endpoint_id", "status", "id"),
+        Index("ix_webhook_deliveries_endpoint_status", "endpoint_id", "status", "event_id", "id"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at"),
     )

@@ -57,6 +57,7 @@ class WebhookSender:
         session_factory: async_sessionmaker[AsyncSession],
         *,
         http: OutboundHttp | None = None,
+        lease_time: timedelta | None = None,
     ) -> None:
         self.settings = settings
         self.policy = RetryPolicy.of(settings)
@@ -64,7 +65,7 @@ class WebhookSender:
             AddressPolicy.from_settings(settings), settings.webhook_timeout_seconds, USER_AGENT
         )
         self._session_factory = session_factory
-        self._lease = lease(settings.webhook_timeout_seconds)
+        self._lease = lease_time or lease(settings.webhook_timeout_seconds)
         # Sends in flight at once in this process, across endpoints.
         self._slots = asyncio.Semaphore(settings.webhook_concurrency)
         self._pump = Pump(
@@ -129,45 +130,61 @@ class WebhookSender:
         if not due:
             return 0
         secrets = endpoint_service.signing_secrets(endpoint, at)
+        # No send starts after half the lease: the batch is recorded well before another
+        # sender may take the endpoint (a send started in time ends within its timeout).
+        deadline = time.monotonic() + self._lease.total_seconds() / 2
         if endpoint.ordered:
-            results = await self._in_order(endpoint, due, secrets)
+            results = await self._in_order(endpoint, due, secrets, deadline)
         else:
             results = await asyncio.gather(
-                *(self._bounded(endpoint, message, secrets) for _, message in due)
+                *(self._bounded(endpoint, message, secrets, deadline) for _, message in due)
             )
+        # An ordered batch stops early: fewer results than deliveries.
+        sent = [
+            (delivery, result)
+            for (delivery, _), result in zip(due, results, strict=False)
+            if result is not None
+        ]
         async with session_scope(self._session_factory) as session:
             endpoint = await session.merge(endpoint, load=False)
-            for (delivery, _), result in zip(due, results, strict=False):
+            for delivery, result in sent:
                 delivery = await session.merge(delivery, load=False)
                 await delivery_service.record_attempt(
                     session, delivery, endpoint, result, policy=self.policy, now=now or utcnow()
                 )
                 if not endpoint.enabled:
                     break  # disabled by this answer: the rest were failed with it
-        return len(results)
+        return len(sent)
 
     async def _in_order(
         self,
         endpoint: WebhookEndpoint,
         due: list[tuple[WebhookDelivery, WebhookMessage]],
         secrets: list[str],
-    ) -> list[AttemptResult]:
+        deadline: float,
+    ) -> list[AttemptResult | None]:
         """One after another, stopping at the first failure (the later ones wait for its
-        retry) or when half the lease is spent."""
-        results: list[AttemptResult] = []
-        started = time.monotonic()
-        budget = self._lease.total_seconds() / 2
+        retry) or at the deadline."""
+        results: list[AttemptResult | None] = []
         for _, message in due:
-            result = await self._bounded(endpoint, message, secrets)
+            result = await self._bounded(endpoint, message, secrets, deadline)
             results.append(result)
-            if not result.succeeded or time.monotonic() - started > budget:
+            if result is None or not result.succeeded:
                 break
         return results
 
     async def _bounded(
-        self, endpoint: WebhookEndpoint, message: WebhookMessage, secrets: list[str]
-    ) -> AttemptResult:
+        self,
+        endpoint: WebhookEndpoint,
+        message: WebhookMessage,
+        secrets: list[str],
+        deadline: float,
+    ) -> AttemptResult | None:
+        """The attempt, made when a slot is free; None (not made) if that is past the
+        deadline: the delivery stays due for the next round."""
         async with self._slots:
+            if time.monotonic() > deadline:
+                return None
             return await self.attempt(endpoint.url, message, secrets)
 
     async def attempt(self, url: str, message: WebhookMessage, secrets: list[str]) -> AttemptResult:

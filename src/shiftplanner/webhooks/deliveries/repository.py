@@ -19,6 +19,10 @@ from shiftplanner.models import (
 )
 
 PENDING = WebhookDeliveryStatus.PENDING
+# An endpoint's deliveries in the order of the changes they carry (the outbox's event
+# order), not the order they were queued in: dispatchers in several processes queue
+# their batches of events side by side.
+IN_ORDER = (WebhookDelivery.event_id, WebhookDelivery.id)
 
 
 class DeliveryRepository(OrgScopedRepository[WebhookDelivery]):
@@ -44,7 +48,7 @@ class DeliveryRepository(OrgScopedRepository[WebhookDelivery]):
             .where(
                 WebhookDelivery.endpoint_id == WebhookEndpoint.id, WebhookDelivery.status == PENDING
             )
-            .order_by(WebhookDelivery.id)
+            .order_by(*IN_ORDER)
             .limit(1)
             .correlate(WebhookEndpoint)
             .scalar_subquery()
@@ -101,7 +105,7 @@ class DeliveryRepository(OrgScopedRepository[WebhookDelivery]):
             select(WebhookDelivery, WebhookMessage)
             .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
             .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == PENDING)
-            .order_by(WebhookDelivery.id)
+            .order_by(*IN_ORDER)
             .limit(limit)
         )
         return [(delivery, message) for delivery, message in rows]
