@@ -167,6 +167,48 @@ async def test_a_failing_consumer_is_retried_without_holding_up_the_others(
     assert (await event_row(runtime, created.id)).dispatched_at is not None
 
 
+class SessionWatcher:
+    """A consumer that notes the transaction (session) each event came in."""
+
+    def __init__(self) -> None:
+        self.sessions: list[int] = []
+
+    async def __call__(self, session: AsyncSession, event: DispatchedEvent) -> None:
+        self.sessions.append(id(session))
+
+
+async def test_a_batch_is_one_transaction_and_one_failure_in_it_fails_only_its_event(
+    client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    await runtime.dispatcher.dispatch_pending()  # the fixture's own events
+    watcher = SessionWatcher()
+    flaky = Recorder(fail_types=frozenset({"team.updated"}))
+    runtime.dispatcher.register(Consumer("watcher", watcher))
+    runtime.dispatcher.register(Consumer("flaky", flaky))
+    await create_teams(client, tenant, ["AAA"])
+    await client.patch(
+        f"/api/teams/{tenant.team.id}", json={"name": "Renamed"}, headers=tenant.admin
+    )
+    await create_teams(client, tenant, ["CCC"])
+
+    assert await runtime.dispatcher.dispatch_pending() == 3
+    # Three events, one transaction for the consumer that took them all.
+    assert len(watcher.sessions) == 3
+    assert len(set(watcher.sessions)) == 1
+    # The flaky one failed on the middle event: the others are done, that one is retried
+    # (by the flaky consumer alone: the watcher is recorded as done with it).
+    first, middle, last = await events(runtime)
+    assert first.dispatched_at is not None
+    assert last.dispatched_at is not None
+    assert middle.dispatched_at is None
+    state = await consumption(runtime, middle.id, "flaky")
+    assert state is not None
+    assert (state.status, state.attempts) == (ConsumptionStatus.FAILED, 1)
+    watched = await consumption(runtime, middle.id, "watcher")
+    assert watched is not None
+    assert watched.status is ConsumptionStatus.DONE
+
+
 async def make_due(runtime: Runtime, event_id: int) -> None:
     """Let time pass: the event's lease and its retries are due now."""
     past = utcnow() - timedelta(seconds=1)
