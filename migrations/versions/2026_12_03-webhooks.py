@@ -111,11 +111,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_attempts_delivery', ['delivery_id', 'attempt'], unique=False)
+        batch_op.create_index('ix_webhook_attempts_org_started', ['org_id', 'started_at'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_attempts_org_started')
         batch_op.drop_index('ix_webhook_attempts_delivery')
 
     op.drop_table('webhook_attempts')

@@ -21,7 +21,11 @@ class WebhookAttempt(Base):
     of its answer, or the error (timeout, refused address), and how long it took."""
 
     __tablename__ = "webhook_attempts"
-    __table_args__ = (Index("ix_webhook_attempts_delivery", "delivery_id", "attempt"),)
+    __table_args__ = (
+        Index("ix_webhook_attempts_delivery", "delivery_id", "attempt"),
+        # Statistics and the failure-rate metric read one organization's recent attempts.
+        Index("ix_webhook_attempts_org_started", "org_id", "started_at"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     org_id: Mapped[int] = mapped_column(IdType, ForeignKey("organizations.id", ondelete="CASCADE"))

@@ -10,7 +10,6 @@ attempt for `SHIFTPLANNER_WEBHOOK_DISABLE_AFTER_DAYS`."""
 from __future__ import annotations
 
 import random
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -329,16 +328,14 @@ async def stats(session: AsyncSession, actor: Actor, *, since: datetime) -> sche
     repository = DeliveryRepository(session)
     endpoints = await EndpointRepository(session).all_of(actor.org_id)
     counts = await repository.counts(actor.org_id, since)
-    durations: dict[int, list[float]] = {}
-    for endpoint_id, duration_ms, _, _ in await repository.attempt_rows(actor.org_id, since):
-        durations.setdefault(endpoint_id, []).append(duration_ms)
+    latencies = await repository.latencies(actor.org_id, since)
     last = await repository.last_outcomes(actor.org_id)
     rows = []
     for endpoint in endpoints:
         by_status = counts.get(endpoint.id, {})
         succeeded = by_status.get(WebhookDeliveryStatus.SUCCEEDED, 0)
         failed = by_status.get(WebhookDeliveryStatus.FAILED, 0)
-        times = durations.get(endpoint.id, [])
+        attempts, p50, p95 = latencies.get(endpoint.id, (0, None, None))
         rows.append(
             schemas.EndpointStats(
                 endpoint_id=endpoint.id,
@@ -348,10 +345,10 @@ async def stats(session: AsyncSession, actor: Actor, *, since: datetime) -> sche
                 succeeded=succeeded,
                 failed=failed,
                 pending=by_status.get(WebhookDeliveryStatus.PENDING, 0),
-                attempts=len(times),
+                attempts=attempts,
                 success_rate=succeeded / (succeeded + failed) if succeeded + failed else None,
-                p50_latency_ms=_percentile(times, 50),
-                p95_latency_ms=_percentile(times, 95),
+                p50_latency_ms=None if p50 is None else round(p50, 3),
+                p95_latency_ms=None if p95 is None else round(p95, 3),
                 last_success_at=last.get((endpoint.id, True)),
                 last_failure_at=last.get((endpoint.id, False)),
             )
@@ -372,14 +369,6 @@ async def failure_rates(
         for endpoint_id, total, failed in rows
         if endpoint_id in endpoints and total
     ]
-
-
-def _percentile(values: list[float], percent: int) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return round(values[0], 3)
-    return round(statistics.quantiles(values, n=100, method="inclusive")[percent - 1], 3)
 
 
 PURGE_BATCH = 1000
