@@ -40,10 +40,18 @@ async def list_endpoints(
     return await repository.page(repository.scoped(actor.org_id), params)
 
 
+# Where a session keeps the enabled endpoints it read, by organization.
+ENABLED_IN_SESSION = "webhooks.enabled_endpoints"
+
+
 async def subscribers(session: AsyncSession, org_id: int, event_type: str) -> list[WebhookEndpoint]:
-    """The organization's enabled endpoints that subscribed to `event_type`."""
-    endpoints = await EndpointRepository(session).enabled(org_id)
-    return [endpoint for endpoint in endpoints if matches(endpoint.events, event_type)]
+    """The organization's enabled endpoints that subscribed to `event_type`, read once
+    a session: the outbox hands the consumer a batch of events in one session (and one
+    transaction), and every event of the batch sees the same endpoints."""
+    cached: dict[int, list[WebhookEndpoint]] = session.info.setdefault(ENABLED_IN_SESSION, {})
+    if org_id not in cached:
+        cached[org_id] = await EndpointRepository(session).enabled(org_id)
+    return [endpoint for endpoint in cached[org_id] if matches(endpoint.events, event_type)]
 
 
 def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
