@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from bench import alerting, schedule_query
+from bench import alerting, schedule_query, webhooks
 from bench.load import hot_path, scenarios
 from bench.solver import compare as solver_compare
 
@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, Callable[[Console], None]] = {
     "scenarios": scenarios.run,
     "solver": solver_compare.run,
     "alerting": alerting.run,
+    "webhooks": webhooks.run,
 }
 
 
