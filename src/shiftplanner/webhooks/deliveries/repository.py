@@ -110,14 +110,6 @@ class DeliveryRepository(OrgScopedRepository[WebhookDelivery]):
         )
         return [(delivery, message) for delivery, message in rows]
 
-    async def pending_ids(self, endpoint_id: int) -> list[int]:
-        rows = await self.session.scalars(
-            select(WebhookDelivery.id).where(
-                WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == PENDING
-            )
-        )
-        return list(rows)
-
     async def delivered_events(
         self, endpoint_ids: Iterable[int], event_ids: Iterable[int]
     ) -> set[tuple[int, int]]:
