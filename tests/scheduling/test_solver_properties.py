@@ -36,7 +36,9 @@ from shiftplanner.scheduling.solution import Solution, Status
 from shiftplanner.scheduling.solve import SolveOptions, covers_short, solve
 from tests.scheduling.test_solver_rules import brute_force
 
-OPTIONS = SolveOptions(time_limit_seconds=2, workers=2, explain_seconds=2)
+# Far beyond what these small problems take (milliseconds): a core shared with another
+# test worker must not turn a slow answer into no answer (a CI run saw UNKNOWN at 2 s).
+OPTIONS = SolveOptions(time_limit_seconds=10, workers=2, explain_seconds=10)
 HARD_RULES = {
     "unknown_reference",
     "one_shift_per_day",
