@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ from shiftplanner.webhooks.deliveries.service import purge
 from tests.conftest import TEST_SECRET
 from tests.databases import ROOT
 from tests.factories import Tenant
+from tests.subprocesses import command_env
 
 
 async def arrange(session: AsyncSession, tenant: Tenant) -> None:
@@ -96,13 +96,7 @@ async def test_the_cli_purges_old_deliveries(
     session: AsyncSession, tenant: Tenant, database_url: str, tmp_path: Path
 ) -> None:
     await arrange(session, tenant)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHIFTPLANNER_")}
-    env |= {
-        "SHIFTPLANNER_DATABASE_URL": database_url,
-        "SHIFTPLANNER_JWT_SECRET": TEST_SECRET,
-        "SHIFTPLANNER_DATA_DIR": str(tmp_path),
-        "COLUMNS": "200",
-    }
+    env = command_env(database_url, tmp_path, SHIFTPLANNER_JWT_SECRET=TEST_SECRET, COLUMNS="200")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "shiftplanner.cli", "webhooks", "purge", "--retention-days", "30"),

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from shiftplanner.events import DispatchedEvent
+from shiftplanner.webhooks.event_types.schemas import WebhookTestData
 
 BATCH = "batch"
 TEST = "webhook.test"
@@ -36,14 +37,11 @@ def batch_of(events: Sequence[DispatchedEvent]) -> dict[str, Any]:
 
 
 def test_body(endpoint_id: int, at: datetime) -> dict[str, Any]:
-    return {
-        "type": TEST,
-        "timestamp": at.isoformat(),
-        "data": {
-            "endpointId": endpoint_id,
-            "message": "A test from ShiftPlanner: this endpoint receives and verifies webhooks.",
-        },
-    }
+    data = WebhookTestData(
+        endpoint_id=endpoint_id,
+        message="A test from ShiftPlanner: this endpoint receives and verifies webhooks.",
+    )
+    return {"type": TEST, "timestamp": at.isoformat(), "data": data.model_dump(by_alias=True)}
 
 
 def encoded(body: Mapping[str, Any]) -> str:

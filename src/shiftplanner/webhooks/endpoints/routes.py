@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, status
 
 from shiftplanner.dependencies import RuntimeDep, SessionDep
@@ -94,14 +92,13 @@ async def rotate_secret(
     """A new signing secret (admin), shown in this response only. Until
     `previousSecretExpiresAt` every message is signed with the old secret too, so
     receivers can switch over without refusing one."""
-    hours = (
-        data.grace_hours
-        if data is not None and data.grace_hours is not None
-        else runtime.settings.webhook_secret_grace_hours
-    )
     return schemas.EndpointWithSecret.model_validate(
         await endpoint_service.rotate_secret(
-            session, actor, endpoint_id, grace=timedelta(hours=hours)
+            session,
+            actor,
+            endpoint_id,
+            grace_hours=data.grace_hours if data is not None else None,
+            default_grace_hours=runtime.settings.webhook_secret_grace_hours,
         )
     )
 

@@ -167,14 +167,16 @@ async def rotate_secret(
     actor: Actor,
     endpoint_id: int,
     *,
-    grace: timedelta,
+    grace_hours: float | None,
+    default_grace_hours: float,
     now: datetime | None = None,
 ) -> WebhookEndpoint:
-    """A new signing secret. The old one keeps signing too for `grace`, so receivers can
-    switch without refusing a message; a rotation during the grace period of the last
-    one ends that one (two secrets at most)."""
+    """A new signing secret. The old one keeps signing too for `grace_hours` (the
+    server's default when None), so receivers can switch without refusing a message; a
+    rotation during the grace period of the last one ends that one (two secrets at most)."""
     endpoint = await get_endpoint(session, actor, endpoint_id)
     now = now or utcnow()
+    grace = timedelta(hours=default_grace_hours if grace_hours is None else grace_hours)
     endpoint.previous_secret = endpoint.secret if grace > timedelta(0) else None
     endpoint.previous_secret_expires_at = now + grace if grace > timedelta(0) else None
     endpoint.secret = new_secret()
