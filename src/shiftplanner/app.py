@@ -67,6 +67,7 @@ from shiftplanner.shift_requests.routes import router as shift_requests_router
 from shiftplanner.shifts.routes import router as shift_types_router
 from shiftplanner.teams.routes import router as teams_router
 from shiftplanner.users.routes import router as users_router
+from shiftplanner.web.pages import install_pages
 from shiftplanner.webhooks.deliveries.routes import router as webhook_deliveries_router
 from shiftplanner.webhooks.deliveries.routes import stats_router as webhook_stats_router
 from shiftplanner.webhooks.endpoints.routes import router as webhook_endpoints_router
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     for router in API_ROUTERS:
         app.include_router(router)
+    install_pages(app, settings)
     return app
 
 

@@ -144,6 +144,10 @@ class Settings(BaseSettings):
     request_body_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # The OpenAPI pages (/docs, /redoc, /openapi.json); off in production unless enabled.
     docs_enabled: bool | None = None
+    # The browser pages: the Vite build of web/ (`make run` builds it when its sources
+    # change). None serves the checkout's web/dist; a missing build answers with a page
+    # that says how to build it.
+    web_dist_dir: Path | None = None
     hsts_max_age_seconds: int = Field(default=365 * 24 * 3600, ge=0)
     audit_retention_days: int = Field(default=365, ge=1)
 

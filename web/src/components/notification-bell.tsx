@@ -1,0 +1,4 @@
+// SCAFFOLD: replaced by the notifications owner.
+export function NotificationBell() {
+  return <a href="/notifications" class="bell">Notifications</a>;
+}

@@ -1,0 +1,11 @@
+// SCAFFOLD: replaced by the page's owner.
+import type { Me } from "../../api/session";
+
+export function CalendarPage({ me }: { me: Me }) {
+  return (
+    <section class="page">
+      <h1>Schedule</h1>
+      <p>{me.organization.name}</p>
+    </section>
+  );
+}
