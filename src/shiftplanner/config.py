@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     jwt_refresh_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     admin_email: str | None = None
     admin_password: SecretStr | None = None
+    # The demo's team lead and analyst accounts (`shiftplanner demo`); unset, one random
+    # password for both is printed once.
+    demo_password: SecretStr | None = None
     password_min_length: int = Field(default=12, ge=8, le=128)
     # argon2id cost; the defaults follow RFC 9106's second recommended option.
     password_hash_time_cost: int = Field(default=3, ge=1)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from shiftplanner.analysts import schemas as analyst_schemas
 from shiftplanner.analysts import service as analyst_service
 from shiftplanner.blackouts import schemas as blackout_schemas
 from shiftplanner.blackouts import service as blackout_service
-from shiftplanner.bootstrap import AdminLogin, ensure_admin
+from shiftplanner.bootstrap import AdminLogin, ensure_admin, random_password
 from shiftplanner.config import Settings
 from shiftplanner.holidays import schemas as holiday_schemas
 from shiftplanner.holidays import service as holiday_service
@@ -33,8 +34,10 @@ from shiftplanner.models import (
     BlackoutDate,
     Holiday,
     Organization,
+    Role,
     ShiftType,
     Team,
+    User,
 )
 from shiftplanner.orgs.repository import OrganizationRepository
 from shiftplanner.schedules import schemas as schedule_schemas
@@ -45,6 +48,8 @@ from shiftplanner.shifts import schemas as shift_schemas
 from shiftplanner.shifts import service as shift_service
 from shiftplanner.teams import schemas as team_schemas
 from shiftplanner.teams import service as team_service
+from shiftplanner.users import schemas as user_schemas
+from shiftplanner.users import service as user_service
 
 DEMO_SLUG = "demo"
 WEEKS = 4
@@ -68,6 +73,9 @@ ANALYSTS = {
     "AMR": ("Felix Romero", "Grace Kim", "Hugo Silva", "Ines Carter"),
     "SGP": ("Jun Tan", "Kavya Rao", "Liam Ong"),
 }
+# Who signs in besides the admin: London's team lead, and an analyst who sees their shifts.
+LEAD = ("lead@demo.example.com", "Morgan Hale", Role.MANAGER)
+ANALYST_ACCOUNT = "Alice Moreau"
 SCREENERS = {"Alice Moreau", "Chloe Lindqvist", "Felix Romero", "Grace Kim", "Jun Tan", "Kavya Rao"}
 MIN_REST = timedelta(hours=10)
 MAX_CONSECUTIVE = 5
@@ -75,10 +83,20 @@ MAX_CONSECUTIVE = 5
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class DemoAccounts:
+    """The team lead's and the analyst's sign-ins, made by this run."""
+
+    emails: list[tuple[str, Role]]
+    # Set only when generated here (not from SHIFTPLANNER_DEMO_PASSWORD).
+    generated_password: str | None
+
+
 @dataclass
 class DemoResult:
     organization: Organization
     admin: AdminLogin | None
+    accounts: DemoAccounts | None = None
     # How many of each kind (a singular noun: "blackout date") were created.
     created: dict[str, int] = field(default_factory=dict)
 
@@ -120,6 +138,9 @@ async def seed(
         code: [await _analyst(session, actor, result, teams[code], name) for name in names]
         for code, names in ANALYSTS.items()
     }
+
+    progress("team lead and analyst accounts")
+    result.accounts = await _accounts(session, settings, passwords, actor, result, analysts)
 
     first = week_start(today)
     progress("holidays and blackout dates")
@@ -175,6 +196,41 @@ async def seed(
         AbsenceKind.TRAINING,
     )
     return result
+
+
+async def _accounts(
+    session: AsyncSession,
+    settings: Settings,
+    passwords: Passwords,
+    actor: Actor,
+    result: DemoResult,
+    analysts: dict[str, list[Analyst]],
+) -> DemoAccounts | None:
+    configured = settings.demo_password.get_secret_value() if settings.demo_password else None
+    password = configured or random_password()
+    analyst = next(a for a in analysts["LDN"] if a.name == ANALYST_ACCOUNT)
+    wanted = [LEAD, (analyst.email, analyst.name, Role.ANALYST)]
+    made: list[tuple[str, Role]] = []
+    for email, name, role in wanted:
+        if await session.scalar(select(User.id).where(User.email == email)) is not None:
+            continue
+        user = await user_service.create_user(
+            session,
+            actor,
+            passwords,
+            user_schemas.UserCreate(
+                email=email, full_name=name, role=role, password=SecretStr(password)
+            ),
+        )
+        if role is Role.ANALYST:
+            await analyst_service.update_analyst(
+                session, actor, analyst.id, analyst_schemas.AnalystUpdate(user_id=user.id)
+            )
+        _count(result, "user")
+        made.append((email, role))
+    if not made:
+        return None
+    return DemoAccounts(emails=made, generated_password=None if configured else password)
 
 
 def _count(result: DemoResult, kind: str, number: int = 1) -> None:

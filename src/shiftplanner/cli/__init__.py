@@ -18,7 +18,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from shiftplanner import demo
 from shiftplanner.bootstrap import AdminLogin, ensure_admin
-from shiftplanner.cli.output import console, show_admin
+from shiftplanner.cli.output import console, show_admin, show_demo_accounts
 from shiftplanner.cli.solve import solve
 from shiftplanner.cli.users import users_app
 from shiftplanner.config import Settings, get_settings
@@ -198,6 +198,7 @@ async def _seed_demo(settings: Settings, *, if_empty: bool) -> None:
             f"Demo organization [bold]{result.organization.name}[/bold] (slug {demo.DEMO_SLUG}): {created}."
         )
         show_admin(result.admin)
+        show_demo_accounts(result.accounts)
     finally:
         await runtime.close()
 

@@ -6,10 +6,26 @@ from rich.console import Console
 from rich.table import Table
 
 from shiftplanner.bootstrap import AdminLogin
+from shiftplanner.demo import DemoAccounts
 
 console = Console()
 # What went wrong goes to standard error, apart from what a command produces.
 error_console = Console(stderr=True)
+
+
+def show_demo_accounts(accounts: DemoAccounts | None) -> None:
+    if accounts is None:
+        return
+    table = Table(title="Demo sign-ins (the same password for each)", show_header=False)
+    for email, role in accounts.emails:
+        table.add_row(role.value, email)
+    if accounts.generated_password:
+        table.add_row(
+            "password", f"[bold]{accounts.generated_password}[/bold]  (shown once; change it)"
+        )
+    else:
+        table.add_row("password", "from SHIFTPLANNER_DEMO_PASSWORD")
+    console.print(table)
 
 
 def show_admin(login: AdminLogin | None) -> None:
