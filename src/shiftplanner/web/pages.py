@@ -66,8 +66,11 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         ASSETS_URL, HashedAssets(directory=dist / "assets", check_dir=False), name="web-assets"
     )
 
+    # Decided at start: `make run` builds before it serves.
+    built = index.is_file()
+
     async def page() -> Response:
-        if not index.is_file():
+        if not built:
             return HTMLResponse(NOT_BUILT, status_code=503, headers={"Cache-Control": "no-store"})
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
@@ -83,8 +86,10 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
 def _root_file(file: Path) -> Callable[[], Awaitable[Response]]:
     """A file Vite copies to the root as it is (no hash in its name: cached for a day)."""
 
+    present = file.is_file()
+
     async def serve() -> Response:
-        if not file.is_file():
+        if not present:
             return HTMLResponse("Not found", status_code=404)
         return FileResponse(file, headers={"Cache-Control": "public, max-age=86400"})
 
