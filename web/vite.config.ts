@@ -13,6 +13,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 250,
+    // Which files each page loads: the bundle-budget test and `make bench` read it.
+    manifest: true,
   },
   server: {
     proxy: {
