@@ -33,7 +33,7 @@ export class ApiError extends Error {
   get status(): number {
     return this.problem.status;
   }
-  /** The message for one field, by its JSON pointer (`/name`, `/rules/0/start`). */
+  /** The message for one field, by its JSON pointer as the API gives it (`#/name`, `#/items/0/date`). */
   fieldError(pointer: string): string | undefined {
     return this.problem.errors?.find((e) => e.pointer === pointer)?.detail;
   }

@@ -31,14 +31,14 @@ export function SignIn({ reason }: { reason?: keyof typeof REASONS }) {
       <form class="card sign-in__card" onSubmit={submit} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Sign in to ShiftPlanner</h1>
         {reason && <Notice kind={reason === "expired" ? "warning" : "info"}>{REASONS[reason]}</Notice>}
-        <ErrorNotice error={error} fields={["/email", "/password"]} />
-        <Field label="Email" pointer="/email" error={apiError}>
+        <ErrorNotice error={error} fields={["#/email", "#/password"]} />
+        <Field label="Email" pointer="#/email" error={apiError}>
           {(id, describedBy) => (
             <input id={id} type="email" autocomplete="username" required value={email} aria-describedby={describedBy}
               onInput={(e) => setEmail(e.currentTarget.value)} />
           )}
         </Field>
-        <Field label="Password" pointer="/password" error={apiError}>
+        <Field label="Password" pointer="#/password" error={apiError}>
           {(id, describedBy) => (
             <input id={id} type="password" autocomplete="current-password" required value={password} aria-describedby={describedBy}
               onInput={(e) => setPassword(e.currentTarget.value)} />
