@@ -36,6 +36,13 @@ def floor_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+def floor_step(moment: datetime, step: timedelta) -> datetime:
+    """The start of the `step` (whole minutes) that holds `moment`, steps counted from
+    the epoch, so a chart's buckets stay put as time moves on."""
+    seconds = int(step.total_seconds())
+    return datetime.fromtimestamp(int(moment.timestamp()) // seconds * seconds, UTC)
+
+
 def ceil_hour(moment: datetime) -> datetime:
     floored = floor_hour(moment)
     return floored if floored == moment else floored + HOUR

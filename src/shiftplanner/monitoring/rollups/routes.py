@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from shiftplanner.dependencies import SessionDep
+from fastapi import APIRouter, Query
+
+from shiftplanner.dependencies import RuntimeDep, SessionDep
+from shiftplanner.kit.openapi import problems
 from shiftplanner.kit.time import utcnow
-from shiftplanner.monitoring.rollups import schemas, summary
+from shiftplanner.monitoring.rollups import schemas, series, summary
 from shiftplanner.security.dependencies import OperatorActor
 
 router = APIRouter(prefix="/monitoring", tags=["operations"])
@@ -21,3 +24,25 @@ async def metrics_summary(session: SessionDep, actor: OperatorActor) -> schemas.
     `histogram_quantile` does. The minute in progress is not stored yet: windows end at
     its start."""
     return await summary.metrics_summary(session, utcnow())
+
+
+@router.get(
+    "/metrics/series",
+    responses=problems(
+        {422: "A window that is not a number of minutes, hours or days, or too long"}
+    ),
+)
+async def metrics_series(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    actor: OperatorActor,
+    window: Annotated[
+        str, Query(description="`1h`, `6h`, `24h`, `7d`: minutes, hours or days.")
+    ] = "1h",
+) -> schemas.MetricsSeries:
+    """Request rate, error rate and p50/p95/p99 latency over the window, step by step,
+    for charts (platform operator, or an API key with the `monitoring` scope), from the
+    stored rollups of every process. The step is the finest of 1, 5 or 15 minutes, 1 or
+    6 hours or a day that keeps the window within 200 points (a minute for an hour, an
+    hour for a week); every step is there, those without requests as zero."""
+    return await series.metrics_series(session, runtime.settings, window, utcnow())

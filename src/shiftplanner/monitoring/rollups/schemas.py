@@ -54,3 +54,25 @@ class MetricsSummary(Schema):
     top_routes_by_time: list[RouteFigures] = Field(description="Last 60 minutes.")
     top_routes_by_errors: list[RouteFigures] = Field(description="Last 60 minutes.")
     process: ProcessFigures | None = Field(description="Null before the first minute is stored.")
+
+
+class ChartPoint(Schema):
+    start: datetime = Field(description="The step's start.")
+    requests: int
+    request_rate_per_minute: float = Field(
+        description="Requests per minute of the step (of its part before `end` for the last)."
+    )
+    error_rate_percent: float | None = Field(description="Answered 5xx; null without requests.")
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+
+
+class MetricsSeries(Schema):
+    window: str
+    start: datetime = Field(description="The window's start, rounded down to a step.")
+    end: datetime = Field(description="The start of the current minute.")
+    step_seconds: int = Field(description="1, 5 or 15 minutes, or 1 or 6 hours, or a day.")
+    points: list[ChartPoint] = Field(
+        description="Every step of the window, oldest first; those without requests as zero."
+    )

@@ -30,6 +30,7 @@ from shiftplanner.monitoring.rollups.buckets import (
     empty_buckets,
     floor_hour,
     floor_minute,
+    floor_step,
     percent,
     quantile,
     ratio,
@@ -260,13 +261,13 @@ async def series(
     step: timedelta = MINUTE,
     route: str | None = None,
 ) -> list[SeriesPoint]:
-    """The requests of [start, end) per `step` (a minute or an hour), oldest first, for
+    """The requests of [start, end) per `step` (whole minutes; from an hour up, whole
+    hours, read from the hour rows), steps counted from the epoch, oldest first, for
     charts; steps without requests are left out."""
     hourly = step >= timedelta(hours=1)
     points: dict[datetime, Totals] = defaultdict(Totals)
     for row in await repository.request_rows(session, span(start, end, hours=hourly), route=route):
-        key = floor_hour(row.bucket_start) if hourly else row.bucket_start
-        points[key].add(row)
+        points[floor_step(row.bucket_start, step)].add(row)
     return [SeriesPoint(key, points[key]) for key in sorted(points)]
 
 
