@@ -19,9 +19,16 @@ const listeners = new Set<Listener>();
 const statusListeners = new Set<StatusListener>();
 let controller: AbortController | null = null;
 let lastEventId: string | null = null;
+let isConnected = false;
 
 function notifyStatus(connected: boolean): void {
+  isConnected = connected;
   for (const listener of statusListeners) listener(connected);
+}
+
+/** Whether the stream is connected now (`useLiveStatus` only reports changes). */
+export function liveConnected(): boolean {
+  return isConnected;
 }
 
 async function connectOnce(signal: AbortSignal): Promise<void> {
