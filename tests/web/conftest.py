@@ -8,6 +8,7 @@ on their own analysts, days or teams (see `Site.api`)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -25,7 +26,9 @@ from tests.databases import ROOT, create_postgres_database, drop_postgres_databa
 from tests.subprocesses import FAST_HASHING, command_env, run, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
-BUILD = ROOT / "web" / "dist" / "index.html"
+# Another build than the checkout's, to try a change without rebuilding web/dist.
+OTHER_BUILD = os.environ.get("SHIFTPLANNER_WEB_DIST_DIR")
+BUILD = Path(OTHER_BUILD or ROOT / "web" / "dist") / "index.html"
 # Kept after the run, to be looked at: web/screenshots/<backend>/<test>-<name>.png.
 SCREENSHOTS = ROOT / "web" / "screenshots"
 ADMIN_EMAIL = "admin@example.com"
@@ -49,6 +52,7 @@ SERVER_ENV = {
     "SHIFTPLANNER_OUTBOX_POLL_INTERVAL_SECONDS": "0.2",
     "SHIFTPLANNER_SOLVER_WORKERS": "1",
     "SHIFTPLANNER_LOG_LEVEL": "warning",
+    **({"SHIFTPLANNER_WEB_DIST_DIR": OTHER_BUILD} if OTHER_BUILD else {}),
 }
 # Chromium reports a refused request (a 409, a 404) as a console error; that is the
 # pages' business. What fails a test: an uncaught error, a CSP violation.
