@@ -71,3 +71,30 @@ async def list_conflicts(
         )
 
     return await cached.serve(answer)
+
+
+@router.get(
+    "/coverage",
+    response_model=schemas.CoverageReport,
+    responses=problems({422: "Range inverted or longer than 93 days"}),
+)
+async def coverage(
+    session: SessionDep,
+    actor: CurrentActor,
+    period: Annotated[DateRange, Depends(date_range(MAX_REPORT_DAYS))],
+    cached: CachedAnswerDep,
+    team_id: TeamQuery = None,
+) -> Response:
+    """For each active shift type and each day of the range (at most 93) it runs: the
+    analysts and screeners it needs (the date's override, else the weekday's template,
+    else the shift type's own headcount; nothing on a holiday its team takes off) against
+    those booked and those who count (present and active) — the numbers `coverage_gap`
+    and `missing_screener` are judged by. Cached: see `ETag` and `X-Cache`."""
+
+    async def answer() -> schemas.CoverageReport:
+        await ensure_team(session, actor, team_id)
+        return await conflict_service.coverage_report(
+            session, actor, period.start, period.end, team_id=team_id
+        )
+
+    return await cached.serve(answer)

@@ -8,6 +8,7 @@ hours people work."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
 
@@ -17,7 +18,9 @@ from shiftplanner.conflicts.facts import (
     Conflict,
     ConflictType,
     Facts,
+    ShiftFacts,
 )
+from shiftplanner.coverage.needs import Need
 
 Rule = Callable[[Facts, date, date], Iterator[Conflict]]
 
@@ -188,9 +191,22 @@ def _effective(facts: Facts, assignment: AssignmentFacts) -> bool:
     )
 
 
-def coverage(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
-    """Shift-days with fewer effective analysts, or screeners, than they need (see
-    `coverage.needs`). Analysts who are absent or inactive do not count."""
+@dataclass(frozen=True, slots=True)
+class ShiftDayCoverage:
+    """One shift on one day it runs: what it needs, and who is booked on it."""
+
+    shift: ShiftFacts
+    date: date
+    need: Need
+    booked: tuple[AssignmentFacts, ...]
+    # Booked, present and active: who counts.
+    effective: int
+    screeners: int
+
+
+def coverage_days(facts: Facts, first: date, last: date) -> Iterator[ShiftDayCoverage]:
+    """Every active shift on every day `first`..`last` it runs (see `coverage.needs`), with
+    its effective analysts and screeners: absent or inactive analysts do not count."""
     by_shift_day: dict[tuple[int, date], list[AssignmentFacts]] = {}
     for assignment in facts.assignments:
         by_shift_day.setdefault((assignment.shift_type_id, assignment.date), []).append(assignment)
@@ -200,38 +216,45 @@ def coverage(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
             need = facts.need(shift, day) if shift.is_active else None
             if need is None:
                 continue
-            booked = by_shift_day.get((shift.id, day), [])
+            booked = tuple(by_shift_day.get((shift.id, day), ()))
             effective = [a for a in booked if _effective(facts, a)]
-            ids = tuple(a.id for a in booked)
-            if len(effective) < need.required:
-                yield Conflict(
-                    type=ConflictType.COVERAGE_GAP,
-                    date=day,
-                    shift_type_id=shift.id,
-                    assignment_ids=ids,
-                    message=f"{shift.name} on {day} has {len(effective)} of {need.required} analysts",
-                    details={
-                        "required": need.required,
-                        "booked": len(booked),
-                        "effective": len(effective),
-                    },
-                )
             screeners = [
                 a for a in effective if a.is_screener and facts.analysts[a.analyst_id].is_screener
             ]
-            if len(screeners) < need.screeners_required:
-                yield Conflict(
-                    type=ConflictType.MISSING_SCREENER,
-                    date=day,
-                    shift_type_id=shift.id,
-                    assignment_ids=ids,
-                    message=(
-                        f"{shift.name} on {day} has {len(screeners)} of "
-                        f"{need.screeners_required} screeners"
-                    ),
-                    details={"required": need.screeners_required, "effective": len(screeners)},
-                )
+            yield ShiftDayCoverage(shift, day, need, booked, len(effective), len(screeners))
         day += timedelta(days=1)
+
+
+def coverage(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """Shift-days with fewer effective analysts, or screeners, than they need."""
+    for covered in coverage_days(facts, first, last):
+        shift, day, need = covered.shift, covered.date, covered.need
+        ids = tuple(a.id for a in covered.booked)
+        if covered.effective < need.required:
+            yield Conflict(
+                type=ConflictType.COVERAGE_GAP,
+                date=day,
+                shift_type_id=shift.id,
+                assignment_ids=ids,
+                message=f"{shift.name} on {day} has {covered.effective} of {need.required} analysts",
+                details={
+                    "required": need.required,
+                    "booked": len(covered.booked),
+                    "effective": covered.effective,
+                },
+            )
+        if covered.screeners < need.screeners_required:
+            yield Conflict(
+                type=ConflictType.MISSING_SCREENER,
+                date=day,
+                shift_type_id=shift.id,
+                assignment_ids=ids,
+                message=(
+                    f"{shift.name} on {day} has {covered.screeners} of "
+                    f"{need.screeners_required} screeners"
+                ),
+                details={"required": need.screeners_required, "effective": covered.screeners},
+            )
 
 
 def rest_violations(facts: Facts, first: date, last: date) -> Iterator[Conflict]:

@@ -40,3 +40,23 @@ class ConflictsDetected(Schema):
     created."""
 
     conflicts: list[Conflict]
+
+
+class ShiftDayCoverage(Schema):
+    date: date
+    shift_type_id: int
+    required: int = Field(description="Analysts the shift needs that day.")
+    screeners_required: int
+    booked: int = Field(description="Analysts booked on it.")
+    effective: int = Field(description="Booked analysts who count: present and active.")
+    screeners: int = Field(description="Effective analysts on screener duty who have the skill.")
+
+
+class CoverageReport(Schema):
+    """Each active shift on each day it runs: what it needs (the date's override, else the
+    weekday's template, else the shift type's own headcount; nothing on a holiday the team
+    takes off) against who is booked, by the rule conflict detection judges coverage by."""
+
+    start: date
+    end: date
+    days: list[ShiftDayCoverage]

@@ -23,7 +23,7 @@ from shiftplanner.conflicts.facts import (
     Severity,
 )
 from shiftplanner.conflicts.repository import ConflictFactsRepository
-from shiftplanner.conflicts.rules import absence_overlap_message, detect
+from shiftplanner.conflicts.rules import absence_overlap_message, coverage_days, detect
 from shiftplanner.events import DomainEvent, EventType, emit
 from shiftplanner.security.actor import Actor
 
@@ -87,6 +87,31 @@ async def report(
         warnings=len(found) - errors,
         by_type=dict(counts),
         conflicts=[to_schema(c) for c in found],
+    )
+
+
+async def coverage_report(
+    session: AsyncSession, actor: Actor, first: date, last: date, *, team_id: int | None = None
+) -> schemas.CoverageReport:
+    """What each shift (of one team, or all) needs on each day `first`..`last` it runs,
+    against who is booked and who counts."""
+    facts = await _facts_around(ConflictFactsRepository(session), actor.org_id, first, last)
+    return schemas.CoverageReport(
+        start=first,
+        end=last,
+        days=[
+            schemas.ShiftDayCoverage(
+                date=covered.date,
+                shift_type_id=covered.shift.id,
+                required=covered.need.required,
+                screeners_required=covered.need.screeners_required,
+                booked=len(covered.booked),
+                effective=covered.effective,
+                screeners=covered.screeners,
+            )
+            for covered in coverage_days(facts, first, last)
+            if team_id is None or covered.shift.team_id == team_id
+        ],
     )
 
 

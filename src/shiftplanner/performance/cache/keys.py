@@ -35,6 +35,7 @@ class Cacheable:
 CACHEABLE: dict[str, Cacheable] = {
     "/api/schedules": Cacheable(SCHEDULE_TTL),
     "/api/conflicts": Cacheable(CONFLICTS_TTL, personal=True),  # others' absences redacted
+    "/api/conflicts/coverage": Cacheable(CONFLICTS_TTL),
     "/api/teams": Cacheable(REFERENCE_TTL),
     "/api/analysts": Cacheable(REFERENCE_TTL),
     "/api/shift-types": Cacheable(REFERENCE_TTL),

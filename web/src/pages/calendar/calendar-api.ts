@@ -9,9 +9,8 @@ import type {
   Blackout,
   Conflict,
   ConflictReport,
-  CoverageRequirement,
+  CoverageReport,
   Holiday,
-  ScheduleSettings,
   ShiftType,
   Team,
 } from "./calendar-model";
@@ -20,8 +19,6 @@ export interface TeamData {
   team: Team;
   analysts: Analyst[];
   shiftTypes: ShiftType[];
-  requirements: CoverageRequirement[];
-  settings: ScheduleSettings | null;
   holidays: Holiday[];
   blackouts: Blackout[];
 }
@@ -33,6 +30,7 @@ export interface RangeData {
   assignments: Assignment[];
   absences: Absence[];
   report: ConflictReport;
+  coverage: CoverageReport;
   /** Analysts of other teams booked on this team's shifts (lent to it). */
   guests: Analyst[];
 }
@@ -41,11 +39,9 @@ const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompar
 
 export async function loadTeam(team: Team): Promise<TeamData> {
   const query = { team_id: team.id };
-  const [analysts, shiftTypes, requirements, settings, holidays, blackouts] = await Promise.all([
+  const [analysts, shiftTypes, holidays, blackouts] = await Promise.all([
     getAll<Analyst>("/api/analysts", query),
     getAll<ShiftType>("/api/shift-types", query),
-    getAll<CoverageRequirement>("/api/coverage-requirements", query),
-    api.get<ScheduleSettings>(`/api/teams/${team.id}/schedule-settings`).catch(() => null),
     getAll<Holiday>("/api/holidays", query),
     getAll<Blackout>("/api/blackout-dates"),
   ]);
@@ -54,23 +50,27 @@ export async function loadTeam(team: Team): Promise<TeamData> {
     team,
     analysts: analysts.sort(byName),
     shiftTypes: shiftTypes.sort((a, b) => a.start_time.localeCompare(b.start_time) || a.id - b.id),
-    requirements,
-    settings,
     holidays,
     // The team's own, the organization's, and those of its analysts.
     blackouts: blackouts.filter((b) => b.team_id === team.id || (b.team_id === null && (b.analyst_id === null || ids.has(b.analyst_id)))),
   };
 }
 
-export async function loadConflicts(teamId: number, start: string, end: string): Promise<ConflictReport> {
-  return api.get<ConflictReport>("/api/conflicts", { team_id: teamId, start, end });
+/** The range's conflicts and its coverage (needs against who counts), as the API judges them. */
+export async function loadConflicts(teamId: number, start: string, end: string): Promise<{ report: ConflictReport; coverage: CoverageReport }> {
+  const query = { team_id: teamId, start, end };
+  const [report, coverage] = await Promise.all([
+    api.get<ConflictReport>("/api/conflicts", query),
+    api.get<CoverageReport>("/api/conflicts/coverage", query),
+  ]);
+  return { report, coverage };
 }
 
 const guestCache = new Map<number, Analyst>();
 
 export async function loadRange(data: TeamData, start: string, end: string): Promise<RangeData> {
   const teamId = data.team.id;
-  const [assignments, absences, report] = await Promise.all([
+  const [assignments, absences, judged] = await Promise.all([
     getAll<Assignment>("/api/schedules", { team_id: teamId, start, end }),
     getAll<Absence>("/api/absences", { start, end }),
     loadConflicts(teamId, start, end),
@@ -91,7 +91,7 @@ export async function loadRange(data: TeamData, start: string, end: string): Pro
       }
     }),
   );
-  return { teamId, start, end, assignments, absences, report, guests: guests.sort(byName) };
+  return { teamId, start, end, assignments, absences, ...judged, guests: guests.sort(byName) };
 }
 
 // ---- writes -------------------------------------------------------------------------

@@ -246,12 +246,11 @@ export function CoverageLine({ line, index, shared, focusCol }: { line: Coverage
         <span class="cal-analyst__note"> {hhmm(shift.start_time)}–{hhmm(shift.end_time)}</span>
       </th>
       {line.cells.map((cell, c) => {
-        const gap = cell.gaps.find((g) => g.type === "coverage_gap");
-        const screenerGap = cell.gaps.find((g) => g.type === "missing_screener");
-        const required = (gap?.details.required as number | undefined) ?? cell.need?.required ?? null;
-        const effective = (gap?.details.effective as number | undefined) ?? cell.booked;
-        const screenersRequired = (screenerGap?.details.required as number | undefined) ?? cell.need?.screeners ?? 0;
-        const screeners = (screenerGap?.details.effective as number | undefined) ?? cell.screeners;
+        // The API's numbers: who counts (present, active) against what the shift needs.
+        const required = cell.coverage?.required ?? null;
+        const effective = cell.coverage?.effective ?? cell.booked;
+        const screenersRequired = cell.coverage?.screeners_required ?? 0;
+        const screeners = cell.coverage?.screeners ?? 0;
         const short = cell.gaps.length > 0;
         return (
           <td

@@ -87,17 +87,20 @@ export interface Blackout {
   reason: string;
 }
 
-export interface CoverageRequirement {
+/** One shift on one day it runs (GET /api/conflicts/coverage): what it needs, by the
+    rule coverage conflicts are judged by, against who is booked and who counts. */
+export interface ShiftDayCoverage {
+  date: string;
   shift_type_id: number;
-  weekday: WeekdayName | null;
-  date: string | null;
   required: number;
   screeners_required: number;
+  booked: number;
+  effective: number;
+  screeners: number;
 }
 
-export interface ScheduleSettings {
-  screeners_on_weekends: boolean;
-  holidays_off: boolean;
+export interface CoverageReport {
+  days: ShiftDayCoverage[];
 }
 
 export type View = "week" | "month";
@@ -201,57 +204,6 @@ export function shiftColours(shiftTypes: ShiftType[]): Map<number, string> {
   return colours;
 }
 
-// ---- coverage needs -----------------------------------------------------------------
-
-export interface Need {
-  required: number;
-  screeners: number;
-}
-
-export interface TeamRules {
-  overrides: Map<string, Need>;
-  templates: Map<string, Need>;
-  holidayDates: Set<string>;
-  yearlyHolidays: Set<string>;
-  screenersOnWeekends: boolean;
-}
-
-export function teamRules(requirements: CoverageRequirement[], holidays: Holiday[], settings: ScheduleSettings | null): TeamRules {
-  const overrides = new Map<string, Need>();
-  const templates = new Map<string, Need>();
-  for (const r of requirements) {
-    const need = { required: r.required, screeners: r.screeners_required };
-    if (r.date !== null) overrides.set(`${r.shift_type_id}|${r.date}`, need);
-    else if (r.weekday !== null) templates.set(`${r.shift_type_id}|${r.weekday}`, need);
-  }
-  const taken = settings === null || settings.holidays_off ? holidays : [];
-  return {
-    overrides,
-    templates,
-    holidayDates: new Set(taken.filter((h) => !h.recurring).map((h) => h.date)),
-    yearlyHolidays: new Set(taken.filter((h) => h.recurring).map((h) => h.date.slice(5))),
-    screenersOnWeekends: settings !== null && settings.screeners_on_weekends,
-  };
-}
-
-/** What a shift needs on a day, by the rule the server judges coverage by (the day's
-    override, else the weekday's template, else the shift's own headcount on its days;
-    nothing on a holiday the team takes off; screeners on weekends only if the team
-    wants them). Only the "required" figure shown; whether a shift is short is the
-    server's verdict (its coverage conflicts), which also discounts absent analysts. */
-export function needFor(shift: ShiftType, day: string, rules: TeamRules): Need | null {
-  if (!shift.is_active) return null;
-  if (rules.holidayDates.has(day) || rules.yearlyHolidays.has(day.slice(5))) return null;
-  const weekday = WEEKDAYS[weekdayIndex(day)];
-  const found =
-    rules.overrides.get(`${shift.id}|${day}`) ??
-    rules.templates.get(`${shift.id}|${weekday}`) ??
-    (shift.days_of_week.includes(weekday) ? { required: shift.required_headcount, screeners: shift.screeners_required } : null);
-  if (found === null) return null;
-  if (weekdayIndex(day) >= 5 && !rules.screenersOnWeekends) return { ...found, screeners: 0 };
-  return found;
-}
-
 // ---- indexes ------------------------------------------------------------------------
 
 export interface CellData {
@@ -272,8 +224,8 @@ export interface RowData {
 export interface CoverageCell {
   day: string;
   booked: number;
-  screeners: number;
-  need: Need | null;
+  /** The server's numbers; null on a day the shift does not run. */
+  coverage: ShiftDayCoverage | null;
   gaps: Conflict[];
 }
 
@@ -358,14 +310,13 @@ export function buildRows(input: GridInput, previous: Map<number, RowData>): Row
   });
 }
 
-export function buildCoverage(shiftTypes: ShiftType[], days: string[], assignments: Assignment[], conflicts: Conflict[], rules: TeamRules): CoverageRow[] {
+export function buildCoverage(shiftTypes: ShiftType[], days: string[], assignments: Assignment[], conflicts: Conflict[], report: CoverageReport): CoverageRow[] {
   const booked = new Map<string, number>();
-  const screeners = new Map<string, number>();
   for (const a of assignments) {
     const k = key(a.shift_type_id, a.date);
     booked.set(k, (booked.get(k) ?? 0) + 1);
-    if (a.is_screener) screeners.set(k, (screeners.get(k) ?? 0) + 1);
   }
+  const covered = new Map(report.days.map((d) => [key(d.shift_type_id, d.date), d]));
   const gaps = new Map<string, Conflict[]>();
   for (const c of conflicts) {
     if (c.analyst_id === null && c.shift_type_id !== null && (c.type === "coverage_gap" || c.type === "missing_screener")) push(gaps, key(c.shift_type_id, c.date), c);
@@ -374,7 +325,7 @@ export function buildCoverage(shiftTypes: ShiftType[], days: string[], assignmen
     shift,
     cells: days.map((day) => {
       const k = key(shift.id, day);
-      return { day, booked: booked.get(k) ?? 0, screeners: screeners.get(k) ?? 0, need: needFor(shift, day, rules), gaps: gaps.get(k) ?? [] };
+      return { day, booked: booked.get(k) ?? 0, coverage: covered.get(k) ?? null, gaps: gaps.get(k) ?? [] };
     }),
   }));
 }

@@ -35,7 +35,6 @@ import {
   type RowData,
   shiftColours,
   type Team,
-  teamRules,
   todayIn,
   type View,
 } from "./calendar-model";
@@ -157,7 +156,6 @@ export function CalendarPage({ me }: { me: Me }) {
   // ---- what the grid shows ----
   const shiftById = useMemo(() => new Map((teamReady?.shiftTypes ?? []).map((s) => [s.id, s])), [teamReady]);
   const colours = useMemo(() => shiftColours(teamReady?.shiftTypes ?? []), [teamReady]);
-  const rules = useMemo(() => (teamReady === null ? null : teamRules(teamReady.requirements, teamReady.holidays, teamReady.settings)), [teamReady]);
 
   const analysts = useMemo(() => {
     if (teamReady === null || current === null) return [];
@@ -187,10 +185,10 @@ export function CalendarPage({ me }: { me: Me }) {
   }, [current, shown, analysts, analystFilter, shiftFilter, teamReady]);
 
   const coverage = useMemo(() => {
-    if (current === null || shown === null || teamReady === null || rules === null) return [];
+    if (current === null || shown === null || teamReady === null) return [];
     const shifts = teamReady.shiftTypes.filter((s) => s.is_active && (shiftFilter === null || s.id === shiftFilter));
-    return buildCoverage(shifts, shown.days, current.assignments, current.report.conflicts, rules);
-  }, [current, shown, teamReady, rules, shiftFilter]);
+    return buildCoverage(shifts, shown.days, current.assignments, current.report.conflicts, current.coverage);
+  }, [current, shown, teamReady, shiftFilter]);
 
   const dayInfo = useMemo(() => {
     const info = new Map<string, DayInfo>();
@@ -231,7 +229,7 @@ export function CalendarPage({ me }: { me: Me }) {
     if (teamReady === null || shown === null) return;
     const { start, end } = shown;
     loadConflicts(teamReady.team.id, start, end)
-      .then((report) => setRange((before) => (before !== null && before.start === start && before.end === end ? { ...before, report } : before)))
+      .then((judged) => setRange((before) => (before !== null && before.start === start && before.end === end ? { ...before, ...judged } : before)))
       .catch(() => setRangeVersion((v) => v + 1));
   };
 
