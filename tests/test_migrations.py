@@ -171,6 +171,7 @@ CREATED_LATER = {
     "webhook_messages",
     "webhook_deliveries",
     "webhook_attempts",
+    "calendar_feeds",
 }
 GENERATED_AT_IDS_NEVER_REUSED = GENERATED - CREATED_LATER
 

@@ -13,6 +13,7 @@ from shiftplanner.models.audit_log import AuditLog, AuditOutcome
 from shiftplanner.models.availability_check import AvailabilityCheck
 from shiftplanner.models.base import Base
 from shiftplanner.models.blackout_date import BlackoutDate
+from shiftplanner.models.calendar_feed import CalendarFeed
 from shiftplanner.models.coverage_requirement import CoverageRequirement
 from shiftplanner.models.data_version import DataVersion
 from shiftplanner.models.error_group import ErrorGroup
@@ -64,6 +65,7 @@ __all__ = [
     "AvailabilityCheck",
     "Base",
     "BlackoutDate",
+    "CalendarFeed",
     "ChannelType",
     "ComparisonOperator",
     "ConsumptionStatus",
