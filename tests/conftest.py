@@ -198,6 +198,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         alerting_enabled=False,
         notifications_enabled=False,
         webhooks_enabled=False,
+        # The live hub polls the outbox; tests/live (and the isolation walk) turn it on.
+        live_enabled=False,
         data_dir=Path("/nonexistent-data-dir-tests-must-not-use"),
     )
     return base.model_copy(update=overrides)

@@ -4,8 +4,12 @@ entry in RULES fails here, so nothing reaches main unscoped."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import itertools
-from collections.abc import Callable, Iterator
+import json
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,7 +18,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shiftplanner.config import Settings
 from shiftplanner.kit.signing import new_secret
 from shiftplanner.models import (
     AbsenceStatus,
@@ -24,6 +30,7 @@ from shiftplanner.models import (
     AlertStatus,
     ApiKey,
     BlackoutDate,
+    CalendarFeed,
     ChannelType,
     ComparisonOperator,
     CoverageRequirement,
@@ -41,6 +48,7 @@ from shiftplanner.models import (
     WebhookMessage,
 )
 from shiftplanner.runtime import Runtime
+from tests.conftest import make_settings
 from tests.factories import PASSWORD, Tenant, bearer, make_absence, make_assignment, make_user
 
 PUBLIC = frozenset[str]()
@@ -60,6 +68,8 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("GET", "/api/auth/me"): ANY,
     ("POST", "/api/auth/logout"): ANY,
     ("GET", "/api/auth/rate-limit"): ANY,
+    # The live stream: anyone signed in, each sent only what they may read (tests/live).
+    ("GET", "/api/events"): ANY,
     ("GET", "/api/api-keys"): ADMIN,
     ("POST", "/api/api-keys"): ADMIN,
     ("GET", "/api/api-keys/{api_key_id}"): ADMIN,
@@ -71,6 +81,7 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     # Open in development (these tests); production's rule is in tests/monitoring.
     ("GET", "/metrics"): PUBLIC,
     ("GET", "/monitoring/metrics"): OPERATOR,
+    ("GET", "/monitoring/metrics/series"): OPERATOR,
     ("GET", "/monitoring/sla"): OPERATOR,
     ("GET", "/monitoring/performance"): OPERATOR,
     ("GET", "/monitoring/dashboard"): OPERATOR,
@@ -124,6 +135,7 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("POST", "/api/absences/{absence_id}/reject"): MANAGE,
     ("POST", "/api/absences/{absence_id}/cancel"): STAFF,
     ("GET", "/api/conflicts"): ANY,
+    ("GET", "/api/conflicts/coverage"): ANY,
     ("GET", "/api/holidays"): ANY,
     ("POST", "/api/holidays"): ADMIN,
     ("GET", "/api/holidays/{holiday_id}"): ANY,
@@ -145,6 +157,15 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
     ("POST", "/api/shift-requests/{shift_request_id}/approve"): MANAGE,
     ("POST", "/api/shift-requests/{shift_request_id}/reject"): MANAGE,
     ("DELETE", "/api/shift-requests/{shift_request_id}"): STAFF,
+    # Anyone signed in: the service decides per subject (own analyst, teams) and shows
+    # each caller only the feeds they may manage.
+    ("GET", "/api/calendar-feeds"): ANY,
+    ("POST", "/api/calendar-feeds"): ANY,
+    ("POST", "/api/calendar-feeds/{feed_id}/regenerate"): ANY,
+    ("DELETE", "/api/calendar-feeds/{feed_id}"): ANY,
+    # The token in the path is the credential (calendar apps send no other).
+    ("GET", "/ical/{token}.ics"): PUBLIC,
+    ("GET", "/api/schedules/export.csv"): ANY,
     ("GET", "/api/teams/{team_id}/schedule-settings"): ANY,
     ("PUT", "/api/teams/{team_id}/schedule-settings"): MANAGE,
     ("GET", "/api/teams/{team_id}/on-shift"): ANY,
@@ -205,14 +226,80 @@ RULES: dict[tuple[str, str], frozenset[Any]] = {
 
 QUERIES = {
     "/api/schedules": {"start": "2030-01-01", "end": "2030-01-31"},
+    "/api/schedules/export.csv": {"start": "2030-01-01", "end": "2030-01-31"},
     "/api/conflicts": {"start": "2030-01-01", "end": "2030-01-31"},
+    "/api/conflicts/coverage": {"start": "2030-01-01", "end": "2030-01-31"},
     "/monitoring/alert-rules/export": {"format": "prometheus"},
+    # Replays the caller's organization's events of the last hour.
+    "/api/events": {"after": "0"},
 }
 # Query parameters of writes.
 WRITE_QUERIES = {
     "/monitoring/webhooks/{endpoint_id}/replay": {"since": "2030-01-01T00:00:00Z"},
 }
 _unique = itertools.count(1)
+# Routes whose answer is an event stream, which never ends by itself.
+STREAMS = frozenset({"/api/events"})
+HANG_UP_AFTER_SECONDS = 0.3
+
+
+def hanging_up(app: ASGIApp) -> ASGIApp:
+    """The app as a browser tab sees it that opens an event stream, reads it a moment and
+    closes it: the in-memory transport waits for a whole answer, which a stream never
+    gives."""
+
+    async def call(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in STREAMS:
+            await app(scope, receive, send)
+            return
+        asked = False
+        ended = False
+
+        async def receive_then_hang_up() -> Message:
+            nonlocal asked
+            if not asked:
+                asked = True
+                return await receive()
+            await asyncio.sleep(HANG_UP_AFTER_SECONDS)
+            return {"type": "http.disconnect"}
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal ended
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                ended = True
+            await send(message)
+
+        await app(scope, receive_then_hang_up, tracking_send)
+        if not ended:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return call
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Live updates on, so that the walk reaches the stream."""
+    return make_settings(database_url, live_enabled=True)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=hanging_up(app), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def sent_documents(response: httpx.Response) -> list[Any]:
+    """The JSON documents of an answer: the body, or each message of an event stream."""
+    content_type = response.headers["content-type"]
+    if content_type.startswith("text/event-stream"):
+        return [
+            json.loads(line.removeprefix("data:").strip())
+            for line in response.text.splitlines()
+            if line.startswith("data:")
+        ]
+    # A JSON answer, or a text file (the Prometheus rule export, tested on its own).
+    return [response.json()] if "json" in content_type else []
 
 
 @dataclass
@@ -239,6 +326,8 @@ class Ids:
     alert_rule: int
     webhook: int
     webhook_delivery: int
+    calendar_feed: int
+    feed_token: str
 
     def for_param(self, name: str) -> int | str:
         mapping: dict[str, int | str] = {
@@ -262,6 +351,8 @@ class Ids:
             "rule_id": self.alert_rule,
             "endpoint_id": self.webhook,
             "delivery_id": self.webhook_delivery,
+            "feed_id": self.calendar_feed,
+            "token": self.feed_token,
             "identifier": f"user:{self.user}",
             # Operators' resources, not an organization's: any id does for the walk.
             "error_id": 1,
@@ -312,6 +403,7 @@ def body(method: str, path: str, ids: Ids) -> dict[str, Any] | None:
         "/api/holidays": lambda: {"team_id": ids.team, "name": f"Walk {n}", "date": "2030-05-01"},
         "/api/blackout-dates": lambda: {"team_id": ids.team, "start_date": "2030-06-01"},
         "/api/api-keys": lambda: {"name": f"walk {n}", "role": "viewer"},
+        "/api/calendar-feeds": lambda: {"analyst_id": ids.analyst},
         "/api/coverage-requirements": lambda: {
             "shift_type_id": ids.shift_type,
             "date": f"2032-01-{1 + n % 28:02d}",
@@ -506,6 +598,15 @@ async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
         created_at=datetime(2030, 1, 2, tzinfo=UTC),
     )
     session.add(webhook_delivery)
+    feed_token = secrets.token_urlsafe(32)
+    calendar_feed = CalendarFeed(
+        org_id=tenant.org.id,
+        analyst_id=analyst.id,
+        token_hash=hashlib.sha256(feed_token.encode()).hexdigest(),
+        token_prefix=feed_token[:6],
+        created_by_user_id=tenant.users[Role.ADMIN].id,
+    )
+    session.add(calendar_feed)
     await session.commit()
     return Ids(
         org=tenant.org.id,
@@ -528,6 +629,8 @@ async def arrange(session: AsyncSession, tenant: Tenant) -> Ids:
         alert_rule=alert_rule.id,
         webhook=webhook.id,
         webhook_delivery=webhook_delivery.id,
+        calendar_feed=calendar_feed.id,
+        feed_token=feed_token,
     )
 
 
@@ -598,9 +701,7 @@ async def test_another_organization_sees_nothing_and_changes_nothing(
         elif method == "GET":
             response = await call(client, method, path, params, victim, intruder)
             assert response.status_code == 200, (path, response.text)
-            # A JSON answer, or a text file (the Prometheus rule export, tested on its own).
-            json_answer = "json" in response.headers["content-type"]
-            leaked = sorted(find_foreign(response.json() if json_answer else {}, victim))
+            leaked = sorted(find_foreign(sent_documents(response), victim))
             assert not leaked, (path, leaked)
     # And nothing of the victim's changed: its assignment is still at version 1, its
     # absence still requested, its team still named as before.
@@ -700,6 +801,7 @@ async def test_nobody_but_an_operator_writes_an_operators_account(
         ("/api/shift-requests", "analyst_id"),
         ("/api/shift-requests", "shift_type_id"),
         ("/api/schedules/generate", "team_id"),
+        ("/api/calendar-feeds", "analyst_id"),
     ],
 )
 async def test_a_body_cannot_refer_to_another_organizations_resources(

@@ -21,6 +21,9 @@ from shiftplanner.alerting.rules.routes import router as alert_rules_router
 from shiftplanner.analysts.routes import router as analysts_router
 from shiftplanner.auth.routes import router as auth_router
 from shiftplanner.blackouts.routes import router as blackouts_router
+from shiftplanner.calendar_feeds.routes import export_router as schedule_export_router
+from shiftplanner.calendar_feeds.routes import feed_router as ical_feed_router
+from shiftplanner.calendar_feeds.routes import router as calendar_feeds_router
 from shiftplanner.config import Settings, get_settings
 from shiftplanner.conflicts.routes import router as conflicts_router
 from shiftplanner.coverage.routes import router as coverage_router
@@ -31,6 +34,8 @@ from shiftplanner.health import router as health_router
 from shiftplanner.holidays.routes import router as holidays_router
 from shiftplanner.kit.docs import install_docs
 from shiftplanner.kit.openapi import install_problem_schema
+from shiftplanner.live.routes import router as live_router
+from shiftplanner.live.signals import end_streams_on_stop
 from shiftplanner.logging import configure_logging
 from shiftplanner.middleware import RequestContextMiddleware, UnhandledErrorMiddleware
 from shiftplanner.monitoring import prometheus
@@ -82,6 +87,8 @@ API_ROUTERS = (
     shift_types_router,
     # Before the schedule router: /api/schedules/generate/... is not an assignment.
     generation_router,
+    # Before the schedule router: /api/schedules/export.csv is not an assignment.
+    schedule_export_router,
     schedules_router,
     absences_router,
     conflicts_router,
@@ -89,6 +96,8 @@ API_ROUTERS = (
     blackouts_router,
     coverage_router,
     shift_requests_router,
+    calendar_feeds_router,
+    ical_feed_router,
     api_keys_router,
     audit_router,
     security_router,
@@ -112,6 +121,7 @@ API_ROUTERS = (
     webhook_stats_router,
     webhook_endpoints_router,
     webhook_deliveries_router,
+    live_router,
 )
 
 OPENAPI_URL = "/openapi.json"
@@ -144,6 +154,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.delivery_worker.start()
         if settings.webhooks_enabled:
             runtime.webhook_sender.start()
+        forget_stop_signals = None
+        if settings.live_enabled:
+            await runtime.live.start()
+            forget_stop_signals = end_streams_on_stop(runtime.live)
         warming = runtime.warm_cache() if settings.cache_warm_up else None
         runtime.monitoring.start()
         if settings.alerting_enabled:
@@ -155,6 +169,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 warming.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await warming
+            if forget_stop_signals is not None:
+                forget_stop_signals()
             await runtime.close()
             prometheus.process_exited(settings.prometheus_multiproc_dir)
 
@@ -221,6 +237,7 @@ def install_middleware(
                 "Content-Type",
                 "If-Match",
                 "If-None-Match",
+                "Last-Event-ID",
                 "X-API-Key",
                 "X-Request-ID",
             ],

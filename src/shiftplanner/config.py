@@ -184,6 +184,17 @@ class Settings(BaseSettings):
     generation_runner_enabled: bool = True
     generation_poll_interval_seconds: float = Field(default=1.0, gt=0)
 
+    # Live updates (GET /api/events: the organization's changes as server-sent events,
+    # read from the outbox). This process's own commits are sent at once; events other
+    # processes commit (replicas, solver processes) are looked for this often. Streams
+    # one process holds and one user may open at once, and how many missed events a
+    # reconnecting stream is sent before it is told to reload instead.
+    live_enabled: bool = True
+    live_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    live_max_connections: int = Field(default=1000, ge=1)
+    live_max_connections_per_user: int = Field(default=5, ge=1)
+    live_replay_limit: int = Field(default=1000, ge=1, le=100_000)
+
     # Monitoring. Off, no request is measured (the benchmark's baseline); the access log
     # stays.
     metrics_enabled: bool = True

@@ -89,15 +89,20 @@ class RequestContextMiddleware:
         queries = measurements.started() if measurements is not None else None
         current_queries.set(queries)
         started = time.perf_counter()
+        # An event stream is measured to its opening: its whole length is how long the
+        # client stayed, not how slow the service was.
+        opened: float | None = None
         status = 500
         size = 0
 
         id_header = (b"x-request-id", request_id.encode("latin-1"))
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, size
+            nonlocal status, size, opened
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if _is_event_stream(message):
+                    opened = time.perf_counter()
                 message["headers"] = [*message.get("headers", ()), id_header]
             elif message["type"] == "http.response.body":
                 size += len(message.get("body", b""))
@@ -110,7 +115,8 @@ class RequestContextMiddleware:
             method: str = scope["method"]
             route = route_template(scope)
             if measurements is not None and queries is not None:
-                measurements.finished(method, route, status, duration, size, queries)
+                measured = duration if opened is None else opened - started
+                measurements.finished(method, route, status, measured, size, queries)
             access_log.info(
                 "request",
                 method=method,
@@ -135,6 +141,13 @@ class RequestContextMiddleware:
                     return candidate
                 break
         return f"{_PROCESS_PREFIX}{_REQUEST_IDS.getrandbits(64):016x}"
+
+
+def _is_event_stream(start: Message) -> bool:
+    for name, value in start.get("headers", ()):
+        if name.lower() == b"content-type":
+            return bytes(value).split(b";", 1)[0].strip() == b"text/event-stream"
+    return False
 
 
 class UnhandledErrorMiddleware:

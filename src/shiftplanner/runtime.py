@@ -20,6 +20,7 @@ from shiftplanner.events import EventDispatcher, add_transactional_hook
 from shiftplanner.events.outbox import DISPATCHER as OUTBOX_DISPATCHER
 from shiftplanner.generation.runner import GenerationRunner
 from shiftplanner.generation.service import QueuePolicy
+from shiftplanner.live.hub import LiveHub
 from shiftplanner.logging import get_logger
 from shiftplanner.monitoring.recorder import Recorder
 from shiftplanner.monitoring.runtime import Monitoring
@@ -74,6 +75,8 @@ class Runtime:
     delivery_worker: DeliveryWorker
     # Sends webhook deliveries (started when settings.webhooks_enabled).
     webhook_sender: WebhookSender
+    # Fans committed events out to the live streams (started when settings.live_enabled).
+    live: LiveHub
 
     @classmethod
     def build(cls, settings: Settings, recorder: Recorder | None = None) -> Runtime:
@@ -96,17 +99,23 @@ class Runtime:
         )
         delivery_worker = DeliveryWorker(settings, session_factory)
         webhook_sender = WebhookSender(settings, session_factory)
+        live = LiveHub.of(settings, read_session_factory)
+
+        def outbox_written() -> None:
+            dispatcher.wake()
+            live.wake()
+
         # Schedule changes reach the analysts they touch (when the dispatcher runs), and
         # every event the endpoints that subscribed to it.
         dispatcher.register(notification_consumer.consumer(settings))
         dispatcher.register(webhook_consumer.consumer())
-        # A commit that wrote events wakes the dispatcher instead of waiting for its poll;
-        # one that queued notifications wakes their sender.
+        # A commit that wrote events wakes the dispatcher and the live streams instead of
+        # waiting for their polls; one that queued notifications wakes their sender.
         for factory in {session_factory, read_session_factory}:
             factory.configure(
                 info={
                     ON_COMMIT_WAKERS: {
-                        OUTBOX_DISPATCHER: dispatcher.wake,
+                        OUTBOX_DISPATCHER: outbox_written,
                         DELIVERY_WORKER: delivery_worker.wake,
                         WEBHOOK_SENDER: webhook_sender.wake,
                     }
@@ -162,6 +171,7 @@ class Runtime:
             ),
             delivery_worker=delivery_worker,
             webhook_sender=webhook_sender,
+            live=live,
         )
 
     @property
@@ -189,6 +199,7 @@ class Runtime:
         await self.monitoring.close()
         await self.generation_runner.stop()
         await self.dispatcher.stop()
+        await self.live.close()
         await self.delivery_worker.close()
         await self.webhook_sender.close()
         if self.response_store is not None:

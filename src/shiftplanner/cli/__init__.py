@@ -29,7 +29,10 @@ from shiftplanner.logging import configure_logging
 from shiftplanner.monitoring import prometheus
 from shiftplanner.runtime import Runtime
 from shiftplanner.security.audit import service as audit_service
+from shiftplanner.web.pages import dist_dir
 from shiftplanner.webhooks.deliveries import service as webhook_delivery_service
+
+GRACEFUL_SHUTDOWN_SECONDS = 10
 
 app = typer.Typer(help="ShiftPlanner: shift scheduling for analyst teams.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_help=True)
@@ -67,9 +70,10 @@ def serve(
         )
     show_admin(asyncio.run(_bootstrap(settings)))
     docs = "  (API docs at /docs)" if settings.docs_visible else ""
+    pages = "" if (dist_dir(settings) / "index.html").is_file() else " (pages not built: make run)"
     console.print(
-        f"Serving on http://{host or settings.host}:{port or settings.port} with the database "
-        f"{redact_url(settings.database_url)}{docs}",
+        f"Serving on http://{host or settings.host}:{port or settings.port}{pages} with the "
+        f"database {redact_url(settings.database_url)}{docs}",
         markup=False,
         highlight=False,
         soft_wrap=True,
@@ -87,6 +91,9 @@ def serve(
         log_config=None,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
+        # Requests still open this long after a stop are cancelled (live event streams
+        # end at the stop itself: live.signals).
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 

@@ -48,9 +48,14 @@ class EventType(StrEnum):
     SHIFT_REQUEST_DELETED = "shift_request.deleted"
     API_KEY_CREATED = "api_key.created"
     API_KEY_REVOKED = "api_key.revoked"
+    CALENDAR_FEED_CREATED = "calendar_feed.created"
+    CALENDAR_FEED_REGENERATED = "calendar_feed.regenerated"
+    CALENDAR_FEED_REVOKED = "calendar_feed.revoked"
     CONFLICT_DETECTED = "conflict.detected"
     GENERATION_REQUESTED = "generation.requested"
     GENERATION_END_REQUESTED = "generation.end_requested"
+    # A running job's solver found a better roster (at most one a second per job).
+    GENERATION_PROGRESSED = "generation.progressed"
     GENERATION_SUCCEEDED = "generation.succeeded"
     GENERATION_STOPPED = "generation.stopped"
     GENERATION_FAILED = "generation.failed"
@@ -76,6 +81,11 @@ class EventType(StrEnum):
     WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"  # noqa: S105 (an event name)
     # The service disabled an endpoint (410 Gone, or every attempt failing for days).
     ENDPOINT_DISABLED = "endpoint.disabled"
+
+
+# Events that report how work goes on, not a change anyone made: no audit entry, and no
+# new version of the organization's data (no cached answer shows them).
+PROGRESS_EVENTS = frozenset({EventType.GENERATION_PROGRESSED})
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,14 @@ class ProgressPoint(Schema):
     bound: int = Field(description="Proved lower bound of the cost at that moment.")
 
 
+class JobProgressed(Schema):
+    """The data of a `generation.progressed` event: a running job's newest improvement."""
+
+    id: int = Field(description="The job's id.")
+    team_id: int
+    point: ProgressPoint = Field(description="The newest improvement the solver found.")
+
+
 class Job(Schema):
     id: int
     org_id: int

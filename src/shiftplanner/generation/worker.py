@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
@@ -19,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.config import Settings
 from shiftplanner.db import create_engine, create_session_factory, session_scope
+from shiftplanner.events import DomainEvent, EventType, emit
 from shiftplanner.generation import lifecycle
 from shiftplanner.generation.repository import JobQueue
+from shiftplanner.generation.schemas import JobProgressed, ProgressPoint
 from shiftplanner.logging import configure_logging, get_logger
 from shiftplanner.models import JobStatus
 from shiftplanner.scheduling.problem import Problem
@@ -56,6 +59,15 @@ async def execute(
         await engine.dispose()
 
 
+@dataclass(frozen=True, slots=True)
+class _Owner:
+    """Whose job is solved: what its progress events name."""
+
+    job_id: int
+    org_id: int
+    team_id: int
+
+
 class _Recorder:
     """Collects the improvements the solver reports from its own threads."""
 
@@ -81,6 +93,7 @@ async def _execute(
             log.info("generation_job_not_running", job_id=job_id)
             return None
         stored_problem, time_limit = job.problem, job.time_limit_seconds
+        owner = _Owner(job_id=job_id, org_id=job.org_id, team_id=job.team_id)
         # This process's lines carry the id of the request that queued the job.
         structlog.contextvars.bind_contextvars(request_id=job.request_id)
     log.info("generation_job_solving", job_id=job_id, time_limit_seconds=time_limit)
@@ -96,7 +109,7 @@ async def _execute(
             # Explaining an infeasible problem is a second search; at most the time limit.
             explain_seconds=min(SolveOptions().explain_seconds, float(time_limit)),
         )
-        solution, asked = await _solve(factory, job_id, problem, options, interval)
+        solution, asked = await _solve(factory, owner, problem, options, interval)
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"[:ERROR_EXCERPT_LENGTH]
         log.exception("generation_job_failed", job_id=job_id, reason=reason)
@@ -120,16 +133,18 @@ async def _execute(
 
 async def _solve(
     factory: async_sessionmaker[AsyncSession],
-    job_id: int,
+    owner: _Owner,
     problem: Problem,
     options: SolveOptions,
     interval: float,
 ) -> tuple[Solution, JobStatus | None]:
-    """Solve in a thread while this loop writes the improvements so far to the job and
-    stops the search when the job is asked to end early; the solution, and how the job
-    was asked to end (None if it was not)."""
+    """Solve in a thread while this loop writes the improvements so far to the job (with
+    a `generation.progressed` event of the newest, for the live stream) and stops the
+    search when the job is asked to end early; the solution, and how the job was asked
+    to end (None if it was not)."""
     from shiftplanner.scheduling.solve import solve
 
+    job_id = owner.job_id
     recorder = _Recorder()
     stop = threading.Event()
     solving = asyncio.ensure_future(asyncio.to_thread(solve, problem, options, recorder, stop))
@@ -143,15 +158,34 @@ async def _solve(
         async with session_scope(factory) as session:
             queue = JobQueue(session)
             if len(points) > written:
-                await queue.update_running(
+                if await queue.update_running(
                     job_id, progress=[point.model_dump(mode="json") for point in points]
-                )
+                ):
+                    _emit_progress(session, owner, points[-1])
                 written = len(points)
             if asked is None:
                 asked = await queue.end_requested(job_id)
         if asked is not None and not stop.is_set():
             log.info("generation_job_ending_early", job_id=job_id, requested=asked.value)
             stop.set()
+
+
+def _emit_progress(session: AsyncSession, owner: _Owner, point: Progress) -> None:
+    data = JobProgressed(
+        id=owner.job_id,
+        team_id=owner.team_id,
+        point=ProgressPoint.model_validate(point.model_dump()),
+    )
+    emit(
+        session,
+        DomainEvent(
+            type=EventType.GENERATION_PROGRESSED,
+            org_id=owner.org_id,
+            resource_type="generation",
+            resource_id=owner.job_id,
+            data=data.model_dump(mode="json", by_alias=True),
+        ),
+    )
 
 
 async def _finish(

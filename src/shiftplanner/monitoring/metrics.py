@@ -40,7 +40,8 @@ HTTP_REQUESTS = Counter(
 )
 HTTP_REQUEST_DURATION = Histogram(
     "shiftplanner_http_request_duration_seconds",
-    "Time from the request's arrival to the end of its answer, by method and route template.",
+    "Time from the request's arrival to the end of its answer (an event stream's: to its "
+    "opening), by method and route template.",
     ["method", "route"],
     buckets=LATENCY_BUCKETS_SECONDS,
 )

@@ -42,8 +42,7 @@ PERSONAL_PATHS = ("/api/", "/monitoring/")
 # Where callers look up what is left of their quota: never counted, never refused.
 QUOTA_PATHS = ("/api/auth/rate-limit", "/monitoring/security/rate-limit/")
 DOCS_PATHS = ("/docs", "/redoc")
-# What is not the API, its documents or its probes is the browser app (web/pages.py).
-NOT_PAGES = ("/api/", "/monitoring", "/health", "/openapi.json", "/docs", "/redoc")
+ICAL_PATH = "/ical/"
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # The OpenAPI pages load Swagger UI / ReDoc from the app itself (kit/docs.py); Swagger UI
@@ -52,13 +51,6 @@ DOCS_CSP = (
     "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'none'"
-)
-# The app's own pages: scripts and styles only from its own files (no inline code, no
-# inline style attributes), calls only to its own origin.
-PAGE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; manifest-src 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'"
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -98,12 +90,8 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        if path.startswith(DOCS_PATHS):
-            fixed = _DOCS_HEADERS
-        elif path.startswith(NOT_PAGES):
-            fixed = _API_HEADERS
-        else:
-            fixed = _PAGE_HEADERS
+        # The pages (web/pages.py) send a policy of their own, which is kept.
+        fixed = _DOCS_HEADERS if path.startswith(DOCS_PATHS) else _API_HEADERS
         personal = path.startswith(PERSONAL_PATHS)
         context = _context(scope)
         hsts = self.hsts if context is not None and context.https else None
@@ -138,10 +126,6 @@ _API_HEADERS = tuple(
 _DOCS_HEADERS = tuple(
     _raw(name, value)
     for name, value in {**SECURITY_HEADERS, "Content-Security-Policy": DOCS_CSP}.items()
-)
-_PAGE_HEADERS = tuple(
-    _raw(name, value)
-    for name, value in {**SECURITY_HEADERS, "Content-Security-Policy": PAGE_CSP}.items()
 )
 _PRIVATE = _raw("Cache-Control", "private, no-cache")
 _NO_STORE = _raw("Cache-Control", "no-store")
@@ -292,6 +276,9 @@ class RateLimitMiddleware:
             return GRAPHQL
         if path.startswith(("/api/", "/monitoring/")):
             return READ if scope.get("method") in READ_METHODS else WRITE
+        if path.startswith(ICAL_PATH):
+            # Calendar feeds: no token, so counted by address as any anonymous read.
+            return READ
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

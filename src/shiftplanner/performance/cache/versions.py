@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from shiftplanner.events import DomainEvent
+from shiftplanner.events.types import PROGRESS_EVENTS
 from shiftplanner.models import (
     ApiKey,
     AuditLog,
@@ -56,8 +57,9 @@ def _changed(session: Session | AsyncSession, org_id: int) -> None:
 
 
 def note_change(session: AsyncSession, change: DomainEvent) -> None:
-    """The transactional hook: remember the event's organization for the commit."""
-    if change.org_id is not None:
+    """The transactional hook: remember the event's organization for the commit (not
+    for a progress report, which no cached answer shows)."""
+    if change.org_id is not None and change.type not in PROGRESS_EVENTS:
         _changed(session, change.org_id)
 
 

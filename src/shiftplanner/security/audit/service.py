@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.db import session_scope
 from shiftplanner.events import DomainEvent
+from shiftplanner.events.types import PROGRESS_EVENTS
 from shiftplanner.kit.pagination import PageParams, paginate
 from shiftplanner.kit.time import utcnow
 from shiftplanner.models import AuditLog, AuditOutcome
@@ -67,7 +68,10 @@ def record(session: AsyncSession, **fields: Any) -> None:
 
 
 def record_event(session: AsyncSession, event: DomainEvent) -> None:
-    """The transactional hook: every domain event is also an audit entry of its change."""
+    """The transactional hook: every domain event is also an audit entry of its change
+    (a progress report is no change: not audited)."""
+    if event.type in PROGRESS_EVENTS:
+        return
     record(
         session,
         action=event.type.value,

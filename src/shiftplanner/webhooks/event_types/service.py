@@ -21,11 +21,12 @@ from shiftplanner.alerting.escalation.schemas import AlertEscalated, EscalationP
 from shiftplanner.alerting.rules.schemas import Rule
 from shiftplanner.analysts.schemas import Analyst
 from shiftplanner.blackouts.schemas import BlackoutDate
+from shiftplanner.calendar_feeds.schemas import CalendarFeed
 from shiftplanner.conflicts.schemas import ConflictsDetected
 from shiftplanner.coverage.schemas import CoverageRequirement
 from shiftplanner.errors import NotFound
 from shiftplanner.events import EventType
-from shiftplanner.generation.schemas import Job
+from shiftplanner.generation.schemas import Job, JobProgressed
 from shiftplanner.holidays.schemas import Holiday
 from shiftplanner.notifications.channels.schemas import NotificationChannel
 from shiftplanner.orgs.schemas import Organization
@@ -107,12 +108,28 @@ _ENTRIES = (
     Entry(_E.API_KEY_CREATED, "An API key was created (never the key itself).", ApiKey),
     Entry(_E.API_KEY_REVOKED, "An API key was revoked.", ApiKey),
     Entry(
+        _E.CALENDAR_FEED_CREATED,
+        "A calendar feed (secret iCalendar URL) was made (never its token).",
+        CalendarFeed,
+    ),
+    Entry(
+        _E.CALENDAR_FEED_REGENERATED,
+        "A calendar feed got a new token; the old URL stopped working.",
+        CalendarFeed,
+    ),
+    Entry(_E.CALENDAR_FEED_REVOKED, "A calendar feed was revoked.", CalendarFeed),
+    Entry(
         _E.CONFLICT_DETECTED,
         "A committed change created schedule conflicts (all of that change's, in one event).",
         ConflictsDetected,
     ),
     Entry(_E.GENERATION_REQUESTED, "A schedule generation job was queued.", Job),
     Entry(_E.GENERATION_END_REQUESTED, "A running generation job was asked to stop early.", Job),
+    Entry(
+        _E.GENERATION_PROGRESSED,
+        "A running generation job's solver found a better roster (at most once a second).",
+        JobProgressed,
+    ),
     Entry(_E.GENERATION_SUCCEEDED, "A generation job found a proposal.", Job),
     Entry(_E.GENERATION_STOPPED, "A generation job stopped early with its best proposal.", Job),
     Entry(_E.GENERATION_FAILED, "A generation job failed or found no feasible schedule.", Job),
