@@ -128,13 +128,16 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync driver is open its event loop
+# counts as running in this thread, and an async test of another module (in the same
+# test process) could not start its own. Modules run their tests together.
+@pytest.fixture(scope="module")
 def playwright(chromium: Path) -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright, chromium: Path) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=str(chromium))
     yield launched
