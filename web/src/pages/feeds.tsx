@@ -5,6 +5,7 @@ import type { TargetedEvent } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, authorization, buildUrl, getAll, type Page, type Problem, refreshSession } from "../api/client";
 import { hasRole, type Me } from "../api/session";
+import type { Analyst, Team } from "../api/types";
 import { Dialog, ErrorNotice, Field, formatDateTime, Notice, Spinner } from "../components/ui";
 import "./feeds.css";
 
@@ -24,23 +25,10 @@ interface FeedSecret {
   feed: Feed;
 }
 
-interface Team {
-  id: number;
-  name: string;
-  code: string;
-}
-
 interface User {
   id: number;
   email: string;
   full_name: string;
-}
-
-interface Analyst {
-  id: number;
-  team_id: number;
-  name: string;
-  is_active: boolean;
 }
 
 type Kind = "analyst" | "team";

@@ -3,39 +3,8 @@
 import { ApiError } from "../api/client";
 import "./time-off.css";
 
-export interface Team {
-  id: number;
-  name: string;
-  code: string;
-  timezone: string;
-}
-
-export interface Analyst {
-  id: number;
-  team_id: number;
-  name: string;
-  user_id: number | null;
-  is_active: boolean;
-}
-
-export interface ShiftType {
-  id: number;
-  team_id: number;
-  name: string;
-  start_time: string;
-  end_time: string;
-  is_active: boolean;
-}
-
-export interface Assignment {
-  id: number;
-  analyst_id: number;
-  shift_type_id: number;
-  date: string;
-  is_screener: boolean;
-  is_locked: boolean;
-  note: string;
-}
+import type { Analyst, Assignment, ShiftType, Team } from "../api/types";
+export type { Analyst, Assignment, ShiftType, Team };
 
 export type AbsenceStatus = "requested" | "approved" | "rejected" | "cancelled";
 export type RequestStatus = "requested" | "approved" | "rejected";

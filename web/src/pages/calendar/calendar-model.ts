@@ -2,47 +2,11 @@
 // reads from (assignments, absences and conflicts by analyst and day, coverage by shift
 // and day), built in one pass each so a month of fifty analysts stays cheap.
 
-export interface Team {
-  id: number;
-  name: string;
-  code: string;
-  timezone: string;
-}
+import type { Analyst, Assignment, ShiftType, Team, Weekday } from "../../api/types";
+export type { Analyst, Assignment, ShiftType, Team };
+export type WeekdayName = Weekday;
 
-export interface Analyst {
-  id: number;
-  team_id: number;
-  name: string;
-  skills: string[];
-  is_active: boolean;
-}
 
-export type WeekdayName = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
-
-export interface ShiftType {
-  id: number;
-  team_id: number;
-  name: string;
-  start_time: string;
-  end_time: string;
-  days_of_week: WeekdayName[];
-  required_headcount: number;
-  screeners_required: number;
-  is_active: boolean;
-  is_night: boolean;
-}
-
-export interface Assignment {
-  id: number;
-  analyst_id: number;
-  shift_type_id: number;
-  date: string;
-  is_screener: boolean;
-  is_locked: boolean;
-  note: string;
-  version: number;
-  source: string;
-}
 
 export interface Absence {
   id: number;

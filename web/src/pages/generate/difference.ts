@@ -106,7 +106,7 @@ function weekendOf(date: string, weekday: number): string {
 
 /** How much of the proposed roster each analyst carries: shifts, hours, nights, weekends
  * and screener days (every analyst in `analystIds`, with or without shifts). */
-export function loads(proposed: ProposedAssignment[], shiftTypes: Map<number, ShiftType>, analystIds: number[]): Load[] {
+export function loads(proposed: ProposedAssignment[], shiftTypes: Map<number, Pick<ShiftType, "duration_minutes" | "is_night">>, analystIds: number[]): Load[] {
   const rows = new Map<number, Load & { weekendSet: Set<string> }>();
   const row = (analystId: number) => {
     let found = rows.get(analystId);

@@ -8,16 +8,14 @@ import { Dialog, ErrorNotice, Notice, Spinner, formatDate, formatDateTime } from
 import { type LiveEvent, liveConnected, useLiveEvents, useLiveStatus } from "../../live/stream";
 import { difference, loads } from "./difference";
 import type { ProgressChartProps } from "./progress-chart";
-import { Breakdown, ConflictsLeft, DifferenceView, Explanation, Fairness, type Names, SolutionFacts, percent } from "./proposal-view";
+import { Breakdown, ConflictsLeft, DifferenceView, Explanation, Fairness, type NamedAnalyst, type NamedShiftType, type Names, SolutionFacts, percent } from "./proposal-view";
 import {
   ACTIVE,
-  type Analyst,
   type ApplyResult,
   type Assignment,
   type Conflict,
   type JobDetail,
   type ProgressPoint,
-  type ShiftType,
   STATUS_LABEL,
   type Team,
   WITH_ROSTER,
@@ -219,11 +217,11 @@ export function JobPanel({ jobId, teams, timeZone, onLoaded, onStatus }: JobPane
 
   const names: Names = useMemo(
     () => ({
-      analysts: new Map((scope?.analysts ?? []).map((a) => [a.id, { id: a.id, name: a.name || `Analyst ${a.id}`, team_id: job?.team_id ?? 0, is_active: true } satisfies Analyst])),
+      analysts: new Map((scope?.analysts ?? []).map((a) => [a.id, { id: a.id, name: a.name || `Analyst ${a.id}`, team_id: job?.team_id ?? 0, is_active: true } satisfies NamedAnalyst])),
       shiftTypes: new Map(
         (scope?.shift_types ?? []).map((s) => [
           s.id,
-          { id: s.id, team_id: job?.team_id ?? 0, name: s.name || `Shift type ${s.id}`, start_time: s.start, end_time: "", is_night: s.is_night, is_active: true, duration_minutes: s.minutes } satisfies ShiftType,
+          { id: s.id, team_id: job?.team_id ?? 0, name: s.name || `Shift type ${s.id}`, start_time: s.start, end_time: "", is_night: s.is_night, is_active: true, duration_minutes: s.minutes } satisfies NamedShiftType,
         ]),
       ),
     }),

@@ -5,9 +5,13 @@ import { formatDate } from "../../components/ui";
 import { type DayChange, type Difference, type Load, type Slot, spread } from "./difference";
 import { type Analyst, type Conflict, type ShiftType, type SolutionSummary, TERM_LABEL } from "./types";
 
+/** Who and what the proposal names, as the job's problem gives them. */
+export type NamedAnalyst = Pick<Analyst, "id" | "name" | "team_id" | "is_active">;
+export type NamedShiftType = Pick<ShiftType, "id" | "team_id" | "name" | "start_time" | "end_time" | "is_night" | "is_active" | "duration_minutes">;
+
 export interface Names {
-  analysts: Map<number, Analyst>;
-  shiftTypes: Map<number, ShiftType>;
+  analysts: Map<number, NamedAnalyst>;
+  shiftTypes: Map<number, NamedShiftType>;
 }
 
 const DAY: Intl.DateTimeFormatOptions = { weekday: "short", day: "numeric", month: "short" };

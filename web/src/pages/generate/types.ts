@@ -1,32 +1,10 @@
 // The shapes of the generation API (src/shiftplanner/generation/schemas.py) and the few
 // others this page reads, as the API returns them.
 
+import type { Analyst, Assignment, ShiftType, Team } from "../../api/types";
+export type { Analyst, Assignment, ShiftType, Team };
+
 export type JobStatus = "queued" | "running" | "succeeded" | "stopped" | "failed" | "cancelled" | "applied";
-
-export interface Team {
-  id: number;
-  name: string;
-  code: string;
-  timezone: string;
-}
-
-export interface ShiftType {
-  id: number;
-  team_id: number;
-  name: string;
-  start_time: string;
-  end_time: string;
-  is_night: boolean;
-  is_active: boolean;
-  duration_minutes: number;
-}
-
-export interface Analyst {
-  id: number;
-  team_id: number;
-  name: string;
-  is_active: boolean;
-}
 
 export interface ProgressPoint {
   seconds: number;
@@ -107,16 +85,6 @@ export interface Proposal {
 
 export interface JobDetail extends Job {
   proposal: Proposal | null;
-}
-
-/** A saved assignment (GET /api/schedules). */
-export interface Assignment {
-  id: number;
-  analyst_id: number;
-  shift_type_id: number;
-  date: string;
-  is_screener: boolean;
-  is_locked: boolean;
 }
 
 export interface ApplyResult {

@@ -202,8 +202,4 @@ export interface GenerationJob {
   estimated_start_at: string | null;
 }
 
-export interface Team {
-  id: number;
-  name: string;
-  code: string;
-}
+export type { Team } from "../../api/types";

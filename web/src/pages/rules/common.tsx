@@ -4,7 +4,10 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError } from "../../api/client";
 import { Dialog, ErrorNotice, Notice } from "../../components/ui";
 
-export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+import type { ShiftType, Team, Weekday } from "../../api/types";
+export type { ShiftType, Team, Weekday };
+
+
 export const WEEKDAYS: [Weekday, string][] = [
   ["mon", "Monday"],
   ["tue", "Tuesday"],
@@ -15,27 +18,6 @@ export const WEEKDAYS: [Weekday, string][] = [
   ["sun", "Sunday"],
 ];
 export const WEEKDAY_LABEL = Object.fromEntries(WEEKDAYS) as Record<Weekday, string>;
-
-export interface Team {
-  id: number;
-  name: string;
-  code: string;
-  timezone: string;
-}
-
-export interface ShiftType {
-  id: number;
-  team_id: number;
-  name: string;
-  start_time: string;
-  end_time: string;
-  days_of_week: Weekday[];
-  required_headcount: number;
-  screeners_required: number;
-  is_active: boolean;
-  forbidden_next_ids: number[];
-  is_night: boolean;
-}
 
 export interface Contract {
   max_shifts_per_type: Record<string, number>;
