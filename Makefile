@@ -37,11 +37,13 @@ $(VENV_NODE): | $(BIN)/python
 	@touch $@
 
 $(WEB_MODULES): web/package.json web/package-lock.json $(if $(NODE_DIR),,$(VENV_NODE))
-	cd web && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@echo "Installing the pages' packages (web/package-lock.json)"
+	@cd web && $(NPM) ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES)
-	cd web && $(NPM) run --silent build -- --logLevel warn
+	@echo "Building the pages (web/ → web/dist)"
+	@cd web && $(NPM) run --silent build -- --logLevel warn
 
 web: $(WEB_BUILD)
 
@@ -64,13 +66,14 @@ lint: $(DEV_STAMP) $(WEB_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	cd web && $(NPM) run --silent typecheck
+	@echo "tsc --noEmit (web/)"
+	@cd web && $(NPM) run --silent typecheck
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(DEV_STAMP)
+bench: $(DEV_STAMP) $(WEB_BUILD)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Re-resolve every dependency to its newest release and pin the result.

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from bench import alerting, schedule_query, webhooks
+from bench import alerting, schedule_query, web, webhooks
 from bench.load import hot_path, scenarios
 from bench.solver import compare as solver_compare
 
@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, Callable[[Console], None]] = {
     "solver": solver_compare.run,
     "alerting": alerting.run,
     "webhooks": webhooks.run,
+    "web": web.run,
 }
 
 
