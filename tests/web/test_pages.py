@@ -71,3 +71,12 @@ async def test_the_api_keeps_its_own_policy(settings: Settings, built: Path) -> 
     assert answer.headers["content-security-policy"].startswith(
         "default-src 'none'; frame-ancestors"
     )
+
+
+async def test_a_head_request_answers_like_a_get(settings: Settings, built: Path) -> None:
+    """Uptime monitors ask with HEAD."""
+    async with running(settings.model_copy(update={"web_dist_dir": built})) as (_, http):
+        answer = await http.head("/calendar")
+    assert answer.status_code == 200
+    assert answer.content == b""
+    assert answer.headers["content-length"] == str(len(INDEX))

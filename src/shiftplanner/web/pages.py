@@ -91,11 +91,11 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         return FileResponse(index, headers={"Cache-Control": "no-cache", **PAGE_HEADERS})
 
     for path in PAGE_PATHS:
-        app.add_api_route(path, page, methods=["GET"], include_in_schema=False)
+        app.add_api_route(path, page, methods=["GET", "HEAD"], include_in_schema=False)
 
     for name in ROOT_FILES:
         app.add_api_route(
-            f"/{name}", _root_file(dist / name), methods=["GET"], include_in_schema=False
+            f"/{name}", _root_file(dist / name), methods=["GET", "HEAD"], include_in_schema=False
         )
 
 
