@@ -1,6 +1,6 @@
 // Small shared pieces: a labelled field with its API error, buttons, notices, dialogs.
 import type { ComponentChildren, TargetedEvent } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api/client";
 
 let fieldIds = 0;
@@ -109,4 +109,38 @@ export function formatDate(value: string | Date, timeZone?: string, options: Int
 
 export function formatDateTime(value: string, timeZone?: string): string {
   return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone }).format(new Date(value));
+}
+
+/** A table's horizontal scroller. When its table is wider than the screen it takes the
+    keyboard focus (so arrow keys scroll it) and is a region named after its table. */
+export function TableScroll({ children, label }: { children: ComponentChildren; label?: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [overflows, setOverflows] = useState(false);
+  const [name, setName] = useState(label);
+  useEffect(() => {
+    const box = ref.current;
+    if (box === null) return;
+    const table = box.querySelector("table");
+    if (label === undefined) {
+      const caption = table?.querySelector("caption")?.textContent ?? table?.getAttribute("aria-label");
+      setName(caption?.trim() || "Table");
+    }
+    const measure = () => setOverflows(box.scrollWidth > box.clientWidth + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    if (table) observer.observe(table);
+    return () => observer.disconnect();
+  }, [label]);
+  return (
+    <div
+      ref={ref}
+      class="table-scroll"
+      tabIndex={overflows ? 0 : undefined}
+      role={overflows ? "region" : undefined}
+      aria-label={overflows ? name : undefined}
+    >
+      {children}
+    </div>
+  );
 }

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, authorization, buildUrl, getAll, type Page, type Problem, refreshSession } from "../api/client";
 import { hasRole, type Me } from "../api/session";
 import type { Analyst, Team } from "../api/types";
-import { Dialog, ErrorNotice, Field, formatDateTime, Notice, Spinner } from "../components/ui";
+import { Dialog, ErrorNotice, Field, formatDateTime, Notice, Spinner, TableScroll } from "../components/ui";
 import "./feeds.css";
 
 interface Feed {
@@ -327,7 +327,7 @@ function madeBy(feed: Feed, me: Me, users: Map<number, User>): string {
 function FeedTable({ feeds, me, users, subject, onAction }: FeedTableProps) {
   const ordered = [...feeds].sort((a, b) => Number(a.revoked_at !== null) - Number(b.revoked_at !== null) || a.id - b.id);
   return (
-    <div class="table-scroll">
+    <TableScroll>
       <table class="table feeds__table">
         <thead>
           <tr>
@@ -376,7 +376,7 @@ function FeedTable({ feeds, me, users, subject, onAction }: FeedTableProps) {
           })}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 

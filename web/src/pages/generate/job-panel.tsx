@@ -4,7 +4,7 @@
 import type { ComponentType } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, api, getAll } from "../../api/client";
-import { Dialog, ErrorNotice, Notice, Spinner, formatDate, formatDateTime } from "../../components/ui";
+import { Dialog, ErrorNotice, Notice, Spinner, formatDate, formatDateTime, TableScroll } from "../../components/ui";
 import { type LiveEvent, liveConnected, useLiveEvents, useLiveStatus } from "../../live/stream";
 import { difference, loads } from "./difference";
 import type { ProgressChartProps } from "./progress-chart";
@@ -335,7 +335,7 @@ export function JobPanel({ jobId, teams, timeZone, onLoaded, onStatus }: JobPane
         {job.progress.length > 0 && (
           <details class="gen-points">
             <summary>Progress points</summary>
-            <div class="table-scroll">
+            <TableScroll>
               <table class="table">
                 <thead>
                   <tr>
@@ -354,7 +354,7 @@ export function JobPanel({ jobId, teams, timeZone, onLoaded, onStatus }: JobPane
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           </details>
         )}
         {active && (

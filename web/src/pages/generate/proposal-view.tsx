@@ -1,7 +1,7 @@
 // A finished run's proposal: how good it is (cost by term), what applying it would change
 // against the schedule as it is now (by analyst), how it spreads the work, and the
 // conflicts it would leave.
-import { formatDate } from "../../components/ui";
+import { formatDate, TableScroll } from "../../components/ui";
 import { type DayChange, type Difference, type Load, type Slot, spread } from "./difference";
 import { type Analyst, type Conflict, type ShiftType, type SolutionSummary, TERM_LABEL } from "./types";
 
@@ -81,7 +81,7 @@ export function Breakdown({ summary }: { summary: SolutionSummary }) {
   return (
     <section aria-labelledby="gen-breakdown" class="card gen-section">
       <h3 id="gen-breakdown">Cost by rule</h3>
-      <div class="table-scroll">
+      <TableScroll>
         <table class="table gen-breakdown">
           <thead>
             <tr>
@@ -107,7 +107,7 @@ export function Breakdown({ summary }: { summary: SolutionSummary }) {
             </tr>
           </tfoot>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }
@@ -162,7 +162,7 @@ export function DifferenceView({ diff, names, applied }: { diff: Difference; nam
       {rows.length === 0 ? (
         <p>{applied ? "The schedule has this roster now." : "Applying it would change nothing: the schedule already has this roster."}</p>
       ) : (
-        <div class="table-scroll">
+        <TableScroll>
           <table class="table gen-diff">
             <thead>
               <tr>
@@ -203,7 +203,7 @@ export function DifferenceView({ diff, names, applied }: { diff: Difference; nam
               </tr>
             </tfoot>
           </table>
-        </div>
+        </TableScroll>
       )}
     </section>
   );
@@ -220,7 +220,7 @@ export function Fairness({ loads, names }: { loads: Load[]; names: Names }) {
         In the proposed roster. Spread (most − fewest): {hours(spread(rows.map((r) => r.minutes)))} h, {count(spread(rows.map((r) => r.nights)), "night")},{" "}
         {count(spread(rows.map((r) => r.weekends)), "weekend")}, {count(spread(rows.map((r) => r.screenerDays)), "screener day")}.
       </p>
-      <div class="table-scroll">
+      <TableScroll>
         <table class="table gen-fairness">
           <thead>
             <tr>
@@ -253,7 +253,7 @@ export function Fairness({ loads, names }: { loads: Load[]; names: Names }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

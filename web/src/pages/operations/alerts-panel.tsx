@@ -4,7 +4,7 @@
 import { useRef, useState } from "preact/hooks";
 import { api } from "../../api/client";
 import { hasRole, type Me } from "../../api/session";
-import { ErrorNotice, useFieldId } from "../../components/ui";
+import { ErrorNotice, useFieldId, TableScroll } from "../../components/ui";
 import { dateTime } from "./format";
 import { StatusBadge } from "./panel";
 import type { Alert, ResolvedAlert, Severity } from "./types";
@@ -195,7 +195,7 @@ function OpenAlert({ alert, manage, busy, onAcknowledge, onResolve, onSilence }:
 function RecentAlerts({ alerts }: { alerts: Alert[] }) {
   if (alerts.length === 0) return <p class="ops-empty">No alert yet.</p>;
   return (
-    <div class="table-scroll">
+    <TableScroll>
       <table class="table">
         <caption class="visually-hidden">Your organization's latest alerts</caption>
         <thead>
@@ -228,6 +228,6 @@ function RecentAlerts({ alerts }: { alerts: Alert[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

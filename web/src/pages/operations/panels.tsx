@@ -1,6 +1,6 @@
 // The read-only panels: the current figures, readiness, the SLA and its error budget,
 // the generation queue and the latest errors.
-import { formatDate } from "../../components/ui";
+import { formatDate, TableScroll } from "../../components/ui";
 import { dateTime, minutes, ms, number, pct, windowText } from "./format";
 import { StatusBadge } from "./panel";
 import type { ErrorGroup, GenerationJob, HealthCheck, MetricsSummary, Objective, SlaReport, Team } from "./types";
@@ -52,7 +52,7 @@ function checkValue(check: HealthCheck): string {
 export function Readiness({ checks }: { checks: Record<string, HealthCheck[]> }) {
   const rows = Object.entries(checks).flatMap(([name, list]) => list.map((check, index) => ({ name, check, key: `${name}-${index}` })));
   return (
-    <div class="table-scroll">
+    <TableScroll>
       <table class="table">
         <caption class="visually-hidden">Readiness checks</caption>
         <thead>
@@ -79,7 +79,7 @@ export function Readiness({ checks }: { checks: Record<string, HealthCheck[]> })
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 
@@ -103,7 +103,7 @@ export function Sla({ sla }: { sla: SlaReport }) {
         Last {windowText(sla.window)}
         {sla.measured_since && `, measured since ${dateTime(sla.measured_since)}`} · {number(sla.requests)} requests
       </p>
-      <div class="table-scroll">
+      <TableScroll>
         <table class="table">
           <caption class="visually-hidden">Service level objectives</caption>
           <thead>
@@ -120,7 +120,7 @@ export function Sla({ sla }: { sla: SlaReport }) {
             <ObjectiveRow label="p95 latency" objective={sla.p95_ms} format={ms} better="≤" />
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <div class="ops-budget">
         <label for="ops-budget-meter">Error budget remaining</label>
         <meter
@@ -153,7 +153,7 @@ export function GenerationQueue({ jobs, teams, timeZone }: { jobs: GenerationJob
       <p>
         <strong>{running.length}</strong> running, <strong>{queued.length}</strong> queued
       </p>
-      <div class="table-scroll">
+      <TableScroll>
         <table class="table">
           <caption class="visually-hidden">Queued and running generation jobs</caption>
           <thead>
@@ -181,7 +181,7 @@ export function GenerationQueue({ jobs, teams, timeZone }: { jobs: GenerationJob
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </>
   );
 }
@@ -189,7 +189,7 @@ export function GenerationQueue({ jobs, teams, timeZone }: { jobs: GenerationJob
 export function RecentErrors({ errors }: { errors: ErrorGroup[] }) {
   if (errors.length === 0) return <p class="ops-empty">No unhandled error has been recorded.</p>;
   return (
-    <div class="table-scroll">
+    <TableScroll>
       <table class="table">
         <caption class="visually-hidden">The most recently seen error groups</caption>
         <thead>
@@ -215,6 +215,6 @@ export function RecentErrors({ errors }: { errors: ErrorGroup[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

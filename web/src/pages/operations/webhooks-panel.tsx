@@ -2,7 +2,7 @@
 // deliveries that are failing: retry one now, or replay an endpoint's failed day.
 import { useRef, useState } from "preact/hooks";
 import { api, request } from "../../api/client";
-import { ErrorNotice } from "../../components/ui";
+import { ErrorNotice, TableScroll } from "../../components/ui";
 import { dateTime, ms, number, pct } from "./format";
 import { StatusBadge } from "./panel";
 import type { Delivery, EndpointStats, WebhookEndpoint } from "./types";
@@ -64,7 +64,7 @@ export function WebhooksPanel({ data, onChanged }: { data: WebhooksData; onChang
           </p>
         )}
       </div>
-      <div class="table-scroll">
+      <TableScroll>
         <table class="table">
           <caption class="visually-hidden">Webhook endpoints over the last {data.hours} hours</caption>
           <thead>
@@ -115,12 +115,12 @@ export function WebhooksPanel({ data, onChanged }: { data: WebhooksData; onChang
             })}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <h3>Failing deliveries</h3>
       {data.failing.length === 0 ? (
         <p class="ops-empty">No delivery is failing.</p>
       ) : (
-        <div class="table-scroll">
+        <TableScroll>
           <table class="table">
             <caption class="visually-hidden">Deliveries that failed or are being retried</caption>
             <thead>
@@ -163,7 +163,7 @@ export function WebhooksPanel({ data, onChanged }: { data: WebhooksData; onChang
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </>
   );

@@ -2,7 +2,7 @@
 // then an early, say). Stored on the first shift type as `forbidden_next_ids`.
 import { useState } from "preact/hooks";
 import { api, getAll } from "../../api/client";
-import { ErrorNotice, Field, Notice, Spinner } from "../../components/ui";
+import { ErrorNotice, Field, Notice, Spinner, TableScroll } from "../../components/ui";
 import { asApiError, ConfirmDelete, type PendingDelete, ReadOnlyNote, type ShiftType, shortTime, type TabProps, useLoad, FormError } from "./common";
 
 export function BansTab({ team, canAdmin }: TabProps) {
@@ -50,7 +50,7 @@ export function BansTab({ team, canAdmin }: TabProps) {
         {bans.length === 0 ? (
           <p>No bans: any shift may follow any other (rest hours still apply).</p>
         ) : (
-          <div class="table-scroll">
+          <TableScroll>
             <table class="table">
               <thead>
                 <tr>
@@ -89,7 +89,7 @@ export function BansTab({ team, canAdmin }: TabProps) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </section>
       {canAdmin && types.length > 0 && (

@@ -2,7 +2,7 @@
 // of its analysts.
 import { useState } from "preact/hooks";
 import { api, getAll } from "../../api/client";
-import { ErrorNotice, Field, Notice, Spinner, formatDate } from "../../components/ui";
+import { ErrorNotice, Field, Notice, Spinner, formatDate, TableScroll } from "../../components/ui";
 import { type Analyst, asApiError, ConfirmDelete, type PendingDelete, type TabProps, useLoad, FormError } from "./common";
 
 interface Blackout {
@@ -74,7 +74,7 @@ export function BlackoutsTab({ team }: TabProps) {
         {rows.length === 0 ? (
           <p>No blackouts for {team.name}.</p>
         ) : (
-          <div class="table-scroll">
+          <TableScroll>
             <table class="table">
               <thead>
                 <tr>
@@ -127,7 +127,7 @@ export function BlackoutsTab({ team }: TabProps) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </section>
       <form class="card rules-card rules-form" onSubmit={submit} noValidate aria-labelledby="blk-form">

@@ -2,7 +2,7 @@
 // days, days off, weekends, shifts of a type), one analyst at a time.
 import { useState } from "preact/hooks";
 import { api, getAll } from "../../api/client";
-import { ErrorNotice, Field, Notice, Spinner } from "../../components/ui";
+import { ErrorNotice, Field, Notice, Spinner, TableScroll } from "../../components/ui";
 import { type Analyst, asApiError, type Contract, inputOf, numberOrNull, type ShiftType, type TabProps, useLoad, FormError } from "./common";
 
 type Limit = "min_minutes" | "max_minutes" | "max_consecutive_days" | "min_consecutive_days" | "min_consecutive_days_off" | "max_weekends";
@@ -95,7 +95,7 @@ export function ContractsTab({ team }: TabProps) {
         {people.length === 0 ? (
           <p>The team has no analysts yet.</p>
         ) : (
-          <div class="table-scroll">
+          <TableScroll>
             <table class="table">
               <thead>
                 <tr>
@@ -123,7 +123,7 @@ export function ContractsTab({ team }: TabProps) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </section>
 

@@ -2,7 +2,7 @@
 // and as overrides for single dates, with what a shortfall costs in generation.
 import { useState } from "preact/hooks";
 import { api, getAll } from "../../api/client";
-import { ErrorNotice, Field, Notice, Spinner, formatDate } from "../../components/ui";
+import { ErrorNotice, Field, Notice, Spinner, formatDate, TableScroll } from "../../components/ui";
 import {
   asApiError,
   ConfirmDelete,
@@ -108,7 +108,7 @@ function RequirementRows({ rows, shiftName, onEdit, onDelete }: { rows: Requirem
 function Table({ caption, rows, ...rest }: { caption: string; rows: Requirement[]; shiftName: (id: number) => string; onEdit: (r: Requirement) => void; onDelete: (r: Requirement) => void }) {
   if (rows.length === 0) return <p class="hint">No {caption.toLowerCase()} yet.</p>;
   return (
-    <div class="table-scroll">
+    <TableScroll>
       <table class="table">
         <caption class="visually-hidden">{caption}</caption>
         <thead>
@@ -125,7 +125,7 @@ function Table({ caption, rows, ...rest }: { caption: string; rows: Requirement[
         </thead>
         <RequirementRows rows={rows} {...rest} />
       </table>
-    </div>
+    </TableScroll>
   );
 }
 

@@ -1,7 +1,7 @@
 // Holidays: the team's days off (once, or every year on the same day).
 import { useState } from "preact/hooks";
 import { api, getAll } from "../../api/client";
-import { ErrorNotice, Field, Notice, Spinner, formatDate } from "../../components/ui";
+import { ErrorNotice, Field, Notice, Spinner, formatDate, TableScroll } from "../../components/ui";
 import { asApiError, ConfirmDelete, type PendingDelete, ReadOnlyNote, type TabProps, useLoad, FormError } from "./common";
 
 interface Holiday {
@@ -57,7 +57,7 @@ export function HolidaysTab({ team, canAdmin }: TabProps) {
         {rows.length === 0 ? (
           <p>No holidays yet.</p>
         ) : (
-          <div class="table-scroll">
+          <TableScroll>
             <table class="table">
               <thead>
                 <tr>
@@ -112,7 +112,7 @@ export function HolidaysTab({ team, canAdmin }: TabProps) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </section>
       {canAdmin && (
