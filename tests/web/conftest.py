@@ -91,6 +91,34 @@ class Site:
             timeout=30,
         )
 
+    def create(self, path: str, body: dict[str, Any], *, email: str = ADMIN_EMAIL) -> Any:
+        """POST `body` to `path` as `email` (the admin by default); what it created."""
+        with self.api(email) as api:
+            answer = api.post(path, json=body)
+            answer.raise_for_status()
+            return answer.json()
+
+    def new_team(self, name: str, *, timezone: str = "Europe/London") -> dict[str, Any]:
+        """A team of the test's own (`name` and a code made unique), so that nothing
+        another test does touches it; its `tag` names its analysts uniquely too."""
+        tag = uuid.uuid4().hex[:6]
+        team: dict[str, Any] = self.create(
+            "/api/teams", {"name": f"{name} {tag}", "code": f"{name[0]}{tag}", "timezone": timezone}
+        )
+        return {**team, "tag": tag}
+
+    def new_analyst(self, team: dict[str, Any], name: str, **fields: Any) -> dict[str, Any]:
+        """An analyst of `team` named `name` and the team's tag (unique email too)."""
+        tag = team["tag"]
+        body = {
+            "name": f"{name} {tag}",
+            "email": f"{name.lower().replace(' ', '.')}-{tag}@demo.example.com",
+            "team_id": team["id"],
+            **fields,
+        }
+        analyst: dict[str, Any] = self.create("/api/analysts", body)
+        return analyst
+
     def new_user(self, role: str, *, analyst_id: int | None = None) -> str:
         """A new account of `role` in the demo organization (linked to `analyst_id`),
         signing in with PASSWORD; its email."""

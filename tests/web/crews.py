@@ -4,7 +4,6 @@ own shift type, analysts and days) that nothing else touches."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -41,39 +40,19 @@ def new_crew(site: Site, *, shift_days: Sequence[date] = ()) -> Crew:
     """A new team with an EARLY shift type, two analysts and the first one's sign-in
     (linked before any shift is booked), booked on `shift_days`: the first as screener,
     the last locked."""
-    suffix = uuid.uuid4().hex[:6]
-    with site.api() as api:
-        team = api.post(
-            "/api/teams",
-            json={"name": f"Crew {suffix}", "code": f"C{suffix}", "timezone": TIMEZONE},
-        )
-        team.raise_for_status()
-        team_id = team.json()["id"]
-        shift_type = api.post(
-            "/api/shift-types",
-            json={
-                "team_id": team_id,
-                "name": "EARLY",
-                "start_time": "06:00",
-                "end_time": "14:00",
-                "days_of_week": EVERY_DAY,
-                "required_headcount": 1,
-            },
-        )
-        shift_type.raise_for_status()
-        analysts = []
-        for name in ("Robin", "Sam"):
-            analyst = api.post(
-                "/api/analysts",
-                json={
-                    "name": f"{name} {suffix}",
-                    "email": f"{name.lower()}-{suffix}@demo.example.com",
-                    "team_id": team_id,
-                    "skills": ["screener"],
-                },
-            )
-            analyst.raise_for_status()
-            analysts.append(analyst.json())
+    team = site.new_team("Crew", timezone=TIMEZONE)
+    shift_type = site.create(
+        "/api/shift-types",
+        {
+            "team_id": team["id"],
+            "name": "EARLY",
+            "start_time": "06:00",
+            "end_time": "14:00",
+            "days_of_week": EVERY_DAY,
+            "required_headcount": 1,
+        },
+    )
+    analysts = [site.new_analyst(team, name, skills=["screener"]) for name in ("Robin", "Sam")]
     email = site.new_user("analyst", analyst_id=analysts[0]["id"])
     assignments = []
     with site.api() as api:
@@ -82,7 +61,7 @@ def new_crew(site: Site, *, shift_days: Sequence[date] = ()) -> Crew:
                 "/api/schedules",
                 json={
                     "analyst_id": analysts[0]["id"],
-                    "shift_type_id": shift_type.json()["id"],
+                    "shift_type_id": shift_type["id"],
                     "date": shift_day.isoformat(),
                     "is_screener": index == 0,
                     "is_locked": index == len(shift_days) - 1,
@@ -91,8 +70,8 @@ def new_crew(site: Site, *, shift_days: Sequence[date] = ()) -> Crew:
             booked.raise_for_status()
             assignments.append(booked.json())
     return Crew(
-        team=team.json(),
-        shift_type=shift_type.json(),
+        team=team,
+        shift_type=shift_type,
         analyst=analysts[0],
         colleague=analysts[1],
         email=email,

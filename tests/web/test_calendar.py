@@ -7,7 +7,6 @@ server never touch each other's cells."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -80,30 +79,14 @@ def make_roster(
     skills: list[str] | None = None,
 ) -> Roster:
     """A new team in London's time zone with these shift types and analysts."""
-    tag = uuid.uuid4().hex[:6]
-    with site.api() as api:
-        team = api.post(
-            "/api/teams",
-            json={"name": f"Team {tag}", "code": f"T{tag}", "timezone": "Europe/London"},
-        )
-        team.raise_for_status()
-        roster = Roster(site=site, team_id=team.json()["id"])
-        for shift in shifts:
-            made = api.post("/api/shift-types", json={**shift, "team_id": roster.team_id})
-            made.raise_for_status()
-            roster.shifts[shift["name"]] = made.json()["id"]
-        for name in analysts:
-            made = api.post(
-                "/api/analysts",
-                json={
-                    "name": f"{name} {tag}",
-                    "email": f"{name.lower()}.{tag}@demo.example.com",
-                    "team_id": roster.team_id,
-                    "skills": skills or ["triage"],
-                },
-            )
-            made.raise_for_status()
-            roster.analysts[name] = made.json()["id"]
+    team = site.new_team("Team")
+    roster = Roster(site=site, team_id=team["id"])
+    for shift in shifts:
+        roster.shifts[shift["name"]] = site.create(
+            "/api/shift-types", {**shift, "team_id": roster.team_id}
+        )["id"]
+    for name in analysts:
+        roster.analysts[name] = site.new_analyst(team, name, skills=skills or ["triage"])["id"]
     return roster
 
 

@@ -5,7 +5,6 @@ it is (by analyst), applies it, and the schedule then holds exactly the proposal
 from __future__ import annotations
 
 import re
-import uuid
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,59 +34,33 @@ def new_team(site: Site, first: date) -> dict[str, Any]:
     """A team of its own (three shift types a day, six analysts), with a holiday on the
     10th of next month on which one analyst is already booked: the holiday is a day off,
     so any proposal removes that booking."""
-    suffix = uuid.uuid4().hex[:6]
     holiday = first.replace(day=10)
-    with site.api() as api:
-        team = api.post(
-            "/api/teams",
-            json={"name": f"Gen {suffix}", "code": f"G{suffix}", "timezone": TIMEZONE},
+    team = site.new_team("Gen", timezone=TIMEZONE)
+    shift_types = [
+        site.create(
+            "/api/shift-types",
+            {
+                "team_id": team["id"],
+                "name": name,
+                "start_time": start,
+                "end_time": end,
+                "days_of_week": EVERY_DAY,
+                "required_headcount": headcount,
+            },
         )
-        team.raise_for_status()
-        team_id = team.json()["id"]
-        shift_types = []
-        for name, start, end, headcount in SHIFTS:
-            created = api.post(
-                "/api/shift-types",
-                json={
-                    "team_id": team_id,
-                    "name": name,
-                    "start_time": start,
-                    "end_time": end,
-                    "days_of_week": EVERY_DAY,
-                    "required_headcount": headcount,
-                },
-            )
-            created.raise_for_status()
-            shift_types.append(created.json())
-        analysts = []
-        for index in range(6):
-            created = api.post(
-                "/api/analysts",
-                json={
-                    "name": f"Analyst {index + 1} {suffix}",
-                    "email": f"gen{index + 1}-{suffix}@demo.example.com",
-                    "team_id": team_id,
-                },
-            )
-            created.raise_for_status()
-            analysts.append(created.json())
-        api.post(
-            "/api/holidays",
-            json={"team_id": team_id, "name": "Team day", "date": holiday.isoformat()},
-        ).raise_for_status()
-        for analyst, shift_type, day in (
-            (analysts[0], shift_types[0], holiday),
-            (analysts[1], shift_types[0], first.replace(day=3)),
-        ):
-            api.post(
-                "/api/schedules",
-                json={
-                    "analyst_id": analyst["id"],
-                    "shift_type_id": shift_type["id"],
-                    "date": day.isoformat(),
-                },
-            ).raise_for_status()
-    return {"team": team.json(), "shift_types": shift_types, "analysts": analysts}
+        for name, start, end, headcount in SHIFTS
+    ]
+    analysts = [site.new_analyst(team, f"Analyst {index + 1}") for index in range(6)]
+    site.create("/api/holidays", {"team_id": team["id"], "name": "Team day", "date": str(holiday)})
+    for analyst, shift_type, day in (
+        (analysts[0], shift_types[0], holiday),
+        (analysts[1], shift_types[0], first.replace(day=3)),
+    ):
+        site.create(
+            "/api/schedules",
+            {"analyst_id": analyst["id"], "shift_type_id": shift_type["id"], "date": str(day)},
+        )
+    return {"team": team, "shift_types": shift_types, "analysts": analysts}
 
 
 def slots(rows: list[dict[str, Any]]) -> dict[tuple[int, str], str]:

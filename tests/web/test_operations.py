@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,13 +36,9 @@ def _open(page: Page) -> None:
 def _firing_alert(site: Site) -> Iterator[dict[str, Any]]:
     """A rule over a team of its own whose condition already holds (no absence request
     is pending, and 0 >= 0), fired by the server's evaluator; deleted after."""
-    suffix = uuid.uuid4().hex[:6]
+    team = site.new_team("Ops")
+    suffix = team["tag"]
     with site.api() as api:
-        team = api.post(
-            "/api/teams",
-            json={"name": f"Ops {suffix}", "code": f"O{suffix}", "timezone": "Europe/London"},
-        )
-        team.raise_for_status()
         rule = api.post(
             "/monitoring/alert-rules",
             json={
@@ -52,7 +47,7 @@ def _firing_alert(site: Site) -> Iterator[dict[str, Any]]:
                     "metric": "pendingAbsenceRequests",
                     "operator": "gte",
                     "threshold": 0,
-                    "params": {"team_id": team.json()["id"]},
+                    "params": {"team_id": team["id"]},
                 },
                 "severity": "HIGH",
             },

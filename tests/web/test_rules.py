@@ -5,7 +5,6 @@ refusals next to the fields they are about. Each test works on a team of its own
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,50 +19,30 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
 def new_team(site: Site) -> dict[str, Any]:
     """A team with an Early shift on weekdays, a Night every day, and two analysts."""
-    suffix = uuid.uuid4().hex[:6]
-    with site.api() as api:
-        team = api.post(
-            "/api/teams",
-            json={"name": f"Rules {suffix}", "code": f"R{suffix}", "timezone": TIMEZONE},
-        )
-        team.raise_for_status()
-        team_id = team.json()["id"]
-        early = api.post(
-            "/api/shift-types",
-            json={
-                "team_id": team_id,
-                "name": "Early",
-                "start_time": "07:00",
-                "end_time": "15:00",
-                "days_of_week": WEEKDAYS,
-                "required_headcount": 2,
-            },
-        )
-        early.raise_for_status()
-        night = api.post(
-            "/api/shift-types",
-            json={
-                "team_id": team_id,
-                "name": "Night",
-                "start_time": "23:00",
-                "end_time": "07:00",
-                "required_headcount": 1,
-            },
-        )
-        night.raise_for_status()
-        analysts = []
-        for name in ("Kim", "Lou"):
-            analyst = api.post(
-                "/api/analysts",
-                json={
-                    "name": f"{name} {suffix}",
-                    "email": f"{name.lower()}-{suffix}@demo.example.com",
-                    "team_id": team_id,
-                },
-            )
-            analyst.raise_for_status()
-            analysts.append(analyst.json())
-    return {"team": team.json(), "early": early.json(), "night": night.json(), "analysts": analysts}
+    team = site.new_team("Rules", timezone=TIMEZONE)
+    early = site.create(
+        "/api/shift-types",
+        {
+            "team_id": team["id"],
+            "name": "Early",
+            "start_time": "07:00",
+            "end_time": "15:00",
+            "days_of_week": WEEKDAYS,
+            "required_headcount": 2,
+        },
+    )
+    night = site.create(
+        "/api/shift-types",
+        {
+            "team_id": team["id"],
+            "name": "Night",
+            "start_time": "23:00",
+            "end_time": "07:00",
+            "required_headcount": 1,
+        },
+    )
+    analysts = [site.new_analyst(team, name) for name in ("Kim", "Lou")]
+    return {"team": team, "early": early, "night": night, "analysts": analysts}
 
 
 def in_a_while(days: int) -> date:
