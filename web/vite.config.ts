@@ -20,7 +20,7 @@ export default defineConfig({
     proxy: {
       "/api": "http://127.0.0.1:4000",
       "/monitoring": "http://127.0.0.1:4000",
-      "/calendar": "http://127.0.0.1:4000",
+      "/ical": "http://127.0.0.1:4000",
     },
   },
 });
