@@ -1,0 +1,119 @@
+"""The INRC-II reader and scorer against the competition's own validator: the sample
+solution's report reproduced line by line, every listed instance read whole, and the
+border rules (runs carried over from history) on cases small enough to count by hand."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bench.solver import inrc2
+from tests.conftest import REQUIRE_SERVICES
+
+SAMPLE = "n005w4_0_1-2-3-3"
+# The validator's report lines → the scorer's names.
+REPORT_LINES = {
+    "Total assignment constraints": "total assignments",
+    "Consecutive constraints": "consecutive",
+    "Non working days constraints": "non working days",
+    "Preferences": "preferences",
+    "Max working weekend": "max working weekend",
+    "Complete weekends": "complete weekends",
+    "Optimal coverage constraints": "optimal coverage",
+}
+
+
+@pytest.fixture(scope="module")
+def root() -> Path:
+    found = inrc2.data_root()
+    if found is None:
+        message = "the INRC-II data (../shared/bench/rostering) is not on this machine"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def entry(root: Path, name: str) -> inrc2.Listed:
+    return next(item for item in inrc2.listed(root) if item.name == name)
+
+
+def test_the_sample_solution_scores_what_the_official_validator_reported(root: Path) -> None:
+    instance = inrc2.read_instance(root, entry(root, SAMPLE))
+    folder = root / "inrc2" / "n005w4" / "Solution_H_0-WD_1-2-3-3"
+    scored = inrc2.score(instance, inrc2.read_solution(folder))
+    validator = (folder / "validator.txt").read_text()
+    expected = {
+        name: int(re.search(rf"^{line}: (\d+)$", validator, re.M).group(1))  # type: ignore[union-attr]
+        for line, name in REPORT_LINES.items()
+    }
+    assert dict(scored.soft) == expected
+    assert scored.total == int(re.search(r"Total cost: (\d+)", validator).group(1)) == 1695  # type: ignore[union-attr]
+    assert scored.feasible
+
+
+def test_every_listed_instance_reads_whole(root: Path) -> None:
+    for item in inrc2.listed(root):
+        instance = inrc2.read_instance(root, item)
+        scenario = instance.scenario
+        assert len(scenario.nurses) == int(item.dataset[1:4]), item.name
+        assert len(instance.weeks) == scenario.weeks == 4
+        assert set(instance.history) == {nurse.name for nurse in scenario.nurses}
+        for week in instance.weeks:
+            assert {(shift, skill) for _, shift, skill in week.requirements} <= {
+                (shift, skill) for shift in scenario.shifts for skill in scenario.skills
+            }
+            assert all(minimum <= optimal for minimum, optimal in week.requirements.values())
+            assert {nurse for nurse, _, _ in week.off_requests} <= set(instance.history)
+        assert all(n.contract in scenario.contracts for n in scenario.nurses)
+
+
+def test_an_empty_roster_misses_every_minimum_and_optimum(root: Path) -> None:
+    instance = inrc2.read_instance(root, entry(root, SAMPLE))
+    scored = inrc2.score(instance, [])
+    needs = [need for week in instance.weeks for need in week.requirements.values()]
+    assert scored.hard["minimal coverage"] == sum(minimum for minimum, _ in needs)
+    assert scored.soft["optimal coverage"] == 30 * sum(optimal for _, optimal in needs)
+    assert not scored.feasible
+
+
+@pytest.mark.parametrize(
+    ("flags", "carried", "bounds", "cost"),
+    [
+        # A history run of 2 broken on the first Monday is 1 short of 3.
+        ([False, True, True, True], 2, (3, 5), 1),
+        # ... and none when history already had the least.
+        ([False, True, True, True], 3, (3, 5), 0),
+        # A history run of 6 (most 5) carried 1 day on: only the added day costs.
+        ([True, False, False, False], 6, (3, 5), 1),
+        # A run open on the last day is checked against the most only.
+        ([False, False, True], 0, (3, 5), 0),
+        ([True] * 7, 0, (3, 5), 2),
+        # Two closed runs short of 3 by 1 and 2; the open one of 1 is not judged.
+        ([True, True, False, True, False, True], 0, (3, 5), 3),
+    ],
+)
+def test_runs_across_the_border(
+    flags: list[bool], carried: int, bounds: tuple[int, int], cost: int
+) -> None:
+    assert inrc2.run_costs(inrc2.runs_of(flags, carried), bounds, 1) == cost
+
+
+def test_hard_rules_reach_back_into_history(root: Path) -> None:
+    """Patrick worked a Night on the Sunday before: an Early on the first Monday is a
+    forbidden succession; two shifts on one day and a skill he lacks are refused too."""
+    instance = inrc2.read_instance(root, entry(root, SAMPLE))
+    assert instance.history["Patrick"].last_shift == "Night"
+    scored = inrc2.score(
+        instance,
+        [
+            inrc2.Assignment("Patrick", 0, "Early", "Nurse"),
+            inrc2.Assignment("Sara", 3, "Late", "Nurse"),
+            inrc2.Assignment("Sara", 3, "Night", "HeadNurse"),
+        ],
+    )
+    assert scored.hard["illegal shift type succession"] == 1
+    assert scored.hard["single assignment per day"] == 1
+    assert scored.hard["required skill"] == 1
