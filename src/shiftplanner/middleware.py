@@ -101,7 +101,8 @@ class RequestContextMiddleware:
             nonlocal status, size, opened
             if message["type"] == "http.response.start":
                 status = message["status"]
-                if _is_event_stream(message):
+                # Only measurements use it: no header scan when they are off.
+                if queries is not None and _is_event_stream(message):
                     opened = time.perf_counter()
                 message["headers"] = [*message.get("headers", ()), id_header]
             elif message["type"] == "http.response.body":

@@ -25,6 +25,7 @@ import {
   todayIn,
 } from "./time-off";
 import "./approvals.css";
+import { ShiftItem } from "./shift-item";
 
 // The solver plans at most this many days at once (generation/schemas.py).
 const MAX_REPLAN_DAYS = 84;
@@ -258,22 +259,9 @@ function ShiftLines({ assignments, reference }: { assignments: Assignment[]; ref
     <ul class="shift-list">
       {[...assignments]
         .sort((a, b) => a.date.localeCompare(b.date) || a.id - b.id)
-        .map((assignment) => {
-          const shift = reference.shiftTypes.get(assignment.shift_type_id);
-          return (
-            <li key={assignment.id} class="shift-item" data-assignment-id={assignment.id}>
-              <time class="shift-item__day" dateTime={assignment.date}>
-                {dayLabel(assignment.date)}
-              </time>
-              <span class="shift-item__name">{shift?.name ?? `Shift type ${assignment.shift_type_id}`}</span>
-              {shift && <span class="shift-item__hours">{shiftHours(shift)}</span>}
-              <span class="shift-item__badges">
-                {assignment.is_screener && <span class="badge badge--info">Screener</span>}
-                {assignment.is_locked && <span class="badge">Locked</span>}
-              </span>
-            </li>
-          );
-        })}
+        .map((assignment) => (
+          <ShiftItem key={assignment.id} assignment={assignment} shift={reference.shiftTypes.get(assignment.shift_type_id)} />
+        ))}
     </ul>
   );
 }

@@ -26,6 +26,7 @@ import {
   weekStart,
 } from "./time-off";
 import "./my-shifts.css";
+import { ShiftItem } from "./shift-item";
 
 const WEEKS_AHEAD = 8;
 // Decided requests stay in view this long after their day, then drop off the page.
@@ -192,22 +193,13 @@ function UpcomingShifts({ data }: { data: Data }) {
               const shift = data.shiftTypes.get(assignment.shift_type_id);
               const absence = away(assignment.date);
               return (
-                <li key={assignment.id} class="shift-item" data-assignment-id={assignment.id}>
-                  <time class="shift-item__day" dateTime={assignment.date}>
-                    {dayLabel(assignment.date)}
-                  </time>
-                  <span class="shift-item__name">{shift?.name ?? `Shift type ${assignment.shift_type_id}`}</span>
-                  {shift && <span class="shift-item__hours">{shiftHours(shift)}</span>}
-                  <span class="shift-item__badges">
-                    {assignment.is_screener && <span class="badge badge--info">Screener</span>}
-                    {assignment.is_locked && <span class="badge">Locked</span>}
-                    {absence && (
-                      <span class="badge badge--warning">
-                        {absence.status === "approved" ? "Absent: needs cover" : "Absence requested"}
-                      </span>
-                    )}
-                  </span>
-                </li>
+                <ShiftItem key={assignment.id} assignment={assignment} shift={shift}>
+                  {absence && (
+                    <span class="badge badge--warning">
+                      {absence.status === "approved" ? "Absent: needs cover" : "Absence requested"}
+                    </span>
+                  )}
+                </ShiftItem>
               );
             })}
           </ul>

@@ -2,11 +2,8 @@
 // reads from (assignments, absences and conflicts by analyst and day, coverage by shift
 // and day), built in one pass each so a month of fifty analysts stays cheap.
 
-import type { Analyst, Assignment, ShiftType, Team, Weekday } from "../../api/types";
+import type { Analyst, Assignment, ShiftType, Team } from "../../api/types";
 export type { Analyst, Assignment, ShiftType, Team };
-export type WeekdayName = Weekday;
-
-
 
 export interface Absence {
   id: number;
@@ -72,7 +69,6 @@ export type View = "week" | "month";
 // ---- days ---------------------------------------------------------------------------
 
 const DAY_MS = 86_400_000;
-export const WEEKDAYS: WeekdayName[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 export function isDay(value: string | undefined): value is string {
   if (value === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;

@@ -7,7 +7,6 @@ import { Dialog, ErrorNotice, Notice } from "../../components/ui";
 import type { ShiftType, Team, Weekday } from "../../api/types";
 export type { ShiftType, Team, Weekday };
 
-
 export const WEEKDAYS: [Weekday, string][] = [
   ["mon", "Monday"],
   ["tue", "Tuesday"],
