@@ -298,33 +298,52 @@ async def test_behind_a_trusted_proxy_the_nearest_untrusted_address_is_the_clien
         assert passed(await http.get(TEAMS), 401) == 1  # the proxy's own request
 
 
-async def test_moving_window_allows_no_double_burst_at_the_window_edge(
-    settings: Settings,
-) -> None:
-    config = limited(settings, rate_limit_read="3/2seconds")
-    async with (
-        running(config, client_address=("127.0.0.2", 50000)) as (app, burst),
-        client_at(app, "127.0.0.3") as spread,
-    ):
+class TooSlow(Exception):
+    """The machine stalled longer than the window under test allows telling apart."""
+
+
+async def window_edge_scenario(app: FastAPI, burst_host: str, spread_host: str) -> None:
+    async with client_at(app, burst_host) as burst, client_at(app, spread_host) as spread:
         started = time.monotonic()
-        assert [passed(await burst.get(TEAMS), 401) for _ in range(3)] == [2, 1, 0]
-        assert passed(await spread.get(TEAMS), 401) == 2
+        first_burst = [await burst.get(TEAMS) for _ in range(3)]
+        first_spread = await spread.get(TEAMS)
         first_done = time.monotonic()
-        assert first_done - started < 0.8, "the requests were too slow for a 2 s window"
+        if first_done - started > 0.8:
+            raise TooSlow
+        assert [passed(r, 401) for r in first_burst] == [2, 1, 0]
+        assert passed(first_spread, 401) == 2
         await asyncio.sleep(max(0.0, started + 1.1 - time.monotonic()))
         half_way = await burst.get(TEAMS)  # just past half the window: still used up
         second = time.monotonic()
-        assert [passed(await spread.get(TEAMS), 401) for _ in range(2)] == [1, 0]
+        second_spread = [await spread.get(TEAMS) for _ in range(2)]
         await asyncio.sleep(max(0.0, first_done + 2.1 - time.monotonic()))
         # The first request has left the window, the two of a second ago have not: one
         # more, not a fresh quota at the edge of a fixed window.
         edge = [await spread.get(TEAMS), await spread.get(TEAMS)]
-        assert time.monotonic() < second + 2, "too slow to tell the windows apart"
+        if time.monotonic() > second + 1.9 or second - started > 1.9:
+            raise TooSlow
         assert passed(await burst.get(TEAMS), 401) == 2
+    assert [passed(r, 401) for r in second_spread] == [1, 0]
     refused(half_way)
     assert half_way.headers["RateLimit-Policy"] == '"read";q=3;w=2'
     assert passed(edge[0], 401) == 0
     refused(edge[1])
+
+
+async def test_moving_window_allows_no_double_burst_at_the_window_edge(
+    settings: Settings,
+) -> None:
+    config = limited(settings, rate_limit_read="3/2seconds")
+    async with running(config) as (app, _):
+        # A 2 s window is told apart by the clock; a stalled machine (a busy CI) voids
+        # an attempt rather than failing it, and the next one uses fresh addresses.
+        for attempt in range(3):
+            try:
+                await window_edge_scenario(app, f"127.0.1.{attempt + 1}", f"127.0.2.{attempt + 1}")
+                return
+            except TooSlow:
+                continue
+    pytest.fail("the machine was too slow three times to tell a 2 s window's edges apart")
 
 
 async def test_disabled_rate_limiting_sends_no_headers_and_never_refuses(
