@@ -11,7 +11,10 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 from pathlib import Path
+
+from shiftplanner.scheduling import problem as spec
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 OFF = None
@@ -372,3 +375,176 @@ def score(instance: Instance, assignments: Iterable[Assignment]) -> Score:
 def report(scored: Score) -> Mapping[str, int]:
     """The validator's cost lines, by its names."""
     return dict(scored.soft)
+
+
+# --- converting to and from the solver's problem -------------------------------------
+
+FIRST_MONDAY = date(2024, 1, 1)
+# The competition's weights as the solver's: every limit is weighted, coverage counts
+# by skill only, and nothing the competition does not score costs anything.
+WEIGHTS = spec.Weights(
+    under_cover=0,
+    over_cover=0,
+    screener_short=0,
+    on_request=0,
+    off_request=WEIGHT_SHIFT_OFF_REQUEST,
+    fairness_weekends=0,
+    fairness_nights=0,
+    fairness_screener=0,
+    change=0,
+    skill_short=WEIGHT_OPTIMAL_COVER,
+    consecutive_days=WEIGHT_CONSECUTIVE_WORK,
+    consecutive_days_off=WEIGHT_CONSECUTIVE_OFF,
+    consecutive_shift_type=WEIGHT_CONSECUTIVE_SHIFT,
+    assignments=WEIGHT_TOTAL_ASSIGNMENTS,
+    weekends=WEIGHT_WORKED_WEEKENDS,
+    complete_weekends=WEIGHT_COMPLETE_WEEKEND,
+)
+
+
+def _shift_ids(scenario: Scenario) -> dict[str, int]:
+    return {name: index + 1 for index, name in enumerate(scenario.shifts)}
+
+
+def _nurse_ids(scenario: Scenario) -> dict[str, int]:
+    return {nurse.name: index + 1 for index, nurse in enumerate(scenario.nurses)}
+
+
+def history_days(past: NurseHistory, shift_ids: Mapping[str, int]) -> list[spec.HistoryDay]:
+    """The border counters as the days they describe, back to the first day that closes
+    the last run: the last shift's run, the rest of the working run on another shift
+    type, then a day off; or the days off, then a worked day."""
+    other = {
+        name: next(i for other_name, i in shift_ids.items() if other_name != name)
+        for name in shift_ids
+    }
+    kinds: list[int | None] = []
+    if past.last_shift is not None:
+        last = shift_ids[past.last_shift]
+        kinds += [last] * past.same_shift_days
+        kinds += [other[past.last_shift]] * (past.work_days - past.same_shift_days)
+        kinds.append(None)
+    else:
+        kinds += [None] * past.off_days
+        kinds.append(next(iter(shift_ids.values())))
+    return [
+        spec.HistoryDay(date=FIRST_MONDAY - timedelta(days=back + 1), shift_type_id=kind)
+        for back, kind in enumerate(kinds)
+    ]
+
+
+def problem(instance: Instance) -> spec.Problem:
+    """The instance as the solver's problem, without loss: its objective on any roster
+    is the validator's total cost (tests/bench/solver/test_inrc2.py)."""
+    scenario = instance.scenario
+    shift_ids, nurse_ids = _shift_ids(scenario), _nurse_ids(scenario)
+    shift_types = [
+        spec.ShiftTypeSpec(
+            id=shift_ids[name],
+            name=name,
+            start=time(8),
+            minutes=8 * 60,
+            forbidden_next=sorted(shift_ids[next_] for next_ in scenario.forbidden[name]),
+            min_consecutive=least,
+            max_consecutive=most,
+        )
+        for name, (least, most) in scenario.shifts.items()
+    ]
+    analysts = []
+    for nurse in scenario.nurses:
+        contract = scenario.contracts[nurse.contract]
+        analysts.append(
+            spec.AnalystSpec(
+                id=nurse_ids[nurse.name],
+                name=nurse.name,
+                skills=sorted(nurse.skills),
+                contract=spec.Contract(
+                    min_assignments=contract.total[0],
+                    max_assignments=contract.total[1],
+                    min_consecutive_days=contract.work[0],
+                    max_consecutive_days=contract.work[1],
+                    min_consecutive_days_off=contract.off[0],
+                    max_consecutive_days_off=contract.off[1],
+                    max_weekends=contract.max_weekends,
+                    complete_weekends=contract.complete_weekends,
+                ),
+            )
+        )
+    coverage = []
+    requests = []
+    for week_index, week in enumerate(instance.weeks):
+        needs: dict[tuple[int, str], list[spec.SkillCover]] = {}
+        for (weekday, shift, skill), (minimum, optimal) in sorted(week.requirements.items()):
+            if minimum or optimal:
+                cover = spec.SkillCover(skill=skill, minimum=minimum, optimal=optimal)
+                needs.setdefault((weekday, shift), []).append(cover)
+        for (weekday, shift), skills in sorted(needs.items()):
+            coverage.append(
+                spec.Coverage(
+                    date=FIRST_MONDAY + timedelta(days=7 * week_index + weekday),
+                    shift_type_id=shift_ids[shift],
+                    required=0,
+                    skills=skills,
+                )
+            )
+        for nurse_name, weekday, shift in week.off_requests:
+            requests.append(
+                spec.ShiftRequest(
+                    analyst_id=nurse_ids[nurse_name],
+                    date=FIRST_MONDAY + timedelta(days=7 * week_index + weekday),
+                    shift_type_id=None if shift == ANY else shift_ids[shift],
+                    kind=spec.RequestKind.OFF,
+                )
+            )
+    return spec.Problem(
+        start=FIRST_MONDAY,
+        end=FIRST_MONDAY + timedelta(days=instance.days - 1),
+        team=instance.name,
+        shift_types=shift_types,
+        analysts=analysts,
+        coverage=coverage,
+        requests=requests,
+        history={
+            nurse_ids[name]: history_days(past, shift_ids)
+            for name, past in instance.history.items()
+        },
+        contract_history={
+            nurse_ids[name]: spec.ContractCounts(
+                assignments=past.assignments, weekends=past.worked_weekends
+            )
+            for name, past in instance.history.items()
+        },
+        weights=WEIGHTS,
+        # Only the listed successions are forbidden: no rest rule.
+        rules=spec.Rules(min_rest_hours=0),
+    )
+
+
+def to_roster(instance: Instance, assignments: Iterable[Assignment]) -> list[spec.Assignment]:
+    shift_ids, nurse_ids = _shift_ids(instance.scenario), _nurse_ids(instance.scenario)
+    return [
+        spec.Assignment(
+            analyst_id=nurse_ids[a.nurse],
+            date=FIRST_MONDAY + timedelta(days=a.day),
+            shift_type_id=shift_ids[a.shift],
+            skill=a.skill,
+        )
+        for a in assignments
+    ]
+
+
+def from_roster(instance: Instance, roster: Iterable[spec.Assignment]) -> list[Assignment]:
+    """The solver's roster as the validator's assignments. One the solver left without a
+    skill (it covers no need) takes any of the nurse's: that changes no cost."""
+    scenario = instance.scenario
+    shift_names = {i: name for name, i in _shift_ids(scenario).items()}
+    nurses = {i: scenario.nurses[i - 1] for i in _nurse_ids(scenario).values()}
+    return [
+        Assignment(
+            nurses[a.analyst_id].name,
+            (a.date - FIRST_MONDAY).days,
+            shift_names[a.shift_type_id],
+            a.skill or min(nurses[a.analyst_id].skills),
+        )
+        for a in roster
+    ]

@@ -21,6 +21,7 @@ from shiftplanner.scheduling.problem import (
     AnalystSpec,
     Assignment,
     Contract,
+    ContractCounts,
     Coverage,
     FairnessCounts,
     HistoryDay,
@@ -29,12 +30,13 @@ from shiftplanner.scheduling.problem import (
     Rules,
     ShiftRequest,
     ShiftTypeSpec,
+    SkillCover,
     Unavailable,
     Weights,
 )
 from shiftplanner.scheduling.solution import Solution, Status
 from shiftplanner.scheduling.solve import SolveOptions, covers_short, solve
-from tests.scheduling.test_solver_rules import brute_force
+from tests.scheduling.test_solver_rules import brute_force, cell_options
 
 # Far beyond what these small problems take (milliseconds): a core shared with another
 # test worker must not turn a slow answer into no answer (a CI run saw UNKNOWN at 2 s).
@@ -55,8 +57,25 @@ HARD_RULES = {
     "max_consecutive_screener_days",
     "locked",
     "hard_min",
+    "max_consecutive_days_off",
+    "min_consecutive_shift_type",
+    "max_consecutive_shift_type",
+    "min_assignments",
+    "max_assignments",
+    "complete_weekends",
+    "skill",
+    "skill_min",
 }
 SKILL = "screener"
+TRIAGE = "triage"  # a skill coverage asks for by name
+LIMIT_WEIGHTS = (
+    "consecutive_days",
+    "consecutive_days_off",
+    "consecutive_shift_type",
+    "assignments",
+    "weekends",
+    "complete_weekends",
+)
 UNKNOWN_SHIFT = 99  # a shift type only history still remembers
 
 
@@ -72,6 +91,12 @@ def problems(draw: st.DrawFn, analysts: int = 4, days: int = 6, shifts: int = 3)
     start = draw(st.dates(date(2023, 12, 20), date(2024, 3, 5)))  # month, year ends, 29 Feb
     horizon = [start + timedelta(days=i) for i in range(small(1, days))]
     ids = list(range(1, small(1, shifts) + 1))
+
+    def runs() -> tuple[int | None, int | None]:
+        least = small(1, 3) if chance(20) else None
+        most = small(least or 1, 3) if chance(20) else None
+        return least, most
+
     shift_types = [
         ShiftTypeSpec(
             id=i,
@@ -79,8 +104,11 @@ def problems(draw: st.DrawFn, analysts: int = 4, days: int = 6, shifts: int = 3)
             minutes=30 * small(2, 24),
             forbidden_next=draw(st.lists(st.sampled_from(ids), unique=True, max_size=2)),
             is_night=chance(40),
+            min_consecutive=least,
+            max_consecutive=most,
         )
         for i in ids
+        for least, most in [runs()]
     ]
     team = []
     for aid in range(1, small(1, analysts) + 1):
@@ -93,6 +121,10 @@ def problems(draw: st.DrawFn, analysts: int = 4, days: int = 6, shifts: int = 3)
             min_consecutive_days=small(1, 3) if chance(25) else None,
             min_consecutive_days_off=small(1, 3) if chance(25) else None,
             max_weekends=small(0, 2) if chance(25) else None,
+            max_consecutive_days_off=small(1, 4) if chance(20) else None,
+            min_assignments=small(0, 4) if chance(15) else None,
+            max_assignments=small(0, 4) if chance(15) else None,
+            complete_weekends=chance(25),
         )
         off = draw(st.lists(st.sampled_from([*horizon, start - timedelta(days=1)]), max_size=2))
         blocked = draw(
@@ -106,7 +138,7 @@ def problems(draw: st.DrawFn, analysts: int = 4, days: int = 6, shifts: int = 3)
         team.append(
             AnalystSpec(
                 id=aid,
-                skills=[SKILL] if chance(50) else [],
+                skills=[skill for skill in (SKILL, TRIAGE) if chance(50)],
                 contract=contract,
                 days_off=off,
                 unavailable=blocked,
@@ -130,6 +162,11 @@ def problems(draw: st.DrawFn, analysts: int = 4, days: int = 6, shifts: int = 3)
         for aid in aids
         if chance(30)
     }
+    contract_history = {
+        aid: ContractCounts(assignments=small(0, 3), weekends=small(0, 1))
+        for aid in aids
+        if chance(25)
+    }
     coverage = [
         Coverage(
             date=day,
@@ -139,6 +176,16 @@ def problems(draw: st.DrawFn, analysts: int = 4, days: int = 6, shifts: int = 3)
             hard_min=small(0, 2) if chance(20) else None,
             under_weight=small(0, 200) if chance(20) else None,
             over_weight=small(0, 50) if chance(20) else None,
+            skills=[
+                SkillCover(
+                    skill=skill,
+                    minimum=small(0, 1) if chance(30) else 0,
+                    optimal=small(0, 2),
+                    under_weight=small(0, 60) if chance(20) else None,
+                )
+                for skill in (SKILL, TRIAGE)
+                if chance(20)
+            ],
         )
         for day in horizon
         for i in ids
@@ -161,6 +208,7 @@ def problems(draw: st.DrawFn, analysts: int = 4, days: int = 6, shifts: int = 3)
             date=draw(st.sampled_from(days)),
             shift_type_id=draw(st.sampled_from(ids)),
             is_screener=chance(30),
+            skill=TRIAGE if chance(20) else None,
         )
 
     locked = [assignment(horizon) for _ in range(small(0, 2))] if chance(30) else []
@@ -174,7 +222,13 @@ def problems(draw: st.DrawFn, analysts: int = 4, days: int = 6, shifts: int = 3)
         )
     weights = Weights()
     if chance(40):
-        weights = Weights(**{name: small(0, 100) for name in Weights.model_fields})
+        weights = Weights(
+            **{name: small(0, 100) for name in Weights.model_fields if name not in LIMIT_WEIGHTS}
+        )
+    # Each limit hard (null) or weighted, with the competition's border rules.
+    weights = weights.model_copy(
+        update={name: small(0, 40) if chance(40) else None for name in LIMIT_WEIGHTS}
+    )
     rules = Rules(
         min_rest_hours=draw(st.sampled_from([0, 8, 10, 11.5])),
         max_consecutive_screener_days=small(1, 3),
@@ -189,6 +243,7 @@ def problems(draw: st.DrawFn, analysts: int = 4, days: int = 6, shifts: int = 3)
         requests=requests,
         history=history,
         fairness_history=fairness,
+        contract_history=contract_history,
         locked=locked,
         hint=hint,
         weights=weights,
@@ -273,12 +328,7 @@ def test_solutions_pass_the_checker(problem: Problem) -> None:
 
 
 def rosters(problem: Problem) -> int:
-    skilled = sum(SKILL in a.skills for a in problem.analysts)
-    plain = len(problem.analysts) - skilled
-    n = len(problem.shift_types)
-    return prod(
-        [1 + n] * plain * problem.horizon_days + [1 + 2 * n] * skilled * problem.horizon_days
-    )
+    return prod(len(options) for options in cell_options(problem))
 
 
 @SETTINGS

@@ -88,17 +88,35 @@ def put(aid: int, when: Day, shift: int = E, screener: bool = False) -> Assignme
 ON, OFF = RequestKind.ON, RequestKind.OFF
 
 
-def brute_force(problem: Problem, limit: int = 20_000) -> int | None:
-    """The least checker objective over every roster the checker finds feasible (each
-    analyst-day off or on one shift type, with or without screener duty if skilled)."""
+def cell_options(problem: Problem) -> list[list[Assignment | None]]:
+    """Every analyst-day's choices: off, or one shift type, with or without screener duty
+    if skilled, covering none or one of the skills a need there asks of the analyst."""
     skilled = {a.id for a in problem.analysts if problem.rules.screener_skill in a.skills}
+    asked: dict[tuple[date, int], set[str]] = {}
+    for entry in problem.coverage:
+        asked.setdefault((entry.date, entry.shift_type_id), set()).update(
+            cover.skill for cover in entry.skills
+        )
     cells: list[list[Assignment | None]] = []
     for analyst in problem.analysts:
         for day in problem.days():
             duties = (False, True) if analyst.id in skilled else (False,)
             options: list[Assignment | None] = [None]
-            options += [put(analyst.id, day, s.id, d) for s in problem.shift_types for d in duties]
+            for s in problem.shift_types:
+                covered = sorted(asked.get((day, s.id), set()) & set(analyst.skills))
+                options += [
+                    put(analyst.id, day, s.id, d).model_copy(update={"skill": skill})
+                    for d in duties
+                    for skill in (None, *covered)
+                ]
             cells.append(options)
+    return cells
+
+
+def brute_force(problem: Problem, limit: int = 20_000) -> int | None:
+    """The least checker objective over every roster the checker finds feasible (each
+    analyst-day as `cell_options` allows)."""
+    cells = cell_options(problem)
     size = prod(len(options) for options in cells)
     assert size <= limit, f"{size} rosters is too many to enumerate"
     best: int | None = None

@@ -53,6 +53,9 @@ class ModelBuilder:
     work: list[list[cp_model.IntVar]] = field(default_factory=list)
     # screener[a][d][s]: screener duty on that shift; only for analysts with the skill.
     screener: dict[int, list[list[cp_model.IntVar]]] = field(default_factory=dict)
+    # skill_duty[(a, d, s)][skill]: analyst a's shift s on day d covers that skill; made
+    # where a coverage entry needs the skill and for the analysts who have it.
+    skill_duty: dict[tuple[int, int, int], dict[str, cp_model.IntVar]] = field(default_factory=dict)
     # worked[a][w]: analyst a works weekend w (made on first use).
     worked_weekends: dict[int, list[cp_model.IntVar]] = field(default_factory=dict)
     costs: dict[Term, list[tuple[LinearExpr, int]]] = field(default_factory=dict)
@@ -73,6 +76,16 @@ class ModelBuilder:
                     [m.new_bool_var(f"scr_{analyst.id}_{d}_{s.id}") for s in h.shifts]
                     for d in range(h.size)
                 ]
+        for need in h.problem.coverage:
+            d, s = h.index.get(need.date), h.shift_index[need.shift_type_id]
+            if d is None:
+                continue
+            for skill in (cover.skill for cover in need.skills):
+                for a, analyst in enumerate(h.analysts):
+                    if skill in analyst.skills:
+                        self.skill_duty.setdefault((a, d, s), {})[skill] = m.new_bool_var(
+                            f"skill_{analyst.id}_{d}_{need.shift_type_id}_{skill}"
+                        )
 
     # What a day looks like for one analyst.
 

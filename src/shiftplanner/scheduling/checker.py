@@ -19,21 +19,34 @@ Decisions where the specification leaves room (the solver should match them):
     `is_screener`. History days on or after `start` are ignored. When a history date is
     listed twice, it is a working day if any entry worked.
   - Run breaks list every day of the run (history days included); the amount is how far
-    the length is from the bound.
-  - `max_weekends`: amount = worked weekends beyond the bound; dates = the worked days of
-    those weekends that lie in the horizon.
-  - `max_shifts_per_type` and `max_minutes` list the dates of the counted assignments;
-    `min_minutes` lists no dates.
+    the length is from the bound. A shift type's run breaks name the shift type.
+  - A day with several assignments is on each of their shift types (for the runs of
+    shift types), as a history date listed twice is.
+  - Weighted, a least is also judged on a run ending the day before `start`, but like
+    every other run not when it reaches the unknown (its length is not known).
+  - `max_weekends`: amount = W beyond the bound (`contract_history.weekends` included);
+    dates = the worked days of the horizon's worked weekends. History alone over the
+    bound is a break too (the specification's W).
+  - `complete_weekends`: one break per weekend worked on one day only, amount 1, dates =
+    its two days (a history Saturday included); weighted, each such weekend is one unit.
+  - `min_assignments`/`max_assignments`: the assignments in the horizon are counted one
+    by one (two on a day count twice), plus `contract_history.assignments`.
+  - `max_shifts_per_type`, `max_minutes` and `max_assignments` list the dates of the
+    counted assignments; `min_minutes` and `min_assignments` list no dates.
+  - A weighted limit reports its units as the count even when its weight is 0.
+  - `skill`: one break per assignment. Such an assignment still covers its skill for
+    `skill_min` and `skill_short` (as above: a broken assignment counts everywhere).
   - `locked`: matched literally against the roster as given (analyst, date, shift type,
-    is_screener); a locked entry listed twice needs one roster entry.
+    is_screener; not `skill`, which the specification does not ask to keep); a locked
+    entry listed twice needs one roster entry.
   - Coverage entries and requests are taken literally, even dated outside the horizon
     (nothing is assigned there). Several coverage entries for one (day, shift type) are
     each judged on their own for under_cover, screener_short and hard_min; over_cover
     uses the last of them for the pair's `required` and `over_weight`.
   - An own weight of 0 (`under_weight`, `over_weight`, a request's `weight`) is a weight,
     not "missing": only None falls back to the default.
-  - `changes`: a day's state is the set of shift types worked (empty: off); `is_screener`
-    does not count. Hint entries outside the horizon are ignored.
+  - `changes`: a day's state is the set of shift types worked (empty: off); neither
+    `is_screener` nor `skill` counts. Hint entries outside the horizon are ignored.
 """
 
 from __future__ import annotations
@@ -48,6 +61,7 @@ from itertools import pairwise
 from shiftplanner.scheduling.problem import (
     AnalystSpec,
     Assignment,
+    ContractCounts,
     Coverage,
     FairnessCounts,
     Problem,
@@ -86,10 +100,28 @@ def _iso(days: Sequence[date]) -> str:
     return ", ".join(d.isoformat() for d in days)
 
 
+def _listing(days: Sequence[date]) -> str:
+    return f" ({_iso(days)})" if days else ""
+
+
 def _spread(values: list[int]) -> int:
     if len(values) < 2:
         return 0
     return max(values) - min(values)
+
+
+@dataclass(frozen=True)
+class _RunLimit:
+    """The most and least days in a row in one state; weighted under `term` when its
+    weight is given (a `term` of None: always hard)."""
+
+    member: Callable[[int, date], bool]
+    doing: str
+    most: int | None
+    least: int | None
+    rules: tuple[str, str]  # the most's rule id, the least's
+    term: Term | None
+    shift_type_id: int | None = None
 
 
 class _Checker:
@@ -99,6 +131,10 @@ class _Checker:
         self.shifts: dict[int, ShiftTypeSpec] = {s.id: s for s in problem.shift_types}
         self.analysts: dict[int, AnalystSpec] = {a.id: a for a in problem.analysts}
         self.horizon: list[date] = list(problem.days())
+        # The Saturdays of the weekends touching the horizon.
+        self.saturdays = sorted(
+            {d - timedelta(days=(d.weekday() - 5) % 7) for d in self.horizon if d.weekday() >= 5}
+        )
         self.violations: list[Violation] = []
 
         # The valid assignments, and the same indexed by analyst and day.
@@ -107,6 +143,18 @@ class _Checker:
         self.by_shift: dict[tuple[date, int], list[Assignment]] = defaultdict(list)
         # Known history days: analyst → date → (worked shift type ids, screener?).
         self.known: dict[int, dict[date, tuple[list[int], bool]]] = {}
+        # The limits that are hard unless weighted: their weight (None: hard) and the
+        # units by which the roster misses the weighted ones.
+        w = problem.weights
+        self.limit_weights: dict[Term, int | None] = {
+            Term.CONSECUTIVE_DAYS: w.consecutive_days,
+            Term.CONSECUTIVE_DAYS_OFF: w.consecutive_days_off,
+            Term.CONSECUTIVE_SHIFT_TYPE: w.consecutive_shift_type,
+            Term.ASSIGNMENTS: w.assignments,
+            Term.WEEKENDS: w.weekends,
+            Term.COMPLETE_WEEKENDS: w.complete_weekends,
+        }
+        self.units: dict[Term, int] = dict.fromkeys(self.limit_weights, 0)
 
     def violation(
         self,
@@ -139,14 +187,19 @@ class _Checker:
         self.check_minutes()
         for analyst in self.p.analysts:
             self.check_runs(analyst)
-        self.check_max_weekends()
+            self.check_assignments(analyst)
+            self.check_max_weekends(analyst)
+            self.check_complete_weekends(analyst)
         self.check_screener_skill()
+        self.check_skill()
         self.check_locked()
         self.check_hard_min()
+        self.check_skill_min()
         breakdown = {
             Term.UNDER_COVER: self.under_cover(),
             Term.OVER_COVER: self.over_cover(),
             Term.SCREENER_SHORT: self.screener_short(),
+            Term.SKILL_SHORT: self.skill_short(),
             Term.UNMET_ON_REQUESTS: self.requests(RequestKind.ON),
             Term.UNGRANTED_OFF_REQUESTS: self.requests(RequestKind.OFF),
             Term.FAIRNESS_WEEKENDS: self.fairness_weekends(),
@@ -154,6 +207,9 @@ class _Checker:
             Term.FAIRNESS_SCREENER: self.fairness_screener(),
             Term.CHANGES: self.changes(),
         }
+        for term, weight in self.limit_weights.items():
+            units = self.units[term]  # none while the limit is hard
+            breakdown[term] = TermCost(count=units, penalty=units * (weight or 0))
         return Report(violations=self.violations, breakdown=breakdown)
 
     # --- reading the input ---------------------------------------------------------
@@ -215,13 +271,21 @@ class _Checker:
             return any(a.is_screener for a in self.by_day.get((analyst_id, d), []))
         return self.known[analyst_id].get(d, ([], False))[1]
 
+    def on_shift(self, shift_id: int) -> Callable[[int, date], bool]:
+        """Whether an analyst works that shift type on a day (among others, maybe)."""
+
+        def member(analyst_id: int, d: date) -> bool:
+            if d >= self.p.start:
+                day = self.by_day.get((analyst_id, d), [])
+                return any(a.shift_type_id == shift_id for a in day)
+            return shift_id in self.known[analyst_id].get(d, ([], False))[0]
+
+        return member
+
     def weekends(self, analyst_id: int) -> list[list[date]]:
         """The worked weekends touching the horizon: for each, its worked horizon days."""
-        saturdays = sorted(
-            {d - timedelta(days=(d.weekday() - 5) % 7) for d in self.horizon if d.weekday() >= 5}
-        )
         worked = []
-        for saturday in saturdays:
+        for saturday in self.saturdays:
             days = [
                 d
                 for d in (saturday, saturday + ONE_DAY)
@@ -374,68 +438,192 @@ class _Checker:
         before = run[0] - ONE_DAY
         return before < self.p.start and before not in self.known[analyst_id]
 
+    def least_judged(self, analyst_id: int, run: list[date], *, weighted: bool) -> bool:
+        """Whether a run is held to a least: it has a day in the horizon (weighted, or
+        ends the day before it: the first day broke it), and both its ends are known."""
+        last_judged = self.p.start - ONE_DAY if weighted else self.p.start
+        return (
+            run[-1] >= last_judged
+            and not self.reaches_unknown(analyst_id, run)
+            and run[-1] != self.p.end
+        )
+
     def check_runs(self, analyst: AnalystSpec) -> None:
-        contract, aid = analyst.contract, analyst.id
-        judged = [
-            ("max_consecutive_days", self.works, contract.max_consecutive_days, None, "works"),
-            ("min_consecutive_days", self.works, None, contract.min_consecutive_days, "works"),
-            (
-                "min_consecutive_days_off",
-                self.is_off,
-                None,
-                contract.min_consecutive_days_off,
-                "is off",
+        contract = analyst.contract
+        limits = [
+            _RunLimit(
+                self.works,
+                "works",
+                contract.max_consecutive_days,
+                contract.min_consecutive_days,
+                ("max_consecutive_days", "min_consecutive_days"),
+                Term.CONSECUTIVE_DAYS,
             ),
-            (
-                "max_consecutive_screener_days",
+            _RunLimit(
+                self.is_off,
+                "is off",
+                contract.max_consecutive_days_off,
+                contract.min_consecutive_days_off,
+                ("max_consecutive_days_off", "min_consecutive_days_off"),
+                Term.CONSECUTIVE_DAYS_OFF,
+            ),
+            *(
+                _RunLimit(
+                    self.on_shift(shift.id),
+                    f"is on shift type {shift.id} for",
+                    shift.max_consecutive,
+                    shift.min_consecutive,
+                    ("max_consecutive_shift_type", "min_consecutive_shift_type"),
+                    Term.CONSECUTIVE_SHIFT_TYPE,
+                    shift.id,
+                )
+                for shift in self.p.shift_types
+            ),
+            _RunLimit(
                 self.screens,
+                "has screener duty",
                 self.p.rules.max_consecutive_screener_days,
                 None,
-                "has screener duty",
+                ("max_consecutive_screener_days", ""),
+                None,
             ),
         ]
-        for rule, member, most, least, doing in judged:
-            if most is None and least is None:
+        for limit in limits:
+            if limit.most is None and limit.least is None:
                 continue
-            for run in self.runs(aid, member):
-                if run[-1] < self.p.start:
-                    continue  # entirely in history: not judged
-                n = len(run)
-                if most is not None and n > most:
+            runs = self.runs(analyst.id, limit.member)
+            if limit.term is not None and self.limit_weights[limit.term] is not None:
+                self.units[limit.term] += sum(
+                    self.weighted_run_units(analyst.id, run, limit) for run in runs
+                )
+            else:
+                self.judge_runs(analyst.id, runs, limit)
+
+    def weighted_run_units(self, analyst_id: int, run: list[date], limit: _RunLimit) -> int:
+        """The units a run is off its limit, by the competition's border rules."""
+        length = len(run)
+        units = 0
+        if limit.most is not None and run[-1] >= self.p.start:
+            before = len([d for d in run if d < self.p.start])
+            # Days already beyond the most in history were charged before the horizon.
+            units += max(0, length - limit.most) - max(0, before - limit.most)
+        if (
+            limit.least is not None
+            and length < limit.least
+            and self.least_judged(analyst_id, run, weighted=True)
+        ):
+            units += limit.least - length
+        return units
+
+    def judge_runs(self, aid: int, runs: list[list[date]], limit: _RunLimit) -> None:
+        most_rule, least_rule = limit.rules
+        judged = [run for run in runs if run[-1] >= self.p.start]  # not entirely in history
+        if limit.most is not None:
+            for run in judged:
+                if len(run) > limit.most:
                     self.violation(
-                        rule,
-                        f"Analyst {aid} {doing} {counted(n, 'day')} in a row ({_iso(run)}); at most {most} allowed.",
+                        most_rule,
+                        f"Analyst {aid} {limit.doing} {counted(len(run), 'day')} in a row ({_iso(run)}); at most {limit.most} allowed.",
                         analyst_id=aid,
+                        shift_type_id=limit.shift_type_id,
                         dates=run,
-                        amount=n - most,
+                        amount=len(run) - limit.most,
                     )
-                if (
-                    least is not None
-                    and n < least
-                    and not self.reaches_unknown(aid, run)
-                    and run[-1] != self.p.end
-                ):
+        if limit.least is not None:
+            for run in judged:
+                if len(run) < limit.least and self.least_judged(aid, run, weighted=False):
                     self.violation(
-                        rule,
-                        f"Analyst {aid} {doing} only {counted(n, 'day')} in a row ({_iso(run)}); at least {least} required.",
+                        least_rule,
+                        f"Analyst {aid} {limit.doing} only {counted(len(run), 'day')} in a row ({_iso(run)}); at least {limit.least} required.",
                         analyst_id=aid,
+                        shift_type_id=limit.shift_type_id,
                         dates=run,
-                        amount=least - n,
+                        amount=limit.least - len(run),
                     )
 
-    def check_max_weekends(self) -> None:
-        for analyst in self.p.analysts:
-            most = analyst.contract.max_weekends
-            worked = self.weekends(analyst.id)
-            if most is not None and len(worked) > most:
-                days = [d for weekend in worked for d in weekend]
-                self.violation(
-                    "max_weekends",
-                    f"Analyst {analyst.id} works {counted(len(worked), 'weekend')} ({_iso(days)}); at most {most} allowed.",
-                    analyst_id=analyst.id,
-                    dates=days,
-                    amount=len(worked) - most,
-                )
+    def limit_missed(
+        self,
+        term: Term,
+        rule: str,
+        message: str,
+        *,
+        analyst_id: int,
+        amount: int,
+        dates: Sequence[date] = (),
+    ) -> None:
+        """A limit missed by `amount` units: a break of `rule` while it is hard, those
+        units of `term` once weighted."""
+        if self.limit_weights[term] is None:
+            self.violation(rule, message, analyst_id=analyst_id, dates=dates, amount=amount)
+        else:
+            self.units[term] += amount
+
+    def contract_counts(self, analyst_id: int) -> ContractCounts:
+        return self.p.contract_history.get(analyst_id, ContractCounts())
+
+    def check_assignments(self, analyst: AnalystSpec) -> None:
+        aid = analyst.id
+        least, most = analyst.contract.min_assignments, analyst.contract.max_assignments
+        days = sorted(a.date for a in self.valid if a.analyst_id == aid)
+        before = self.contract_counts(aid).assignments
+        total = len(days) + before
+        has = f"Analyst {aid} has {counted(len(days), 'shift')} from {self.p.start.isoformat()} to {self.p.end.isoformat()}"
+        if before:
+            has += f" and {before} before"
+        if least is not None and total < least:
+            self.limit_missed(
+                Term.ASSIGNMENTS,
+                "min_assignments",
+                f"{has}; at least {least} required.",
+                analyst_id=aid,
+                amount=least - total,
+            )
+        if most is not None and total > most:
+            self.limit_missed(
+                Term.ASSIGNMENTS,
+                "max_assignments",
+                f"{has}{_listing(days)}; at most {most} allowed.",
+                analyst_id=aid,
+                dates=days,
+                amount=total - most,
+            )
+
+    def check_max_weekends(self, analyst: AnalystSpec) -> None:
+        most = analyst.contract.max_weekends
+        worked = self.weekends(analyst.id)
+        before = self.contract_counts(analyst.id).weekends
+        if most is None or len(worked) + before <= most:
+            return
+        days = [d for weekend in worked for d in weekend]
+        earlier = f" and {before} before" if before else ""
+        self.limit_missed(
+            Term.WEEKENDS,
+            "max_weekends",
+            f"Analyst {analyst.id} works {counted(len(worked), 'weekend')}{_listing(days)}{earlier}; at most {most} allowed.",
+            analyst_id=analyst.id,
+            dates=days,
+            amount=len(worked) + before - most,
+        )
+
+    def check_complete_weekends(self, analyst: AnalystSpec) -> None:
+        if not analyst.contract.complete_weekends:
+            return
+        aid = analyst.id
+        for saturday in self.saturdays:
+            sunday = saturday + ONE_DAY
+            if not (self.is_known(aid, saturday) and self.is_known(aid, sunday)):
+                continue
+            if self.works(aid, saturday) == self.works(aid, sunday):
+                continue
+            worked, idle = (saturday, sunday) if self.works(aid, saturday) else (sunday, saturday)
+            self.limit_missed(
+                Term.COMPLETE_WEEKENDS,
+                "complete_weekends",
+                f"Analyst {aid} works {worked.isoformat()} but not {idle.isoformat()}; a weekend is worked on both days or on neither.",
+                analyst_id=aid,
+                dates=[saturday, sunday],
+                amount=1,
+            )
 
     def check_screener_skill(self) -> None:
         skill = self.p.rules.screener_skill
@@ -444,6 +632,17 @@ class _Checker:
                 self.violation(
                     "screener_skill",
                     f"Analyst {a.analyst_id} has screener duty on {a.date.isoformat()} without the skill {skill!r}.",
+                    analyst_id=a.analyst_id,
+                    shift_type_id=a.shift_type_id,
+                    dates=[a.date],
+                )
+
+    def check_skill(self) -> None:
+        for a in self.valid:
+            if a.skill is not None and a.skill not in self.analysts[a.analyst_id].skills:
+                self.violation(
+                    "skill",
+                    f"Analyst {a.analyst_id} covers the skill {a.skill!r} on shift type {a.shift_type_id} on {a.date.isoformat()} without having it.",
                     analyst_id=a.analyst_id,
                     shift_type_id=a.shift_type_id,
                     dates=[a.date],
@@ -481,6 +680,23 @@ class _Checker:
                     amount=c.hard_min - n,
                 )
 
+    def covering(self, c: Coverage, skill: str) -> int:
+        """How many of a coverage entry's assignments cover the skill."""
+        return len([a for a in self.assigned(c.date, c.shift_type_id) if a.skill == skill])
+
+    def check_skill_min(self) -> None:
+        for c in self.p.coverage:
+            for need in c.skills:
+                n = self.covering(c, need.skill)
+                if n < need.minimum:
+                    self.violation(
+                        "skill_min",
+                        f"Shift type {c.shift_type_id} on {c.date.isoformat()} has {counted(n, 'analyst')} covering the skill {need.skill!r}; at least {need.minimum} required.",
+                        shift_type_id=c.shift_type_id,
+                        dates=[c.date],
+                        amount=need.minimum - n,
+                    )
+
     # --- objective terms -------------------------------------------------------------
 
     def under_cover(self) -> TermCost:
@@ -515,6 +731,18 @@ class _Checker:
             screeners = [a for a in self.assigned(c.date, c.shift_type_id) if a.is_screener]
             count += max(0, c.screeners_required - len(screeners))
         return TermCost(count=count, penalty=count * self.p.weights.screener_short)
+
+    def skill_short(self) -> TermCost:
+        count = penalty = 0
+        for c in self.p.coverage:
+            for need in c.skills:
+                short = max(0, need.optimal - self.covering(c, need.skill))
+                weight = (
+                    self.p.weights.skill_short if need.under_weight is None else need.under_weight
+                )
+                count += short
+                penalty += short * weight
+        return TermCost(count=count, penalty=penalty)
 
     def requests(self, kind: RequestKind) -> TermCost:
         default = (

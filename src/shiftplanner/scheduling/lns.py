@@ -42,11 +42,13 @@ class Incumbent:
 
 @dataclass
 class DecisionVars:
-    """The variables that define a roster: x[a][d][s] and screener[a][d][s]."""
+    """The variables that define a roster: x[a][d][s], screener[a][d][s] and the skills."""
 
     builder: ModelBuilder
     flat: list[cp_model.IntVar] = field(init=False)
     by_cell: dict[tuple[int, int], list[int]] = field(init=False)  # (a, d) → positions in `flat`
+    # (a, d, s) → each skill it may cover and its position in `flat` (after the cells').
+    skills: dict[tuple[int, int, int], list[tuple[str, int]]] = field(init=False)
 
     def __post_init__(self) -> None:
         b = self.builder
@@ -59,6 +61,11 @@ class DecisionVars:
                     positions.append(len(self.flat))
                     self.flat.append(var)
                 self.by_cell[(a, d)] = positions
+        self.skills = {}
+        for key, duties in b.skill_duty.items():
+            for skill, var in duties.items():
+                self.skills.setdefault(key, []).append((skill, len(self.flat)))
+                self.flat.append(var)
 
 
 def counts_by_analyst(

@@ -15,10 +15,17 @@ Hard rules (never broken by a returned roster):
     weekends worked (most);
   - screener duty only for analysts with the screener skill, on a shift they work, at
     most `rules.max_consecutive_screener_days` days in a row (history counts);
-  - `locked` assignments are kept; coverage `hard_min` is met.
+  - an assignment covers a skill only the analyst has;
+  - `locked` assignments are kept; coverage `hard_min` and each skill's `minimum` are met.
+Limits that are hard unless `weights` gives them a weight (then each unit beyond costs
+it; the competition's border rules, see docs/scheduling-rules.md): consecutive working
+days and days off (least and most), days in a row of one shift type (the shift type's
+least and most), assignments in the horizon (the contract's least and most, with what
+`contract_history` counted before), weekends worked (most, likewise), complete weekends.
 Soft rules (the objective, minimised): analysts short of and beyond each coverage need,
-screeners short, on-requests not met, off-requests not granted, unfair spreads of
-weekends, nights and screener days, and changes against the hint."""
+screeners short, analysts short of each skill's optimal level, on-requests not met,
+off-requests not granted, unfair spreads of weekends, nights and screener days, changes
+against the hint, and the weighted limits above."""
 
 from __future__ import annotations
 
@@ -29,7 +36,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-MAX_HORIZON_DAYS = 84  # twelve weeks
+MAX_HORIZON_DAYS = 366  # a year's rotation
+MAX_WEEKENDS = 53
+MAX_RUN = 28  # the longest "least days in a row" a rule may ask for
 
 Weight = Annotated[int, Field(ge=0, le=1_000_000)]
 Count = Annotated[int, Field(ge=0, le=10_000)]
@@ -49,6 +58,22 @@ class ShiftTypeSpec(Model):
         description="Shift types that may not be worked the day after this one.",
     )
     is_night: bool = Field(default=False, description="Counts for night-shift fairness.")
+    min_consecutive: int | None = Field(
+        default=None, ge=1, le=MAX_RUN, description="Least days in a row worked on this shift type."
+    )
+    max_consecutive: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_HORIZON_DAYS,
+        description="Most days in a row worked on this shift type (at most three nights ...).",
+    )
+
+    @model_validator(mode="after")
+    def _runs_possible(self) -> ShiftTypeSpec:
+        least, most = self.min_consecutive, self.max_consecutive
+        if least is not None and most is not None and least > most:
+            raise ValueError(f"min_consecutive ({least}) exceeds max_consecutive ({most})")
+        return self
 
     @property
     def label(self) -> str:
@@ -65,9 +90,19 @@ class Contract(Model):
     min_minutes: Count | None = Field(default=None, le=10_000_000)
     max_minutes: int | None = Field(default=None, ge=0, le=10_000_000)
     max_consecutive_days: int | None = Field(default=None, ge=1, le=MAX_HORIZON_DAYS)
-    min_consecutive_days: int | None = Field(default=None, ge=1, le=14)
-    min_consecutive_days_off: int | None = Field(default=None, ge=1, le=14)
-    max_weekends: int | None = Field(default=None, ge=0, le=20)
+    min_consecutive_days: int | None = Field(default=None, ge=1, le=MAX_RUN)
+    min_consecutive_days_off: int | None = Field(default=None, ge=1, le=MAX_RUN)
+    max_consecutive_days_off: int | None = Field(default=None, ge=1, le=MAX_HORIZON_DAYS)
+    min_assignments: Count | None = Field(
+        default=None, description="Least shifts in the horizon, `contract_history` included."
+    )
+    max_assignments: Count | None = Field(
+        default=None, description="Most shifts in the horizon, `contract_history` included."
+    )
+    max_weekends: int | None = Field(default=None, ge=0, le=MAX_WEEKENDS)
+    complete_weekends: bool = Field(
+        default=False, description="A weekend is worked on both days or on neither."
+    )
 
     def contradictions(self, max_consecutive_days: int | None = None) -> list[tuple[str, str]]:
         """Each least above its most, as (the least's field, why): no roster keeps such a
@@ -84,6 +119,23 @@ class Contract(Model):
                     f"min_minutes ({self.min_minutes}) exceeds max_minutes ({self.max_minutes})",
                 )
             )
+        pairs = (
+            ("min_assignments", self.min_assignments, "max_assignments", self.max_assignments),
+            (
+                "min_consecutive_days_off",
+                self.min_consecutive_days_off,
+                "max_consecutive_days_off",
+                self.max_consecutive_days_off,
+            ),
+        )
+        for least_name, least_value, most_name, most_value in pairs:
+            if least_value is not None and most_value is not None and least_value > most_value:
+                found.append(
+                    (
+                        least_name,
+                        f"{least_name} ({least_value}) exceeds {most_name} ({most_value})",
+                    )
+                )
         least = self.min_consecutive_days
         caps = (
             (self.max_consecutive_days, "max_consecutive_days"),
@@ -133,6 +185,18 @@ class HistoryDay(Model):
     is_screener: bool = False
 
 
+class SkillCover(Model):
+    """How many of a shift-day's analysts must cover one skill: assignments that name it
+    (`Assignment.skill`) count."""
+
+    skill: str = Field(min_length=1, max_length=64)
+    minimum: Count = Field(default=0, description="A floor the roster must meet (hard).")
+    optimal: Count = Field(default=0, description="Each analyst short of it costs (soft).")
+    under_weight: Weight | None = Field(
+        default=None, description="Per analyst short of `optimal`; default: weights.skill_short."
+    )
+
+
 class Coverage(Model):
     date: date
     shift_type_id: int
@@ -145,6 +209,16 @@ class Coverage(Model):
     over_weight: Weight | None = Field(
         default=None, description="Per analyst too many; default: weights.over_cover."
     )
+    skills: list[SkillCover] = Field(
+        default_factory=list, description="Needs of single skills among the analysts."
+    )
+
+    @model_validator(mode="after")
+    def _one_need_per_skill(self) -> Coverage:
+        named = [need.skill for need in self.skills]
+        if len(named) != len(set(named)):
+            raise ValueError("one need per skill")
+        return self
 
 
 class RequestKind(StrEnum):
@@ -162,6 +236,13 @@ class ShiftRequest(Model):
     )
 
 
+class ContractCounts(Model):
+    """What an analyst already worked in the contract's period before the horizon."""
+
+    assignments: Count = 0
+    weekends: Count = Field(default=0, le=MAX_WEEKENDS)
+
+
 class FairnessCounts(Model):
     """What an analyst already did in the rolling window before the horizon."""
 
@@ -175,6 +256,9 @@ class Assignment(Model):
     date: date
     shift_type_id: int
     is_screener: bool = False
+    skill: str | None = Field(
+        default=None, max_length=64, description="The skill need it covers (one of the analyst's)."
+    )
 
 
 class Weights(Model):
@@ -187,6 +271,14 @@ class Weights(Model):
     fairness_nights: Weight = 20
     fairness_screener: Weight = 20
     change: Weight = 30
+    skill_short: Weight = 100
+    # Limits that are hard when null, soft with this cost per unit otherwise.
+    consecutive_days: Weight | None = None
+    consecutive_days_off: Weight | None = None
+    consecutive_shift_type: Weight | None = None
+    assignments: Weight | None = None
+    weekends: Weight | None = None
+    complete_weekends: Weight | None = None
 
 
 class Rules(Model):
@@ -210,6 +302,10 @@ class Problem(Model):
         default_factory=dict, description="Analyst id → the days before the horizon, any order."
     )
     fairness_history: dict[int, FairnessCounts] = Field(default_factory=dict)
+    contract_history: dict[int, ContractCounts] = Field(
+        default_factory=dict,
+        description="Analyst id → what counts toward the contract's limits from before the horizon.",
+    )
     locked: list[Assignment] = Field(default_factory=list)
     hint: list[Assignment] | None = Field(
         default=None,
@@ -246,7 +342,8 @@ class Problem(Model):
                 raise ValueError(f"unknown shift type {shift_id}")
             if analyst_id is not None and analyst_id not in analyst_ids:
                 raise ValueError(f"unknown analyst {analyst_id}")
-        if not set(self.history) <= analyst_ids or not set(self.fairness_history) <= analyst_ids:
+        counted = (self.history, self.fairness_history, self.contract_history)
+        if any(not set(by_analyst) <= analyst_ids for by_analyst in counted):
             raise ValueError("history names unknown analysts")
         dated = (
             [c.date for c in self.coverage]

@@ -21,12 +21,20 @@ class Term(StrEnum):
     UNDER_COVER = "under_cover"
     OVER_COVER = "over_cover"
     SCREENER_SHORT = "screener_short"
+    SKILL_SHORT = "skill_short"
     UNMET_ON_REQUESTS = "unmet_on_requests"
     UNGRANTED_OFF_REQUESTS = "ungranted_off_requests"
     FAIRNESS_WEEKENDS = "fairness_weekends"
     FAIRNESS_NIGHTS = "fairness_nights"
     FAIRNESS_SCREENER = "fairness_screener"
     CHANGES = "changes"
+    # The limits `Weights` makes soft (0 while they are hard).
+    CONSECUTIVE_DAYS = "consecutive_days"
+    CONSECUTIVE_DAYS_OFF = "consecutive_days_off"
+    CONSECUTIVE_SHIFT_TYPE = "consecutive_shift_type"
+    ASSIGNMENTS = "assignments"
+    WEEKENDS = "weekends"
+    COMPLETE_WEEKENDS = "complete_weekends"
 
 
 class TermCost(BaseModel):

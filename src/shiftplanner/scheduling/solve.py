@@ -227,6 +227,7 @@ def _hint(builder: ModelBuilder, assignments: list[Assignment]) -> None:
         (h.analyst_index[a.analyst_id], h.index[a.date]): (
             h.shift_index[a.shift_type_id],
             a.is_screener,
+            a.skill,
         )
         for a in assignments
         if a.date in h.index
@@ -240,6 +241,10 @@ def _hint(builder: ModelBuilder, assignments: list[Assignment]) -> None:
             if a in builder.screener:
                 for s, var in enumerate(builder.screener[a][d]):
                     builder.model.add_hint(var, pick is not None and pick[0] == s and pick[1])
+    for (a, d, s), duties in builder.skill_duty.items():
+        pick = chosen.get((a, d))
+        for skill, var in duties.items():
+            builder.model.add_hint(var, pick is not None and pick[0] == s and pick[2] == skill)
 
 
 def _parameters(
@@ -260,12 +265,14 @@ def _roster(builder: ModelBuilder, decision: DecisionVars, values: list[int]) ->
         shifts, duty = cell[: len(h.shifts)], cell[len(h.shifts) :]
         for s, worked in enumerate(shifts):
             if worked:
+                covered = decision.skills.get((a, d, s), [])
                 roster.append(
                     Assignment(
                         analyst_id=h.analysts[a].id,
                         date=h.days[d],
                         shift_type_id=h.shifts[s].id,
                         is_screener=bool(duty and duty[s]),
+                        skill=next((skill for skill, i in covered if values[i]), None),
                     )
                 )
     return roster

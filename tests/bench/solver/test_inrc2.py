@@ -4,12 +4,16 @@ border rules (runs carried over from history) on cases small enough to count by 
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
 import pytest
 
 from bench.solver import inrc2
+from shiftplanner.scheduling import checker
+from shiftplanner.scheduling.solution import Term
+from shiftplanner.scheduling.solve import SolveOptions, solve
 from tests.conftest import REQUIRE_SERVICES
 
 SAMPLE = "n005w4_0_1-2-3-3"
@@ -117,3 +121,74 @@ def test_hard_rules_reach_back_into_history(root: Path) -> None:
     assert scored.hard["illegal shift type succession"] == 1
     assert scored.hard["single assignment per day"] == 1
     assert scored.hard["required skill"] == 1
+
+
+# --- the instances as the solver's problem ---------------------------------------------
+
+# The validator's report lines → the checker's terms that make them up.
+TERMS = {
+    "total assignments": {Term.ASSIGNMENTS},
+    "consecutive": {Term.CONSECUTIVE_DAYS, Term.CONSECUTIVE_SHIFT_TYPE},
+    "non working days": {Term.CONSECUTIVE_DAYS_OFF},
+    "preferences": {Term.UNGRANTED_OFF_REQUESTS},
+    "max working weekend": {Term.WEEKENDS},
+    "complete weekends": {Term.COMPLETE_WEEKENDS},
+    "optimal coverage": {Term.SKILL_SHORT},
+}
+
+
+def by_validator_line(report: checker.Report) -> dict[str, int]:
+    return {
+        line: sum(report.breakdown[term].penalty for term in terms) for line, terms in TERMS.items()
+    }
+
+
+def test_the_sample_solution_converted_costs_1695_line_by_line(root: Path) -> None:
+    instance = inrc2.read_instance(root, entry(root, SAMPLE))
+    solution = inrc2.read_solution(root / "inrc2" / "n005w4" / "Solution_H_0-WD_1-2-3-3")
+    report = checker.check(inrc2.problem(instance), inrc2.to_roster(instance, solution))
+    assert report.violations == []
+    assert by_validator_line(report) == dict(inrc2.score(instance, solution).soft)
+    assert report.objective == 1695
+    assert inrc2.from_roster(instance, inrc2.to_roster(instance, solution)) == solution
+
+
+def random_roster(instance: inrc2.Instance, rng: random.Random) -> list[inrc2.Assignment]:
+    """At most one shift a nurse and day, each with a skill of the nurse's: what the
+    validator scores (it may break minimum cover and successions)."""
+    shifts = list(instance.scenario.shifts)
+    return [
+        inrc2.Assignment(nurse.name, day, rng.choice(shifts), rng.choice(sorted(nurse.skills)))
+        for nurse in instance.scenario.nurses
+        for day in range(instance.days)
+        if rng.random() < rng.choice([0.3, 0.6, 0.9])
+    ]
+
+
+def test_every_instance_converts_and_the_checker_scores_as_the_validator(root: Path) -> None:
+    rng = random.Random(21)
+    for item in inrc2.listed(root):
+        instance = inrc2.read_instance(root, item)
+        problem = inrc2.problem(instance)
+        assert len(problem.analysts) == len(instance.scenario.nurses)
+        assert problem.horizon_days == instance.days
+        for _ in range(5):
+            roster = random_roster(instance, rng)
+            scored = inrc2.score(instance, roster)
+            report = checker.check(problem, inrc2.to_roster(instance, roster))
+            assert by_validator_line(report) == dict(scored.soft), item.name
+            assert report.objective == scored.total
+            hard = {violation.rule for violation in report.violations}
+            assert hard <= {"skill_min", "succession"}
+            assert ("skill_min" in hard) == bool(scored.hard["minimal coverage"])
+            assert ("succession" in hard) == bool(scored.hard["illegal shift type succession"])
+
+
+def test_a_solved_roster_is_what_the_validator_says_it_is(root: Path) -> None:
+    instance = inrc2.read_instance(root, entry(root, SAMPLE))
+    options = SolveOptions(time_limit_seconds=4, workers=2, column_bound=False)
+    solution = solve(inrc2.problem(instance), options)
+    assert solution.objective is not None
+    scored = inrc2.score(instance, inrc2.from_roster(instance, solution.assignments))
+    assert scored.feasible
+    assert scored.total == solution.objective

@@ -1,31 +1,18 @@
-"""Each analyst's contract: shifts per type, minutes, consecutive days, blocks, weekends."""
+"""Each analyst's contract: shifts per type, minutes, shifts in all, weekends (runs of
+days are in `runs`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 
 from ortools.sat.python import cp_model
 
-from shiftplanner.scheduling.builder import LinearExpr, Literal, ModelBuilder, RuleRef
-from shiftplanner.scheduling.problem import AnalystSpec, HistoryDay
+from shiftplanner.scheduling.builder import LinearExpr, ModelBuilder, RuleRef
+from shiftplanner.scheduling.problem import ContractCounts, HistoryDay
+from shiftplanner.scheduling.solution import Term
 from shiftplanner.scheduling.text import counted
 
-# A day's state for one analyst: a literal in the horizon, a known constant in history,
-# None where the history does not say.
-State = cp_model.IntVar | bool | None
-
-
-def _states(b: ModelBuilder, a: int, flag: Callable[[HistoryDay], bool]) -> Callable[[int], State]:
-    history = b.horizon.history(b.horizon.analysts[a])
-
-    def state(i: int) -> State:
-        if i >= 0:
-            return b.work[a][i]
-        day = history.get(i)
-        return None if day is None else flag(day)
-
-    return state
+SUNDAY = 6
 
 
 def _worked(day: HistoryDay) -> bool:
@@ -103,83 +90,6 @@ def max_consecutive(
         b.at_most(sum(window), limit - already, ref(first))
 
 
-def consecutive_days(b: ModelBuilder) -> None:
-    h = b.horizon
-    for a, analyst in enumerate(h.analysts):
-        limit = analyst.contract.max_consecutive_days
-        if limit is None:
-            continue
-
-        def ref(first: int, analyst: AnalystSpec = analyst, limit: int = limit) -> RuleRef:
-            days = tuple(h.days[i] for i in range(max(first, 0), min(first + limit + 1, h.size)))
-            return RuleRef(
-                "max_consecutive_days",
-                f"{analyst.label} works more than {counted(limit, 'day')} in a row",
-                analyst.id,
-                dates=days,
-            )
-
-        def worked(i: int, a: int = a) -> LinearExpr:
-            return b.work[a][i]
-
-        max_consecutive(b, limit, worked, history_flags(b, a, _worked), ref)
-
-
-def _short_blocks(
-    b: ModelBuilder, a: int, shortest: int, working: bool, rule: str, analyst: AnalystSpec
-) -> None:
-    """Forbid every run of `working` (or off) days shorter than `shortest` that has a day
-    in the horizon, does not reach the end, and is preceded by a known day: the pattern
-    other, L × this, other, for each L < shortest."""
-    h = b.horizon
-    state = _states(b, a, _worked)
-    for length in range(1, shortest):
-        for first in range(-(length - 1), h.size - length):
-            before, after = state(first - 1), state(first + length)
-            block = [state(i) for i in range(first, first + length)]
-            if before is None or after is None or any(s is None for s in block):
-                continue
-            # The clause "not this pattern": before or after is `working`, or a block day is not.
-            clause: list[Literal] = []
-            satisfied = False
-            pattern: list[tuple[cp_model.IntVar | bool, bool]] = [
-                (before, working),
-                (after, working),
-                *((s, not working) for s in block if s is not None),
-            ]
-            for value, wanted in pattern:
-                if isinstance(value, bool):
-                    satisfied |= value == wanted
-                else:
-                    clause.append(value if wanted else cast(Literal, value.Not()))
-            if satisfied:
-                continue
-            days = tuple(h.days[i] for i in range(max(first, 0), first + length))
-            kind = "working" if working else "off"
-            b.clause(
-                clause,
-                RuleRef(
-                    rule,
-                    f"{analyst.label} has a {kind} block of {counted(length, 'day')} (at least {shortest})",
-                    analyst.id,
-                    dates=days,
-                ),
-            )
-
-
-def blocks(b: ModelBuilder) -> None:
-    for a, analyst in enumerate(b.horizon.analysts):
-        contract = analyst.contract
-        if contract.min_consecutive_days and contract.min_consecutive_days > 1:
-            _short_blocks(
-                b, a, contract.min_consecutive_days, True, "min_consecutive_days", analyst
-            )
-        if contract.min_consecutive_days_off and contract.min_consecutive_days_off > 1:
-            _short_blocks(
-                b, a, contract.min_consecutive_days_off, False, "min_consecutive_days_off", analyst
-            )
-
-
 def weekend_vars(b: ModelBuilder, a: int) -> list[cp_model.IntVar]:
     """Whether each weekend touching the horizon is worked (made once per analyst)."""
     if a not in b.worked_weekends:
@@ -196,13 +106,97 @@ def weekend_vars(b: ModelBuilder, a: int) -> list[cp_model.IntVar]:
 
 
 def weekends(b: ModelBuilder) -> None:
-    for a, analyst in enumerate(b.horizon.analysts):
+    """Weekends worked, with those the contract's period counted before, at most the most."""
+    h = b.horizon
+    weight = h.problem.weights.weekends
+    for a, analyst in enumerate(h.analysts):
         most = analyst.contract.max_weekends
-        if most is None:
+        if most is None or weight == 0:
             continue
-        ref = RuleRef(
-            "max_weekends",
-            f"{analyst.label} works more than {counted(most, 'weekend')}",
-            analyst.id,
-        )
-        b.at_most(sum(weekend_vars(b, a)), most, ref)
+        before = h.problem.contract_history.get(analyst.id, ContractCounts()).weekends
+        worked = sum(weekend_vars(b, a)) + before
+        if weight is None:
+            ref = RuleRef(
+                "max_weekends",
+                f"{analyst.label} works more than {counted(most, 'weekend')}",
+                analyst.id,
+            )
+            b.at_most(worked, most, ref)
+            continue
+        over = b.model.new_int_var(0, len(h.weekends) + before, f"weekends_over_{a}")
+        b.model.add(over >= worked - most)
+        b.cost(Term.WEEKENDS, over, weight)
+
+
+def assignments(b: ModelBuilder) -> None:
+    """Shifts in the horizon, with those the contract's period counted before, within the
+    contract's least and most."""
+    h = b.horizon
+    weight = h.problem.weights.assignments
+    for a, analyst in enumerate(h.analysts):
+        least, most = analyst.contract.min_assignments, analyst.contract.max_assignments
+        if (least is None and most is None) or weight == 0:
+            continue
+        before = h.problem.contract_history.get(analyst.id, ContractCounts()).assignments
+        total = sum(b.work[a]) + before
+        if weight is None:
+            if most is not None:
+                ref = RuleRef(
+                    "max_assignments",
+                    f"{analyst.label} works more than {counted(most, 'shift')}",
+                    analyst.id,
+                )
+                b.at_most(total, most, ref)
+            if least is not None:
+                ref = RuleRef(
+                    "min_assignments",
+                    f"{analyst.label} works fewer than {counted(least, 'shift')}",
+                    analyst.id,
+                )
+                b.at_least(total, least, ref)
+            continue
+        upper = h.size + before + (least or 0)
+        if most is not None:
+            over = b.model.new_int_var(0, upper, f"assignments_over_{a}")
+            b.model.add(over >= total - most)
+            b.cost(Term.ASSIGNMENTS, over, weight)
+        if least is not None:
+            short = b.model.new_int_var(0, least, f"assignments_short_{a}")
+            b.model.add(short >= least - total)
+            b.cost(Term.ASSIGNMENTS, short, weight)
+
+
+def complete_weekends(b: ModelBuilder) -> None:
+    """Both days of a weekend worked or neither, for contracts that ask it: every weekend
+    touching the horizon whose two days are known (one may be the last history day)."""
+    h = b.horizon
+    weight = h.problem.weights.complete_weekends
+    for a, analyst in enumerate(h.analysts):
+        if not analyst.contract.complete_weekends or weight == 0:
+            continue
+        last_history = history_flags(b, a, _worked)(-1)
+        for days in h.weekends:
+            first = h.days[days[0]]
+            one: LinearExpr = b.work[a][days[0]]
+            other: LinearExpr
+            if len(days) == 2:
+                other = b.work[a][days[1]]
+            elif first.weekday() == SUNDAY and days[0] == 0 and last_history is not None:
+                other = int(last_history)  # Saturday was the day before
+            else:
+                continue  # the weekend's other day is after the horizon, or unknown
+            dates = tuple(h.days[d] for d in days)
+            if weight is None:
+                ref = RuleRef(
+                    "complete_weekends",
+                    f"{analyst.label} works one day of the weekend of {dates[0]}",
+                    analyst.id,
+                    dates=dates,
+                )
+                b.at_most(one - other, 0, ref)
+                b.at_most(other - one, 0, ref)
+                continue
+            split = b.model.new_bool_var(f"split_weekend_{a}_{days[0]}")
+            b.model.add(split >= one - other)
+            b.model.add(split >= other - one)
+            b.cost(Term.COMPLETE_WEEKENDS, split, weight)

@@ -42,6 +42,30 @@ def coverage(b: ModelBuilder) -> None:
                 over,
                 weights.over_cover if need.over_weight is None else need.over_weight,
             )
+            for cover in need.skills:
+                duty = sum(
+                    duties[cover.skill]
+                    for a in range(staff)
+                    if cover.skill in (duties := b.skill_duty.get((a, d, s), {}))
+                )
+                if cover.minimum:
+                    ref = RuleRef(
+                        "skill_min",
+                        f"{shift.label} on {day} needs at least "
+                        f"{counted(cover.minimum, 'analyst')} covering {cover.skill}",
+                        shift_type_id=shift.id,
+                        dates=(day,),
+                    )
+                    b.at_least(duty, cover.minimum, ref)
+                if cover.optimal > cover.minimum:
+                    missing = b.model.new_int_var(
+                        0, cover.optimal, f"skill_short_{d}_{s}_{cover.skill}"
+                    )
+                    b.model.add(missing >= cover.optimal - duty)
+                    weight = (
+                        weights.skill_short if cover.under_weight is None else cover.under_weight
+                    )
+                    b.cost(Term.SKILL_SHORT, missing, weight)
             if need.screeners_required:
                 duty = sum(b.screener[a][d][s] for a in b.screener)
                 missing = b.model.new_int_var(0, need.screeners_required, f"screener_short_{d}_{s}")

@@ -7,13 +7,15 @@ from shiftplanner.scheduling.builder import ModelBuilder, RuleRef
 
 def one_shift_per_day(b: ModelBuilder) -> None:
     """Structural, never relaxed: `work` is whether any shift is worked, and screener
-    duty only ever rides on a shift the analyst works."""
+    duty and a skill (at most one) only ever ride on a shift the analyst works."""
     for a in range(len(b.horizon.analysts)):
         for d in range(b.horizon.size):
             b.model.add(sum(b.x[a][d]) == b.work[a][d])
             if a in b.screener:
                 for s, duty in enumerate(b.screener[a][d]):
                     b.model.add_implication(duty, b.x[a][d][s])
+    for (a, d, s), duties in b.skill_duty.items():
+        b.model.add(sum(duties.values()) <= b.x[a][d][s])
 
 
 def days_off(b: ModelBuilder) -> None:
