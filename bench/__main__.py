@@ -14,12 +14,14 @@ from rich.console import Console
 from bench import alerting, schedule_query, web, webhooks
 from bench.load import hot_path, scenarios
 from bench.solver import compare as solver_compare
+from bench.solver import suite as solver_suite
 
 BENCHMARKS: dict[str, Callable[[Console], None]] = {
     "schedule_query": schedule_query.run,
     "hot_path": hot_path.run,
     "scenarios": scenarios.run,
     "solver": solver_compare.run,
+    "solver_suite": solver_suite.run,
     "alerting": alerting.run,
     "webhooks": webhooks.run,
     "web": web.run,

@@ -68,7 +68,11 @@ def generate(
             min_consecutive_days=2,
             min_consecutive_days_off=2 if rng.random() < 0.7 else None,
             max_weekends=math.ceil(weeks / 2) + (0 if part_time else 1),
-            max_shifts_per_type={3: max(2, round(weeks * 2))} if rng.random() < 0.5 else {},
+            max_shifts_per_type=(
+                {3: max(2, round(weeks * 2))}
+                if rng.random() < 0.5 and shift_types >= 3  # the night shift
+                else {}
+            ),
         )
         days_off: list[date] = []
         if rng.random() < 0.25:

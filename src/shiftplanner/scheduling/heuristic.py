@@ -1,6 +1,7 @@
 """A fast constructive roster, handed to CP-SAT as its first hint: day by day, each
 shift takes the least-loaded analysts that the simple hard rules allow (days off,
-succession, shifts per type, minutes, consecutive days, weekends, screener runs),
+succession, shifts per type, minutes, consecutive days, weekends, screener runs, shifts
+in all, days in a row on one shift type), then fills each skill's optimum the same way,
 preferring those who asked for it and sparing those who asked for it off. The rules it
 does not look ahead for (block lengths, minimum minutes) are left for the solver to
 repair; the hint only needs to be close."""
@@ -18,6 +19,7 @@ from shiftplanner.scheduling.problem import AnalystSpec, Assignment, RequestKind
 class _Load:
     shift_by_day: dict[int, int] = field(default_factory=dict)  # day index → shift index
     screener_days: set[int] = field(default_factory=set)
+    skill_by_day: dict[int, str] = field(default_factory=dict)
     per_type: Counter[int] = field(default_factory=Counter)
     minutes: int = 0
     weekends: set[int] = field(default_factory=set)
@@ -80,6 +82,14 @@ def construct(h: Horizon) -> list[Assignment]:
         after = load.shift_by_day.get(d + 1)
         if after is not None and after in h.banned_next[s]:
             return False
+        if (
+            contract.max_assignments is not None
+            and len(load.shift_by_day) >= contract.max_assignments
+        ):
+            return False
+        same_type = shift.max_consecutive
+        if same_type is not None and _same_type_streak(load, d, s) >= same_type:
+            return False
         limit = contract.max_shifts_per_type.get(shift.id)
         if limit is not None and load.per_type[s] >= limit:
             return False
@@ -118,6 +128,39 @@ def construct(h: Horizon) -> list[Assignment]:
                 )
                 _take(h, loads[a], d, s, duty > 0 and can_screen, weekend_of)
                 duty -= int(duty > 0 and can_screen)
+            # Each skill's optimum: first from who works the shift already, then the
+            # least-loaded who have it; the scarcest skill first.
+            scarcity = {
+                cover.skill: sum(cover.skill in analyst.skills for analyst in h.analysts)
+                for cover in need.skills
+            }
+            for cover in sorted(need.skills, key=lambda cover: scarcity[cover.skill]):
+                missing = cover.optimal - sum(
+                    1
+                    for load in loads
+                    if load.skill_by_day.get(d) == cover.skill and load.shift_by_day.get(d) == s
+                )
+                for a, load in enumerate(loads):
+                    if missing <= 0:
+                        break
+                    if (
+                        load.shift_by_day.get(d) == s
+                        and d not in load.skill_by_day
+                        and cover.skill in h.analysts[a].skills
+                    ):
+                        load.skill_by_day[d] = cover.skill
+                        missing -= 1
+                candidates = sorted(
+                    (
+                        a
+                        for a, analyst in enumerate(h.analysts)
+                        if cover.skill in analyst.skills and allowed(a, analyst, d, s)
+                    ),
+                    key=lambda a: (-wishes.get((a, d), 0), len(loads[a].shift_by_day), a),
+                )
+                for a in candidates[: max(0, missing)]:
+                    _take(h, loads[a], d, s, False, weekend_of)
+                    loads[a].skill_by_day[d] = cover.skill
 
     return [
         Assignment(
@@ -125,10 +168,19 @@ def construct(h: Horizon) -> list[Assignment]:
             date=h.days[d],
             shift_type_id=h.shifts[s].id,
             is_screener=d in loads[a].screener_days,
+            skill=loads[a].skill_by_day.get(d),
         )
         for a, analyst in enumerate(h.analysts)
         for d, s in sorted(loads[a].shift_by_day.items())
     ]
+
+
+def _same_type_streak(load: _Load, d: int, s: int) -> int:
+    """Days in a row on shift type s that end the day before d (in the horizon)."""
+    run, i = 0, d - 1
+    while load.shift_by_day.get(i) == s:
+        run, i = run + 1, i - 1
+    return run
 
 
 def _take(

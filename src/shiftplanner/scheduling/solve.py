@@ -27,7 +27,9 @@ from shiftplanner.scheduling.solution import Progress, Solution, Status, Term, V
 
 OnProgress = Callable[[Progress], None]
 # What covering costs; `cover_first` minimises these alone.
-COVER_TERMS = frozenset({Term.UNDER_COVER, Term.OVER_COVER, Term.SCREENER_SHORT})
+COVER_TERMS = frozenset(
+    {Term.UNDER_COVER, Term.OVER_COVER, Term.SCREENER_SHORT, Term.SKILL_SHORT}
+)
 
 
 @dataclass(frozen=True)
@@ -251,8 +253,7 @@ def _parameters(
     solver: cp_model.CpSolver, options: SolveOptions, time_limit: float, workers: int
 ) -> None:
     solver.parameters.max_time_in_seconds = time_limit
-    if not options.plain:
-        solver.parameters.num_workers = workers
+    solver.parameters.num_workers = workers
     solver.parameters.random_seed = options.seed
     solver.parameters.log_search_progress = False
 
