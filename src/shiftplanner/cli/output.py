@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 
-from shiftplanner.bootstrap import AdminLogin
-from shiftplanner.demo import DemoAccounts
+if TYPE_CHECKING:
+    # For annotations only: `shiftplanner solve` prints with this module and never loads
+    # the service these come from.
+    from shiftplanner.bootstrap import AdminLogin
+    from shiftplanner.demo import DemoAccounts
 
 console = Console()
 # What went wrong goes to standard error, apart from what a command produces.

@@ -61,6 +61,15 @@ def solve(
         for line in errors:
             error_console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
+    # Said before OR-Tools loads (a good part of a second), so the command answers at once.
+    console.print(
+        f"{problem.team or 'Problem'}: {counted(problem.horizon_days, 'day')}, "
+        f"{counted(len(problem.analysts), 'analyst')}, "
+        f"{counted(len(problem.shift_types), 'shift type')}; searching for at most "
+        f"{time_limit:g} s with {counted(workers, 'worker')}",
+        markup=False,
+        highlight=False,
+    )
     # Loaded by this command only: every other command (`serve` above all) runs without
     # OR-Tools and the pandas it brings, about 90 MB.
     from shiftplanner.scheduling.solve import SolveOptions
@@ -85,14 +94,6 @@ def _gap(objective: int, bound: int) -> str:
 
 
 def _solve_live(problem: Problem, options: SolveOptions) -> outcome.Solution:
-    console.print(
-        f"{problem.team or 'Problem'}: {counted(problem.horizon_days, 'day')}, "
-        f"{counted(len(problem.analysts), 'analyst')}, "
-        f"{counted(len(problem.shift_types), 'shift type')}; searching for at most "
-        f"{options.time_limit_seconds:g} s with {counted(options.workers, 'worker')}",
-        markup=False,
-        highlight=False,
-    )
     if console.is_terminal:
         return _solve_with_table(problem, options)
     return _solve_printing_lines(problem, options)

@@ -1,5 +1,5 @@
-"""`shiftplanner users ...`: accounts, for the operator at the server's shell (the first
-admin, or one who lost their password).
+"""What `shiftplanner users ...` do: accounts, for the operator at the server's shell
+(the first admin, or one who lost their password).
 
 Whoever runs these has the server's shell and database, so they act as the platform
 itself: an admin of the account's organization who is also a superuser. Every change
@@ -9,7 +9,6 @@ the API, and a new password or a disabled account ends the account's sign-ins.""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 
 import typer
 from sqlalchemy import select
@@ -26,26 +25,10 @@ from shiftplanner.security.actor import Actor
 from shiftplanner.users import schemas as user_schemas
 from shiftplanner.users import service as user_service
 
-users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 
-
-@users_app.command("create")
-def users_create(
-    email: Annotated[str, typer.Argument()],
-    org: Annotated[str, typer.Option(help="Slug of the organization.")],
-    role: Annotated[Role, typer.Option()] = Role.ADMIN,
-    full_name: Annotated[str, typer.Option()] = "",
-    superuser: Annotated[
-        bool, typer.Option(help="Also make the account a platform operator.")
-    ] = False,
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when left out."
-        ),
-    ] = "",
+def create(
+    *, email: str, org: str, role: Role, full_name: str, superuser: bool, password: str
 ) -> None:
-    """Create a user account in an organization."""
     settings = get_settings()
     configure_logging(settings)
     try:
@@ -83,17 +66,7 @@ async def _create_user(
         await runtime.close()
 
 
-@users_app.command("reset-password")
-def users_reset_password(
-    email: Annotated[str, typer.Argument()],
-    generate: Annotated[
-        bool,
-        typer.Option("--generate", help="Set a random password and print it (shown once)."),
-    ] = False,
-) -> None:
-    """Give the account a new password and end its sign-ins.
-
-    The password is asked for twice, or with --generate made up and printed once."""
+def reset_password(email: str, *, generate: bool) -> None:
     if generate:
         password = random_password()
     else:
@@ -105,9 +78,7 @@ def users_reset_password(
         console.print(password, markup=False, highlight=False, soft_wrap=True)
 
 
-@users_app.command("disable")
-def users_disable(email: Annotated[str, typer.Argument()]) -> None:
-    """Disable the account: it can no longer sign in, and its sign-ins end at once."""
+def disable(email: str) -> None:
     user, was_active = _update(email, {"is_active": False})
     if not was_active:
         console.print(f"{user.email} was already disabled.")
@@ -115,9 +86,7 @@ def users_disable(email: Annotated[str, typer.Argument()]) -> None:
     console.print(f"Disabled {user.email}; its sign-ins have ended.")
 
 
-@users_app.command("enable")
-def users_enable(email: Annotated[str, typer.Argument()]) -> None:
-    """Enable a disabled account again."""
+def enable(email: str) -> None:
     user, was_active = _update(email, {"is_active": True})
     console.print(f"{user.email} was already enabled." if was_active else f"Enabled {user.email}.")
 

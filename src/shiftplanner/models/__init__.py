@@ -36,11 +36,12 @@ from shiftplanner.models.shift_type import ShiftType
 from shiftplanner.models.team import Team
 from shiftplanner.models.team_schedule_settings import TeamScheduleSettings
 from shiftplanner.models.token_family import TokenFamily
-from shiftplanner.models.user import Role, User
+from shiftplanner.models.user import User
 from shiftplanner.models.webhook_attempt import AttemptTrigger, WebhookAttempt
 from shiftplanner.models.webhook_delivery import WebhookDelivery, WebhookDeliveryStatus
 from shiftplanner.models.webhook_endpoint import WebhookEndpoint
 from shiftplanner.models.webhook_message import WebhookMessage
+from shiftplanner.roles import Role
 
 __all__ = [
     "MERGED_SOURCE",

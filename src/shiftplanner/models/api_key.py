@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shiftplanner.models.base import Base, IdType, TimestampMixin, enum_column
-from shiftplanner.models.user import Role
+from shiftplanner.roles import Role
 
 
 class ApiKey(TimestampMixin, Base):

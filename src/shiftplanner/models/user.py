@@ -1,21 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shiftplanner.models.base import Base, IdType, TimestampMixin, enum_column
-
-
-class Role(StrEnum):
-    """What a user may do within their organization, strongest first."""
-
-    ADMIN = "admin"
-    MANAGER = "manager"
-    ANALYST = "analyst"
-    VIEWER = "viewer"
+from shiftplanner.roles import Role
 
 
 class User(TimestampMixin, Base):
