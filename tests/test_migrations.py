@@ -410,3 +410,31 @@ async def test_an_upgrade_that_would_break_a_foreign_key_changes_nothing(
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
             (BEFORE_IDS,)
         ]
+
+
+# --- skills and runs ----------------------------------------------------------------------
+
+BEFORE_SKILLS = "c14b2c44d1a3"
+
+
+async def test_skills_and_runs_leave_existing_rows_unlimited_and_go_back_without_a_trace(
+    old_database: tuple[Path, str],
+) -> None:
+    path, url = old_database
+    await migrate(url, BEFORE_SKILLS)
+    before, keys = _snapshot(path), _schema_of(path)
+
+    await migrate(url)
+    with closing(sqlite3.connect(path)) as connection:
+        runs = connection.execute("SELECT min_consecutive, max_consecutive FROM shift_types")
+        assert runs.fetchall() == [(None, None)]
+        assert connection.execute("SELECT skills FROM coverage_requirements").fetchall() == [
+            ("[]",)
+        ]
+        assert connection.execute("SELECT skill FROM assignments").fetchall() == [(None,), (None,)]
+
+    assert _schema_of(path) == keys
+
+    await asyncio.to_thread(command.downgrade, alembic_config(url), BEFORE_SKILLS)
+    assert _snapshot(path) == before
+    assert _schema_of(path) == keys

@@ -3,11 +3,13 @@
 Instances come from `bench.solver.instances` with a fixed seed: a realistic team, the same
 team understaffed, a large team and a long horizon. The baseline is the
 textbook model (one constraint per banned succession, no redundant cuts) handed to
-CP-SAT with its default parameters, no hint and no large-neighbourhood search; ours is
+CP-SAT with its default parameters and 8 workers, no hint and no large-neighbourhood
+search; ours is
 `solve()` as the service runs it, and beside it the same without the column-generation
 bound (bound.py), to show what that bound adds and what its thread costs the search.
 Each runs at 10 s and at 60 s; every roster is re-checked by the independent checker (a
-broken hard rule would fail the run)."""
+broken hard rule would fail the run). The broad suite, with INRC-II and a train/test
+split, is `suite`."""
 
 from __future__ import annotations
 

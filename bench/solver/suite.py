@@ -110,6 +110,21 @@ CONFIGS: dict[str, SolveOptions] = {
     "portfolio+bound": SolveOptions(search_workers=8, cover_first=False),
     "phased-no-cover": SolveOptions(cover_first=False),
     "phased-no-bound": SolveOptions(column_bound=False),
+    "portfolio-lin2": SolveOptions(
+        search_workers=8,
+        cover_first=False,
+        column_bound=False,
+        cp_sat=(("linearization_level", 2),),
+    ),
+    "portfolio-sym": SolveOptions(
+        search_workers=8, cover_first=False, column_bound=False, cp_sat=(("symmetry_level", 4),)
+    ),
+    "portfolio-interleave": SolveOptions(
+        search_workers=8,
+        cover_first=False,
+        column_bound=False,
+        cp_sat=(("interleave_search", True),),
+    ),
 }
 
 

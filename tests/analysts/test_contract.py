@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import Analyst, OutboxEvent
 from shiftplanner.runtime import Runtime
-from shiftplanner.scheduling.problem import Contract
+from shiftplanner.scheduling.problem import MAX_HORIZON_DAYS, MAX_RUN, MAX_WEEKENDS, Contract
 from tests.assertions import problem
 from tests.factories import Tenant, make_shift_type, make_team
 
@@ -24,7 +24,11 @@ NO_LIMITS: dict[str, Any] = {
     "max_consecutive_days": None,
     "min_consecutive_days": None,
     "min_consecutive_days_off": None,
+    "max_consecutive_days_off": None,
+    "min_assignments": None,
+    "max_assignments": None,
     "max_weekends": None,
+    "complete_weekends": False,
 }
 
 
@@ -76,6 +80,43 @@ async def test_a_contract_is_stored_as_the_solvers_model_dumps_it(
     assert Contract.model_validate(stored).max_shifts_per_type == {night: 4}
 
 
+async def test_the_competitions_limits_are_kept_as_given(
+    client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    contract = {
+        "min_consecutive_days_off": 2,
+        "max_consecutive_days_off": 4,
+        "min_assignments": 10,
+        "max_assignments": 20,
+        "max_weekends": MAX_WEEKENDS,
+        "complete_weekends": True,
+    }
+    created = await client.post(
+        URL, json=new_analyst(tenant, contract=contract), headers=tenant.manager
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["contract"] == {**NO_LIMITS, **contract}
+    analyst_id = created.json()["id"]
+    assert await stored_contract(runtime, analyst_id) == {**NO_LIMITS, **contract}
+    relaxed = await client.patch(
+        f"{URL}/{analyst_id}",
+        json={"contract": {**contract, "complete_weekends": False, "max_assignments": None}},
+        headers=tenant.manager,
+    )
+    assert relaxed.status_code == 200, relaxed.text
+    assert relaxed.json()["contract"]["complete_weekends"] is False
+    assert relaxed.json()["contract"]["max_assignments"] is None
+    async with runtime.session_factory() as db:
+        [event] = await db.scalars(
+            select(OutboxEvent).where(
+                OutboxEvent.event_type == "analyst.updated", OutboxEvent.resource_id == analyst_id
+            )
+        )
+    change = event.payload["changes"]["contract"]
+    assert (change["old"]["complete_weekends"], change["new"]["complete_weekends"]) == (True, False)
+    assert (change["old"]["max_assignments"], change["new"]["max_assignments"]) == (20, None)
+
+
 async def test_patch_replaces_the_contract_and_emits_the_change(
     client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime
 ) -> None:
@@ -119,8 +160,17 @@ async def test_patch_replaces_the_contract_and_emits_the_change(
     [
         ({"max_hours": 40}, "#/contract/max_hours"),
         ({"max_consecutive_days": 0}, "#/contract/max_consecutive_days"),
-        ({"max_consecutive_days": 85}, "#/contract/max_consecutive_days"),
-        ({"min_consecutive_days_off": 15}, "#/contract/min_consecutive_days_off"),
+        ({"max_consecutive_days": MAX_HORIZON_DAYS + 1}, "#/contract/max_consecutive_days"),
+        ({"min_consecutive_days_off": MAX_RUN + 1}, "#/contract/min_consecutive_days_off"),
+        ({"max_consecutive_days_off": 0}, "#/contract/max_consecutive_days_off"),
+        (
+            {"max_consecutive_days_off": MAX_HORIZON_DAYS + 1},
+            "#/contract/max_consecutive_days_off",
+        ),
+        ({"min_assignments": -1}, "#/contract/min_assignments"),
+        ({"max_assignments": 10_001}, "#/contract/max_assignments"),
+        ({"max_weekends": MAX_WEEKENDS + 1}, "#/contract/max_weekends"),
+        ({"complete_weekends": "sometimes"}, "#/contract/complete_weekends"),
         ({"max_minutes": -1}, "#/contract/max_minutes"),
         ({"max_weekends": "many"}, "#/contract/max_weekends"),
         ({"max_shifts_per_type": {"night": 2}}, "#/contract/max_shifts_per_type/night/[key]"),
@@ -191,6 +241,11 @@ async def test_only_managers_change_contracts_and_only_in_their_organization(
         ({"min_consecutive_days": 5, "max_consecutive_days": 3}, "#/contract/min_consecutive_days"),
         # The organization's most consecutive days (6 by default) caps every contract's.
         ({"min_consecutive_days": 7}, "#/contract/min_consecutive_days"),
+        ({"min_assignments": 6, "max_assignments": 5}, "#/contract/min_assignments"),
+        (
+            {"min_consecutive_days_off": 3, "max_consecutive_days_off": 2},
+            "#/contract/min_consecutive_days_off",
+        ),
     ],
 )
 async def test_a_contract_whose_least_exceeds_its_most_is_refused_naming_the_field(
@@ -214,7 +269,15 @@ async def test_a_contract_whose_least_exceeds_its_most_is_refused_naming_the_fie
     assert pointers(problem(patched, 422)) == [pointer]
     assert await stored_contract(runtime, analyst_id) == {}
     # Equal bounds are a contract, not a contradiction.
-    equal = {"min_minutes": 1200, "max_minutes": 1200, "min_consecutive_days": 3}
+    equal = {
+        "min_minutes": 1200,
+        "max_minutes": 1200,
+        "min_consecutive_days": 3,
+        "min_assignments": 4,
+        "max_assignments": 4,
+        "min_consecutive_days_off": 2,
+        "max_consecutive_days_off": 2,
+    }
     kept = await client.patch(
         f"{URL}/{analyst_id}", json={"contract": equal}, headers=tenant.manager
     )

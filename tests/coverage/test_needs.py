@@ -3,10 +3,13 @@ schedule generation and conflict detection share."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from shiftplanner.coverage.needs import Need, TeamCoverage
+from shiftplanner.scheduling.problem import SkillCover
 
 MONDAY = date(2028, 2, 21)  # 2028 is a leap year: Tuesday 29 February is in this week
 
@@ -33,6 +36,7 @@ class Requirement:
     hard_min: int | None = None
     under_weight: int | None = None
     over_weight: int | None = None
+    skills: Sequence[Mapping[str, Any]] = ()
 
 
 @dataclass(frozen=True)
@@ -103,3 +107,29 @@ def test_nothing_is_needed_on_a_holiday_the_team_takes_off() -> None:
     )
     assert working.holidays_in(day(0), day(13)) == set()
     assert working.need(shift, day(0)) == Need(required=3)
+
+
+def test_skill_needs_come_with_the_requirement_that_states_them() -> None:
+    senior = {"skill": "senior", "minimum": 1, "optimal": 2, "under_weight": None}
+    triage = {"skill": "triage", "minimum": 0, "optimal": 1, "under_weight": 40}
+    rules = TeamCoverage.of(
+        [
+            Requirement(weekday="mon", required=3, skills=[senior, triage]),
+            Requirement(weekday="sat", required=2, screeners_required=1, skills=[senior]),
+            Requirement(date=day(7), required=1),  # the override needs no skill
+        ]
+    )
+    shift = Shift()
+
+    monday = rules.need(shift, day(0))
+    assert monday is not None
+    assert monday.skills == (SkillCover.model_validate(senior), SkillCover.model_validate(triage))
+    # Without screeners on weekends the weekend's need keeps its skills.
+    assert rules.need(shift, day(5)) == Need(
+        required=2, screeners_required=0, skills=(SkillCover(skill="senior", minimum=1, optimal=2),)
+    )
+    assert rules.need(shift, day(7)) == Need(required=1)
+    # The shift type's own headcount needs no skill.
+    tuesday = rules.need(shift, day(1))
+    assert tuesday is not None
+    assert tuesday.skills == ()

@@ -16,11 +16,18 @@ from shiftplanner.config import Settings
 from shiftplanner.db import session_scope
 from shiftplanner.generation import lifecycle
 from shiftplanner.kit.time import utcnow
-from shiftplanner.models import AuditLog, GenerationJob, JobStatus, OutboxEvent, Role
+from shiftplanner.models import (
+    AuditLog,
+    CoverageRequirement,
+    GenerationJob,
+    JobStatus,
+    OutboxEvent,
+    Role,
+)
 from shiftplanner.runtime import Runtime
 from shiftplanner.scheduling.checker import check
+from shiftplanner.scheduling.problem import MAX_HORIZON_DAYS, Problem
 from shiftplanner.scheduling.problem import Assignment as Planned
-from shiftplanner.scheduling.problem import Problem
 from tests.assertions import problem
 from tests.conftest import running
 from tests.factories import Tenant, make_assignment
@@ -177,6 +184,50 @@ async def test_apply_refuses_when_the_schedule_changed_meanwhile(
     assert (await wait_for_job(client, tenant.manager, job_id))["status"] == "succeeded"
 
 
+async def test_an_applied_roster_keeps_the_skills_the_solver_chose(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    runtime: Runtime,
+    settings: Settings,
+    tenant: Tenant,
+    small_team: SmallTeam,
+) -> None:
+    morning = small_team.shift_types[0]
+    senior = small_team.analysts[2]
+    senior.skills = ["senior"]
+    wednesday = MONDAY + timedelta(days=2)
+    # Wednesday's morning must be covered by a senior (hard), Thursday's ideally.
+    for day, need in ((wednesday, {"minimum": 1}), (wednesday + timedelta(days=1), {"optimal": 1})):
+        session.add(
+            CoverageRequirement(
+                org_id=tenant.org.id,
+                shift_type_id=morning.id,
+                date=day,
+                required=1,
+                skills=[{"skill": "senior", **need}],
+            )
+        )
+    await session.commit()
+    created = await client.post(
+        GENERATE, json=generate_body(small_team.team.id), headers=tenant.manager
+    )
+    assert created.status_code == 202, created.text
+    assert await run_in_process(runtime, settings) is JobStatus.SUCCEEDED
+    job_id = created.json()["id"]
+    assert (await wait_for_job(client, tenant.manager, job_id))["proposal"]["applicable"]
+
+    applied = await client.post(f"{GENERATE}/{job_id}/apply", headers=tenant.manager)
+    assert applied.status_code == 200, applied.text
+    schedule = await team_schedule(client, tenant.manager, small_team.team.id)
+    covering = {
+        (a["date"], a["analyst_id"], a["shift_type_id"]) for a in schedule if a["skill"] is not None
+    }
+    assert {a["skill"] for a in schedule} <= {"senior", None}
+    for day in (wednesday, wednesday + timedelta(days=1)):
+        assert (day.isoformat(), senior.id, morning.id) in covering
+    assert all(a["analyst_id"] == senior.id for a in schedule if a["skill"] == "senior")
+
+
 async def test_one_queued_or_running_job_per_team(
     client: httpx.AsyncClient,
     session: AsyncSession,
@@ -223,7 +274,10 @@ async def test_requests_that_cannot_be_planned_are_refused(
         GENERATE, json=generate_body(other_tenant.team.id), headers=tenant.manager
     )
     assert problem(foreign, 422)["errors"][0]["pointer"] == "#/team_id"
-    too_long = {**generate_body(team_id), "end": (MONDAY + timedelta(days=84)).isoformat()}
+    too_long = {
+        **generate_body(team_id),
+        "end": (MONDAY + timedelta(days=MAX_HORIZON_DAYS)).isoformat(),
+    }
     assert problem(await client.post(GENERATE, json=too_long, headers=tenant.manager), 422)
     inverted = {**generate_body(team_id), "end": (MONDAY - timedelta(days=1)).isoformat()}
     assert problem(await client.post(GENERATE, json=inverted, headers=tenant.manager), 422)
@@ -234,10 +288,21 @@ async def test_requests_that_cannot_be_planned_are_refused(
     assert problem(await client.post(GENERATE, json=unknown_weight, headers=tenant.manager), 422)
     # The longest range is accepted, with the default time limit.
     longest = {"team_id": team_id, "start": MONDAY.isoformat()}
-    longest["end"] = (MONDAY + timedelta(days=83)).isoformat()
+    longest["end"] = (MONDAY + timedelta(days=MAX_HORIZON_DAYS - 1)).isoformat()
     accepted = await client.post(GENERATE, json=longest, headers=tenant.manager)
     assert accepted.status_code == 202, accepted.text
     assert accepted.json()["time_limit_seconds"] == 60
+
+
+async def test_a_run_may_make_a_limit_soft_or_keep_it_hard(
+    client: httpx.AsyncClient, tenant: Tenant, small_team: SmallTeam
+) -> None:
+    body = generate_body(small_team.team.id, weights={"weekends": 30, "assignments": None})
+    queued = await client.post(GENERATE, json=body, headers=tenant.manager)
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["options"]["weights"] == {"weekends": 30, "assignments": None}
+    job_id = queued.json()["id"]
+    assert (await client.delete(f"{GENERATE}/{job_id}", headers=tenant.manager)).status_code < 300
 
 
 async def test_an_infeasible_problem_is_explained_and_cannot_be_applied(

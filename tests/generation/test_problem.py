@@ -24,6 +24,7 @@ from shiftplanner.scheduling.problem import (
     FairnessCounts,
     HistoryDay,
     Problem,
+    SkillCover,
     Unavailable,
     Weights,
 )
@@ -53,7 +54,7 @@ async def build(
     small: SmallTeam,
     *,
     replan: bool = False,
-    weights: dict[str, int] | None = None,
+    weights: dict[str, int | None] | None = None,
 ) -> Problem:
     return await generation_service.build_problem(
         session, Actor.system(tenant.org.id), small.team, MONDAY, SUNDAY, replan=replan,
@@ -423,3 +424,88 @@ async def test_locked_hint_and_weights(
     ]
     assert replan.locked == fresh.locked
     assert replan.weights == Weights(under_cover=500, change=9, over_cover=0)
+
+
+async def test_runs_of_a_shift_type_skill_needs_and_contract_limits_reach_the_problem(
+    session: AsyncSession, tenant: Tenant, small_team: SmallTeam
+) -> None:
+    morning, evening = small_team.shift_types
+    night = await make_shift_type(
+        session, small_team.team, name="NIGHT", start=time(23), end=time(7)
+    )
+    night.max_consecutive = 3  # at most three nights in a row
+    evening.min_consecutive = 2
+    first, second = small_team.analysts[:2]
+    second.skills = ["senior"]
+    second.contract = {
+        "max_consecutive_days_off": 4,
+        "min_assignments": 2,
+        "max_assignments": 5,
+        "complete_weekends": True,
+        "max_weekends": 53,
+    }
+    senior = {"skill": "senior", "minimum": 1, "optimal": 2, "under_weight": 70}
+    session.add_all(
+        [
+            CoverageRequirement(
+                org_id=tenant.org.id, shift_type_id=night.id, weekday="tue", required=2,
+                skills=[senior],
+            ),
+            CoverageRequirement(
+                org_id=tenant.org.id, shift_type_id=night.id, date=day(2), required=1,
+                skills=[{**senior, "minimum": 0, "under_weight": None}],
+            ),
+        ]
+    )  # fmt: skip
+    covered = await make_assignment(session, second, night, day(1))
+    covered.skill = "senior"
+    covered.is_locked = True
+    await make_assignment(session, first, morning, day(3))
+    await session.commit()
+
+    problem = await build(session, tenant, small_team, replan=True)
+
+    specs = {s.id: s for s in problem.shift_types}
+    assert (specs[night.id].min_consecutive, specs[night.id].max_consecutive) == (None, 3)
+    assert (specs[evening.id].min_consecutive, specs[evening.id].max_consecutive) == (2, None)
+    assert (specs[morning.id].min_consecutive, specs[morning.id].max_consecutive) == (None, None)
+    contract = problem.analysts[1].contract
+    assert contract.max_consecutive_days_off == 4
+    assert (contract.min_assignments, contract.max_assignments) == (2, 5)
+    assert contract.complete_weekends
+    assert contract.max_weekends == 53
+    assert problem.analysts[1].skills == ["senior"]
+    entries = {(c.date, c.shift_type_id): c for c in problem.coverage}
+    assert entries[(day(1), night.id)].skills == [
+        SkillCover(skill="senior", minimum=1, optimal=2, under_weight=70)
+    ]
+    assert entries[(day(2), night.id)].skills == [SkillCover(skill="senior", optimal=2)]
+    # A night without a requirement needs the shift type's headcount, and no skill.
+    assert entries[(day(3), night.id)].skills == []
+    assert entries[(day(1), morning.id)].skills == []
+    assert problem.locked == [
+        Assignment(analyst_id=second.id, date=day(1), shift_type_id=night.id, skill="senior")
+    ]
+    assert problem.hint == [
+        Assignment(analyst_id=second.id, date=day(1), shift_type_id=night.id, skill="senior"),
+        Assignment(analyst_id=first.id, date=day(3), shift_type_id=morning.id),
+    ]
+
+
+async def test_a_null_weight_makes_its_limit_hard_and_a_number_soft(
+    client: httpx.AsyncClient, session: AsyncSession, tenant: Tenant, small_team: SmallTeam
+) -> None:
+    put = await client.put(
+        f"/api/teams/{small_team.team.id}/schedule-settings",
+        json={"weights": {"weekends": 40, "consecutive_shift_type": 15, "skill_short": 60}},
+        headers=tenant.manager,
+    )
+    assert put.status_code == 200, put.text
+
+    problem = await build(session, tenant, small_team)
+    assert problem.weights == Weights(weekends=40, consecutive_shift_type=15, skill_short=60)
+    assert problem.weights.consecutive_days is None  # never set: hard
+
+    # A run's null makes the team's soft limit hard again; its number softens a hard one.
+    run = await build(session, tenant, small_team, weights={"weekends": None, "assignments": 3})
+    assert run.weights == Weights(consecutive_shift_type=15, skill_short=60, assignments=3)

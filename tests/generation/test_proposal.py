@@ -17,7 +17,13 @@ _ids = itertools.count(100)
 
 
 def saved(
-    analyst_id: int, day: date, shift_type_id: int, *, screener: bool = False, locked: bool = False
+    analyst_id: int,
+    day: date,
+    shift_type_id: int,
+    *,
+    screener: bool = False,
+    locked: bool = False,
+    skill: str | None = None,
 ) -> Assignment:
     return Assignment(
         id=next(_ids),
@@ -26,15 +32,27 @@ def saved(
         date=day,
         shift_type_id=shift_type_id,
         is_screener=screener,
+        skill=skill,
         is_locked=locked,
         note="by hand",
         version=3,
     )
 
 
-def planned(analyst_id: int, day: date, shift_type_id: int, *, screener: bool = False) -> Planned:
+def planned(
+    analyst_id: int,
+    day: date,
+    shift_type_id: int,
+    *,
+    screener: bool = False,
+    skill: str | None = None,
+) -> Planned:
     return Planned(
-        analyst_id=analyst_id, date=day, shift_type_id=shift_type_id, is_screener=screener
+        analyst_id=analyst_id,
+        date=day,
+        shift_type_id=shift_type_id,
+        is_screener=screener,
+        skill=skill,
     )
 
 
@@ -87,6 +105,41 @@ def test_locked_assignments_are_left_alone() -> None:
     assert plan_writes([locked], [planned(1, MON, MORNING)]) == []
     # Not even when a roster leaves it out.
     assert plan_writes([locked], []) == []
+
+
+def test_the_skill_the_solver_chose_is_written() -> None:
+    kept = saved(1, MON, MORNING, skill="senior")
+    now_covering = saved(2, MON, MORNING)
+    no_longer = saved(3, MON, EVENING, skill="senior")
+    roster = [
+        planned(1, MON, MORNING, skill="senior"),
+        planned(2, MON, MORNING, skill="triage"),
+        planned(3, MON, EVENING),
+        planned(4, TUE, EVENING, skill="senior"),
+    ]
+
+    writes = {w.pointer: w for w in plan_writes([kept, now_covering, no_longer], roster)}
+
+    assert "#/proposal/assignments/0" not in writes  # kept as it is
+    covering = writes["#/proposal/assignments/1"]
+    assert covering.assignment_id == now_covering.id
+    assert covering.values is not None
+    assert covering.values["skill"] == "triage"
+    plain = writes["#/proposal/assignments/2"]
+    assert plain.assignment_id == no_longer.id
+    assert plain.values is not None
+    assert plain.values["skill"] is None
+    created = writes["#/proposal/assignments/3"]
+    assert created.assignment_id is None
+    assert created.values is not None
+    assert (created.values["analyst_id"], created.values["skill"]) == (4, "senior")
+    assert len(writes) == 3
+
+
+def test_a_locked_assignment_is_kept_whatever_skill_the_roster_gives_it() -> None:
+    locked = saved(1, MON, MORNING, locked=True, skill="senior")
+    assert plan_writes([locked], [planned(1, MON, MORNING)]) == []
+    assert plan_writes([locked], [planned(1, MON, MORNING, skill="senior")]) == []
 
 
 def test_replacements_name_each_changed_analyst_day() -> None:

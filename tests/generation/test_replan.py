@@ -96,7 +96,7 @@ async def test_a_replan_after_an_absence_changes_only_the_stranded_shift(
     # The replacements: the absent analyst's Wednesday, and who covers it instead.
     replacements = proposal["replacements"]
     assert len(replacements) == 2
-    slot = [{"shift_type_id": morning.id, "is_screener": False}]
+    slot = [{"shift_type_id": morning.id, "is_screener": False, "skill": None}]
     gone = next(r for r in replacements if r["analyst_id"] == absent)
     assert gone == {"analyst_id": absent, "date": "2030-01-09", "before": slot, "after": []}
     cover = next(r for r in replacements if r["analyst_id"] != absent)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.models import AuditLog, OutboxEvent, Role, TeamScheduleSettings
 from shiftplanner.runtime import Runtime
-from shiftplanner.scheduling.problem import Weights
+from shiftplanner.scheduling.problem import MAX_HORIZON_DAYS, Weights
 from tests.assertions import problem
 from tests.factories import Tenant, make_team
 
@@ -141,7 +141,12 @@ async def test_put_replaces_everything_and_an_unchanged_put_changes_nothing(
         ({"weights": {"on_request": "high"}}, "#/weights/on_request"),
         ({"weights": [1, 2]}, "#/weights"),
         ({"max_consecutive_screener_days": 0}, "#/max_consecutive_screener_days"),
-        ({"max_consecutive_screener_days": 85}, "#/max_consecutive_screener_days"),
+        (
+            {"max_consecutive_screener_days": MAX_HORIZON_DAYS + 1},
+            "#/max_consecutive_screener_days",
+        ),
+        ({"weights": {"weekends": -1}}, "#/weights/weekends"),
+        ({"weights": {"skill_short": None}}, "#/weights/skill_short"),
         ({"fairness_window_days": -1}, "#/fairness_window_days"),
         ({"fairness_window_days": 367}, "#/fairness_window_days"),
         ({"holidays_off": None}, "#/holidays_off"),
@@ -158,6 +163,40 @@ async def test_settings_the_solver_would_refuse_are_422(
     refused = problem(await client.put(url(tenant.team.id), json=body, headers=tenant.manager), 422)
     assert pointers(refused) == [pointer]
     assert await stored(runtime) == []
+
+
+async def test_a_limit_is_hard_until_given_a_weight_and_hard_again_when_nulled(
+    client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    limits = [
+        "consecutive_days",
+        "consecutive_days_off",
+        "consecutive_shift_type",
+        "assignments",
+        "weekends",
+        "complete_weekends",
+    ]
+    defaults = (await client.get(url(tenant.team.id), headers=tenant.viewer)).json()["weights"]
+    assert {name: defaults[name] for name in limits} == dict.fromkeys(limits)
+
+    soft = {"weekends": 30, "complete_weekends": 0, "skill_short": 250}
+    response = await client.put(url(tenant.team.id), json={"weights": soft}, headers=tenant.manager)
+    assert response.status_code == 200, response.text
+    assert response.json()["weights"] == {**DEFAULT_WEIGHTS, **soft}
+    # Hard again: null, stored as null, read as null.
+    hard = {"weekends": None, "complete_weekends": 0, "skill_short": 250}
+    response = await client.put(url(tenant.team.id), json={"weights": hard}, headers=tenant.manager)
+    assert response.status_code == 200, response.text
+    assert response.json()["weights"] == {**DEFAULT_WEIGHTS, **hard}
+    assert (await client.get(url(tenant.team.id), headers=tenant.viewer)).json()["weights"] == {
+        **DEFAULT_WEIGHTS,
+        **hard,
+    }
+    [row] = await stored(runtime)
+    assert row.weights == hard
+    last = (await events(runtime))[-1]
+    assert last.payload["changes"]["weights"]["old"]["weekends"] == 30
+    assert last.payload["changes"]["weights"]["new"]["weekends"] is None
 
 
 async def test_only_managers_and_admins_change_settings(

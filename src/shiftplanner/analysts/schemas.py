@@ -61,7 +61,9 @@ ContractInput = Annotated[
     AfterValidator(_few_shift_types),
     Field(
         description="What schedule generation holds the analyst to; `max_shifts_per_type` maps "
-        "shift type ids to the most shifts of that type in a generated period."
+        "shift type ids to the most shifts of that type in a generated period. Each least "
+        "must not exceed its most (`min_minutes`, `min_consecutive_days`, "
+        "`min_consecutive_days_off`, `min_assignments`)."
     ),
 ]
 

@@ -4,16 +4,19 @@ the solver never saw.
 
 The date's override, else the weekday's template, else the shift type's own headcount on
 its days of the week. Screeners only on weekdays unless the team wants them on weekends
-too; nothing at all on a holiday the team takes off. Pure: rows in, answers out."""
+too; nothing at all on a holiday the team takes off. A requirement's needs of single
+skills come with it; the shift type's own headcount needs none. Pure: rows in, answers
+out."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from shiftplanner.kit.time import Weekday, days
+from shiftplanner.scheduling.problem import SkillCover
 
 SATURDAY = 5
 
@@ -46,6 +49,8 @@ class RequirementLike(Protocol):
     def under_weight(self) -> int | None: ...
     @property
     def over_weight(self) -> int | None: ...
+    @property
+    def skills(self) -> Sequence[Mapping[str, Any]]: ...
 
 
 class SettingsLike(Protocol):
@@ -70,6 +75,7 @@ class Need:
     hard_min: int | None = None
     under_weight: int | None = None
     over_weight: int | None = None
+    skills: tuple[SkillCover, ...] = ()
 
     @classmethod
     def of(cls, requirement: RequirementLike) -> Need:
@@ -79,6 +85,7 @@ class Need:
             hard_min=requirement.hard_min,
             under_weight=requirement.under_weight,
             over_weight=requirement.over_weight,
+            skills=tuple(SkillCover.model_validate(need) for need in requirement.skills),
         )
 
 

@@ -52,8 +52,8 @@ async def create_coverage_requirement(
     data: schemas.CoverageRequirementCreate, session: SessionDep, actor: ManagerActor
 ) -> schemas.CoverageRequirement:
     """Say how many analysts a shift type needs on a weekday (a template) or on one date
-    (an override of the template), and how much a shortfall costs in schedule generation
-    (manager or admin)."""
+    (an override of the template), how many of them must cover single skills (`skills`),
+    and how much a shortfall costs in schedule generation (manager or admin)."""
     return schemas.CoverageRequirement.model_validate(
         await coverage_service.create_requirement(session, actor, data)
     )

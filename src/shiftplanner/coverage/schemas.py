@@ -3,12 +3,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from shiftplanner.analysts.schemas import Skill
 from shiftplanner.kit.schemas import InputSchema, TimestampedSchema, UpdateSchema
 from shiftplanner.kit.time import Weekday
 from shiftplanner.kit.validators import Day, Id
-from shiftplanner.scheduling.problem import Weight
+from shiftplanner.scheduling.problem import SkillCover, Weight
+
+# As many as an analyst can have skills.
+MAX_SKILL_NEEDS = 32
 
 Headcount = Annotated[int, Field(ge=0, le=500)]
 UnderWeight = Annotated[
@@ -20,6 +24,32 @@ UnderWeight = Annotated[
 OverWeight = Annotated[
     Weight,
     Field(description="Cost per analyst beyond `required`; null: the team's `over_cover` weight."),
+]
+
+
+class SkillNeed(SkillCover):
+    """How many of the shift's analysts must cover one skill: `minimum` is a floor a
+    generated roster meets, each analyst short of `optimal` costs `under_weight`. The
+    skill is named as analysts' skills are (lower case)."""
+
+    skill: Skill
+
+
+def _one_need_per_skill(needs: list[SkillNeed]) -> list[SkillNeed]:
+    named = [need.skill for need in needs]
+    if len(named) != len(set(named)):
+        raise ValueError("names a skill more than once")
+    return sorted(needs, key=lambda need: need.skill)
+
+
+SkillNeeds = Annotated[
+    list[SkillNeed],
+    Field(
+        max_length=MAX_SKILL_NEEDS,
+        description="Needs of single skills among the analysts, one per skill; an assignment "
+        "covers the skill it names (`skill`).",
+    ),
+    AfterValidator(_one_need_per_skill),
 ]
 
 
@@ -53,6 +83,7 @@ class CoverageRequirementCreate(InputSchema):
     )
     under_weight: UnderWeight | None = None
     over_weight: OverWeight | None = None
+    skills: SkillNeeds = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> CoverageRequirementCreate:
@@ -78,6 +109,7 @@ class CoverageRequirementUpdate(UpdateSchema):
     hard_min: Headcount | None = None
     under_weight: UnderWeight | None = None
     over_weight: OverWeight | None = None
+    skills: SkillNeeds | None = None
 
 
 class CoverageRequirement(TimestampedSchema):
@@ -91,3 +123,4 @@ class CoverageRequirement(TimestampedSchema):
     hard_min: int | None
     under_weight: int | None
     over_weight: int | None
+    skills: list[SkillCover]

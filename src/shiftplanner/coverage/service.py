@@ -1,6 +1,7 @@
-"""Coverage requirements: how many analysts (and screeners) a shift type needs, on every
-given weekday (a template) or on one date (an override). Schedule generation plans to
-them; without any, a shift type needs its own `required_headcount`."""
+"""Coverage requirements: how many analysts (and screeners, and analysts covering single
+skills) a shift type needs, on every given weekday (a template) or on one date (an
+override). Schedule generation plans to them; without any, a shift type needs its own
+`required_headcount`."""
 
 from __future__ import annotations
 

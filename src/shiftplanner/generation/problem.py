@@ -3,19 +3,23 @@ plain functions, one per source of data, so each can be tested without a databas
 
 What lands where (docs/scheduling-rules.md has the rules themselves):
   - shift types: the team's active ones, with their local start, length, forbidden
-    successors (within the team's active ones) and night flag;
+    successors (within the team's active ones), night flag and least and most days in
+    a row;
   - analysts: the team's active ones, with skills and contract; their days off are the
     days of approved absences, the team's holidays (when the team takes them off), and
     the days they are booked on a shift type outside the problem (another team's); the
     shifts they may not work on a day otherwise free are night shifts into an approved
     absence and the team's shifts too close to one booked on another team's;
-  - coverage, per day and shift type: what `coverage.needs` says the shift type needs,
-    the statement conflict detection judges schedules by too;
+  - coverage, per day and shift type: what `coverage.needs` says the shift type needs
+    (with its needs of single skills), the statement conflict detection judges schedules
+    by too;
   - requests: those not rejected, of the analysts, in the range;
   - history: the 14 days before the range, every one known (no assignment: off);
   - fairness history: weekends worked, nights and screener days in the team's window;
   - locked: the locked assignments in the range; hint: the current ones, when re-planning;
-  - weights: the solver's defaults, then the team's, then the request's.
+    each with the skill it covers;
+  - weights: the solver's defaults, then the team's, then the request's (a null weight
+    makes its limit hard again).
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ class TeamRules:
     """A team's schedule generation settings: the stored row, or the defaults the table
     gives a new row."""
 
-    weights: Mapping[str, int] = field(default_factory=dict)
+    weights: Mapping[str, int | None] = field(default_factory=dict)
     max_consecutive_screener_days: int = 2
     screeners_on_weekends: bool = False
     holidays_off: bool = True
@@ -111,7 +115,7 @@ def build(
     end: date,
     *,
     replan: bool = False,
-    weights: Mapping[str, int] | None = None,
+    weights: Mapping[str, int | None] | None = None,
 ) -> spec.Problem:
     """The problem for the team of `sources` on `start`..`end`. `weights` (the request's)
     override the team's, which override the solver's defaults."""
@@ -192,6 +196,8 @@ def shift_type_specs(shift_types: Iterable[ShiftType]) -> list[spec.ShiftTypeSpe
             # Successors that left the team or were switched off are not in the problem.
             forbidden_next=sorted(i for i in set(s.forbidden_next_ids) if i in ids),
             is_night=s.is_night,
+            min_consecutive=s.min_consecutive,
+            max_consecutive=s.max_consecutive,
         )
         for s in ordered
     ]
@@ -317,6 +323,7 @@ def coverage(
                         hard_min=need.hard_min,
                         under_weight=need.under_weight,
                         over_weight=need.over_weight,
+                        skills=list(need.skills),
                     )
                 )
     return entries
@@ -406,9 +413,12 @@ def fairness(
     }
 
 
-def merged_weights(team: Mapping[str, int], requested: Mapping[str, int]) -> spec.Weights:
-    """The solver's default weights, overridden by the team's, then by the request's. A
-    stored name the solver no longer knows is ignored."""
+def merged_weights(
+    team: Mapping[str, int | None], requested: Mapping[str, int | None]
+) -> spec.Weights:
+    """The solver's default weights, overridden by the team's, then by the request's (a
+    null one too: it makes its limit hard). A stored name the solver no longer knows is
+    ignored."""
     known = spec.Weights.model_fields
     merged = {k: v for k, v in team.items() if k in known} | {
         k: v for k, v in requested.items() if k in known
@@ -426,4 +436,5 @@ def _spec(assignment: Assignment) -> spec.Assignment:
         date=assignment.date,
         shift_type_id=assignment.shift_type_id,
         is_screener=assignment.is_screener,
+        skill=assignment.skill,
     )

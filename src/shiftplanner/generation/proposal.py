@@ -24,10 +24,17 @@ def _cells(assignments: Iterable[T]) -> dict[Cell, list[T]]:
     return cells
 
 
-def _same(saved: Assignment, wanted: spec.Assignment, *, screener: bool = True) -> bool:
+def _same(saved: Assignment, wanted: spec.Assignment, *, duty: bool = True) -> bool:
+    """The same shift type, and with `duty` the same screener duty and skill covered."""
     return saved.shift_type_id == wanted.shift_type_id and (
-        not screener or saved.is_screener == wanted.is_screener
+        not duty or (saved.is_screener, saved.skill) == (wanted.is_screener, wanted.skill)
     )
+
+
+def _keeps(locked: Assignment, wanted: spec.Assignment) -> bool:
+    """Whether the roster's entry is the locked assignment, kept as it is (the solver
+    keeps its shift type and screener duty)."""
+    return (locked.shift_type_id, locked.is_screener) == (wanted.shift_type_id, wanted.is_screener)
 
 
 def _values(wanted: spec.Assignment, note: str = "") -> dict[str, Any]:
@@ -36,6 +43,7 @@ def _values(wanted: spec.Assignment, note: str = "") -> dict[str, Any]:
         "shift_type_id": wanted.shift_type_id,
         "date": wanted.date,
         "is_screener": wanted.is_screener,
+        "skill": wanted.skill,
         "note": note,
         "source": AssignmentSource.GENERATED,
         "is_locked": False,
@@ -45,15 +53,15 @@ def _values(wanted: spec.Assignment, note: str = "") -> dict[str, Any]:
 def plan_writes(current: Sequence[Assignment], roster: Sequence[spec.Assignment]) -> list[Write]:
     """The creates, updates and deletes that turn `current` (the assignments the problem
     covered) into `roster`. Locked assignments stay untouched; an assignment the roster
-    keeps as it is is not written; one whose day changes shift or screener duty is
-    updated (it keeps its id); the rest is deleted or created. Each write's `index` is
+    keeps as it is is not written; one whose day changes shift, screener duty or skill
+    is updated (it keeps its id); the rest is deleted or created. Each write's `index` is
     the roster entry it writes, so refused items name proposal entries."""
     position = {id(wanted): index for index, wanted in enumerate(roster)}
     wanted_cells = _cells(roster)
     saved_cells = _cells(a for a in current if not a.is_locked)
     for locked in (a for a in current if a.is_locked):
         kept = wanted_cells.get((locked.analyst_id, locked.date), [])
-        taken = next((w for w in kept if _same(locked, w)), None)
+        taken = next((w for w in kept if _keeps(locked, w)), None)
         if taken is not None:
             kept.remove(taken)
     writes: list[Write] = []
@@ -65,11 +73,11 @@ def plan_writes(current: Sequence[Assignment], roster: Sequence[spec.Assignment]
             if match is not None:
                 have.remove(match)
                 want.remove(wanted)
-        # What changes shift or screener duty is updated in place: the same shift type
-        # first, then any other.
+        # What changes shift, screener duty or skill is updated in place: the same shift
+        # type first, then any other.
         pairs: list[tuple[Assignment, spec.Assignment]] = []
         for wanted in list(want):
-            match = next((s for s in have if _same(s, wanted, screener=False)), None)
+            match = next((s for s in have if _same(s, wanted, duty=False)), None)
             if match is not None:
                 pairs.append((match, wanted))
                 have.remove(match)
@@ -108,10 +116,10 @@ def plan_writes(current: Sequence[Assignment], roster: Sequence[spec.Assignment]
 def _slots(assignments: Iterable[spec.Assignment]) -> list[schemas.Slot]:
     return sorted(
         (
-            schemas.Slot(shift_type_id=a.shift_type_id, is_screener=a.is_screener)
+            schemas.Slot(shift_type_id=a.shift_type_id, is_screener=a.is_screener, skill=a.skill)
             for a in assignments
         ),
-        key=lambda s: (s.shift_type_id, s.is_screener),
+        key=lambda s: (s.shift_type_id, s.is_screener, s.skill or ""),
     )
 
 
@@ -144,6 +152,7 @@ def proposed(
             shift_type_id=a.shift_type_id,
             date=a.date,
             is_screener=a.is_screener,
+            skill=a.skill,
             is_locked=(a.analyst_id, a.date, a.shift_type_id, a.is_screener) in locked,
         )
         for a in roster

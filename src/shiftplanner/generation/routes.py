@@ -31,7 +31,7 @@ NOT_FOUND = problems({404: "No such generation job in your organization"})
             "The team already has a queued or running job, the organization has as many as "
             "it may, or there is nothing to plan"
         ),
-        422: problem("Unknown team, or a range inverted or longer than 84 days"),
+        422: problem("Unknown team, or a range inverted or longer than 366 days"),
     },
 )
 async def generate(
@@ -41,7 +41,7 @@ async def generate(
     actor: ManagerActor,
     response: Response,
 ) -> schemas.Job:
-    """Queue a schedule generation job for a team and up to 84 days (manager or admin).
+    """Queue a schedule generation job for a team and up to 366 days (manager or admin).
     The solver runs in the background, at most `time_limit_seconds`; poll the job for its
     progress and, once it ended, its proposal. One job per team at a time, and at most 10
     queued or running per organization (settings). Solvers go to organizations in turn,

@@ -54,8 +54,9 @@ class GenerateRequest(InputSchema):
 
 class JobOptions(Schema):
     replan: bool = False
-    weights: dict[str, int] = Field(
-        default_factory=dict, description="Only the weights the request set."
+    weights: dict[str, int | None] = Field(
+        default_factory=dict,
+        description="Only the weights the request set (null: that limit is a hard rule).",
     )
 
 
@@ -130,12 +131,14 @@ class ProposedAssignment(Schema):
     shift_type_id: int
     date: date
     is_screener: bool
+    skill: str | None = Field(default=None, description="The skill need it covers.")
     is_locked: bool = Field(description="A locked assignment, kept as it is.")
 
 
 class Slot(Schema):
     shift_type_id: int
     is_screener: bool
+    skill: str | None = None
 
 
 class Replacement(Schema):

@@ -71,7 +71,7 @@ async def build_problem(
     end: date,
     *,
     replan: bool = False,
-    weights: Mapping[str, int] | None = None,
+    weights: Mapping[str, int | None] | None = None,
 ) -> Problem:
     """The solver's problem for the team on `start`..`end`, from the database as it is
     now (see `generation.problem` for what comes from where)."""

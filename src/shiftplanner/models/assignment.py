@@ -43,6 +43,8 @@ class Assignment(TimestampMixin, Base):
         enum_column(AssignmentSource, "assignment_source"), default=AssignmentSource.MANUAL
     )
     note: Mapped[str] = mapped_column(String(500), default="")
+    # The skill need of its shift this assignment covers (one of the analyst's skills).
+    skill: Mapped[str | None] = mapped_column(String(64), default=None)
     # Kept as it is by schedule generation.
     is_locked: Mapped[bool] = mapped_column(default=False)
     # Optimistic concurrency: every UPDATE checks and bumps it (SQLAlchemy version counter).

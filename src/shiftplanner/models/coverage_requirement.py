@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shiftplanner.models.base import Base, IdType, TimestampMixin
+from shiftplanner.models.base import Base, IdType, JSONType, TimestampMixin
 
 
 class CoverageRequirement(TimestampMixin, Base):
@@ -37,3 +38,6 @@ class CoverageRequirement(TimestampMixin, Base):
     # Per analyst short / too many; null: the team's weights.
     under_weight: Mapped[int | None] = mapped_column(default=None)
     over_weight: Mapped[int | None] = mapped_column(default=None)
+    # Needs of single skills among the analysts, each as the solver's `SkillCover` dumps
+    # it: {skill, minimum, optimal, under_weight}.
+    skills: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)

@@ -42,6 +42,10 @@ class ShiftType(TimestampMixin, Base):
     forbidden_next_ids: Mapped[list[int]] = mapped_column(default=list)
     # Counts as a night for fairness.
     is_night: Mapped[bool] = mapped_column(default=False)
+    # Least and most days in a row an analyst works it (at most three nights in a row);
+    # null: no limit.
+    min_consecutive: Mapped[int | None] = mapped_column(default=None)
+    max_consecutive: Mapped[int | None] = mapped_column(default=None)
 
     @property
     def duration_minutes(self) -> int:

@@ -93,7 +93,10 @@ async def list_schedule(
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={**CONFLICT, 422: problem("Unknown analyst or shift type")},
+    responses={
+        **CONFLICT,
+        422: problem("Unknown analyst or shift type, or a skill the analyst does not have"),
+    },
 )
 async def create_assignment(
     data: schemas.AssignmentCreate, session: SessionDep, actor: ManagerActor, response: Response

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, model_validator
 
+from shiftplanner.analysts.schemas import Skill
 from shiftplanner.conflicts.schemas import Conflict
 from shiftplanner.kit.schemas import InputSchema, Schema, TimestampedSchema, UpdateSchema
 from shiftplanner.kit.validators import FIRST_DAY, LAST_DAY, Day, Id
@@ -14,6 +15,13 @@ from shiftplanner.models import AssignmentSource
 MAX_BULK_ITEMS = 1000
 
 Note = Annotated[str, StringConstraints(max_length=500)]
+CoveredSkill = Annotated[
+    Skill,
+    Field(
+        description="The skill need of the shift (coverage requirements' `skills`) this "
+        "assignment covers; one of the analyst's skills. Null: none."
+    ),
+]
 
 
 class AssignmentFields(InputSchema):
@@ -23,6 +31,7 @@ class AssignmentFields(InputSchema):
         description="The local date (in the shift type's team time zone) the shift starts."
     )
     is_screener: bool = False
+    skill: CoveredSkill | None = None
     note: Note = ""
     source: AssignmentSource = AssignmentSource.MANUAL
     is_locked: bool = Field(
@@ -35,10 +44,13 @@ class AssignmentCreate(AssignmentFields):
 
 
 class AssignmentUpdate(UpdateSchema):
+    nullable_fields: ClassVar[frozenset[str]] = frozenset({"skill"})
+
     analyst_id: Id | None = None
     shift_type_id: Id | None = None
     date: Day | None = None
     is_screener: bool | None = None
+    skill: CoveredSkill | None = None
     note: Note | None = None
     is_locked: bool | None = None
     version: Version | None = Field(
@@ -54,6 +66,7 @@ class Assignment(TimestampedSchema):
     shift_type_id: int
     date: date
     is_screener: bool
+    skill: str | None
     source: AssignmentSource
     note: str
     is_locked: bool

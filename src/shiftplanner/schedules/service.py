@@ -37,7 +37,16 @@ from shiftplanner.security.actor import Actor
 from shiftplanner.shifts import service as shift_service
 from shiftplanner.teams import service as team_service
 
-FIELDS = ("analyst_id", "shift_type_id", "date", "is_screener", "note", "source", "is_locked")
+FIELDS = (
+    "analyst_id",
+    "shift_type_id",
+    "date",
+    "is_screener",
+    "skill",
+    "note",
+    "source",
+    "is_locked",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +267,34 @@ async def _check(
                     "invalid",
                 )
             )
+        analyst = analysts.get(write.values["analyst_id"])
+        skill = write.values.get("skill")
+        current = existing.get(write.assignment_id) if write.assignment_id is not None else None
+        if (
+            analyst is not None
+            and skill is not None
+            and skill not in analyst.skills
+            and _sets_skill(write.values, current)
+        ):
+            problems.append(
+                _Problem(
+                    write.pointer + "/skill",
+                    f"Analyst {analyst.id} does not have the skill {skill!r}.",
+                    write.index,
+                    "invalid",
+                )
+            )
     return problems
+
+
+def _sets_skill(values: dict[str, Any], current: Assignment | None) -> bool:
+    """Whether a write gives its analyst the skill anew: a new assignment, a new skill or
+    a new analyst. One that only keeps a skill the analyst has since lost goes through."""
+    return (
+        current is None
+        or current.skill != values.get("skill")
+        or current.analyst_id != values["analyst_id"]
+    )
 
 
 def _raise_problems(problems: list[_Problem], *, bulk: bool) -> None:

@@ -27,9 +27,7 @@ from shiftplanner.scheduling.solution import Progress, Solution, Status, Term, V
 
 OnProgress = Callable[[Progress], None]
 # What covering costs; `cover_first` minimises these alone.
-COVER_TERMS = frozenset(
-    {Term.UNDER_COVER, Term.OVER_COVER, Term.SCREENER_SHORT, Term.SKILL_SHORT}
-)
+COVER_TERMS = frozenset({Term.UNDER_COVER, Term.OVER_COVER, Term.SCREENER_SHORT, Term.SKILL_SHORT})
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,8 @@ class SolveOptions:
     # The baseline for the benchmark: the textbook model, CP-SAT's defaults, no hint, no
     # large-neighbourhood search.
     plain: bool = False
+    # CP-SAT parameters by name (SatParameters), for every search: what bench/solver tunes.
+    cp_sat: tuple[tuple[str, int | float | bool], ...] = ()
 
 
 @dataclass
@@ -256,6 +256,8 @@ def _parameters(
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = options.seed
     solver.parameters.log_search_progress = False
+    for name, value in options.cp_sat:
+        setattr(solver.parameters, name, value)
 
 
 def _roster(builder: ModelBuilder, decision: DecisionVars, values: list[int]) -> list[Assignment]:

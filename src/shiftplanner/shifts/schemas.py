@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from shiftplanner.kit.schemas import InputSchema, TimestampedSchema, UpdateSchema
 from shiftplanner.kit.time import Weekday
 from shiftplanner.kit.validators import Id
+from shiftplanner.scheduling.problem import MAX_HORIZON_DAYS, MAX_RUN
 
 ShiftName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -44,6 +45,25 @@ ForbiddenNext = Annotated[
     ),
     AfterValidator(_unique_sorted),
 ]
+# The solver's bounds (`ShiftTypeSpec`); schedule generation holds every analyst to them.
+LeastRun = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=MAX_RUN,
+        description="Least days in a row an analyst works this shift type (schedule "
+        "generation); null: no least.",
+    ),
+]
+MostRun = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=MAX_HORIZON_DAYS,
+        description="Most days in a row an analyst works this shift type (3: at most three "
+        "nights in a row); null: no most.",
+    ),
+]
 
 
 class ShiftTypeCreate(InputSchema):
@@ -63,6 +83,8 @@ class ShiftTypeCreate(InputSchema):
         description="Counts as a night for fairness in schedule generation; "
         "left out: whether the shift ends after midnight.",
     )
+    min_consecutive: LeastRun | None = None
+    max_consecutive: MostRun | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ShiftTypeCreate:
@@ -75,6 +97,8 @@ class ShiftTypeCreate(InputSchema):
 
 
 class ShiftTypeUpdate(UpdateSchema):
+    nullable_fields: ClassVar[frozenset[str]] = frozenset({"min_consecutive", "max_consecutive"})
+
     team_id: Id | None = None
     name: ShiftName | None = None
     start_time: LocalTime | None = None
@@ -85,6 +109,8 @@ class ShiftTypeUpdate(UpdateSchema):
     is_active: bool | None = None
     forbidden_next_ids: ForbiddenNext | None = None
     is_night: bool | None = None
+    min_consecutive: LeastRun | None = None
+    max_consecutive: MostRun | None = None
 
 
 class ShiftType(TimestampedSchema):
@@ -100,6 +126,8 @@ class ShiftType(TimestampedSchema):
     is_active: bool
     forbidden_next_ids: list[int]
     is_night: bool
+    min_consecutive: int | None
+    max_consecutive: int | None
     duration_minutes: int
 
 
@@ -114,3 +142,10 @@ def check_shape(start: time, end: time, headcount: int, screeners: int) -> None:
         raise ValueError("start_time and end_time are equal; a shift needs a length")
     if screeners > headcount:
         raise ValueError("screeners_required cannot exceed required_headcount")
+
+
+def run_problem(least: int | None, most: int | None) -> str | None:
+    """Why a least and a most days in a row cannot both hold; None when they can."""
+    if least is not None and most is not None and least > most:
+        return f"min_consecutive ({least}) exceeds max_consecutive ({most})"
+    return None

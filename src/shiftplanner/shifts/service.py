@@ -62,6 +62,14 @@ async def _check_forbidden_next(
         )
 
 
+def _check_runs(least: int | None, most: int | None, *, field: str = "min_consecutive") -> None:
+    """Refuse a least days in a row above the most, which no run of the shift type could
+    keep (422 naming `field`)."""
+    broken = schemas.run_problem(least, most)
+    if broken is not None:
+        raise InvalidInput(broken, pointer=f"#/{field}")
+
+
 async def _forget_in_team(
     session: AsyncSession, actor: Actor, shift_type: ShiftType, team_id: int
 ) -> None:
@@ -87,6 +95,7 @@ async def create_shift_type(
         raise InvalidInput(f"Team {data.team_id} does not exist.", pointer="#/team_id")
     await _ensure_name_free(repository, data.team_id, data.name)
     await _check_forbidden_next(session, actor, data.forbidden_next_ids, data.team_id)
+    _check_runs(data.min_consecutive, data.max_consecutive)
     shift_type = await repository.add(
         ShiftType(org_id=actor.org_id, **data.model_dump(mode="python"))
     )
@@ -126,6 +135,12 @@ async def update_shift_type(
         )
     except ValueError as error:
         raise InvalidInput(str(error)) from None
+    # Name the field the client sent: lowering the most alone points at the most.
+    _check_runs(
+        values.get("min_consecutive", shift_type.min_consecutive),
+        values.get("max_consecutive", shift_type.max_consecutive),
+        field="min_consecutive" if "min_consecutive" in values else "max_consecutive",
+    )
     team_id = values.get("team_id", shift_type.team_id)
     if "team_id" in values or "forbidden_next_ids" in values:
         await _check_forbidden_next(

@@ -41,7 +41,10 @@ class ScheduleSettingsInput(InputSchema):
     weights: Weights = Field(
         default_factory=Weights,
         description="What each soft rule costs, by name; 0 switches a rule off, a name "
-        "left out takes the solver's default.",
+        "left out takes the solver's default. The limits' weights (`consecutive_days`, "
+        "`consecutive_days_off`, `consecutive_shift_type`, `assignments`, `weekends`, "
+        "`complete_weekends`) are null by default: the limit is hard; a number makes it "
+        "soft, costing that much per unit beyond it.",
     )
     max_consecutive_screener_days: int = Field(default=2, ge=1, le=MAX_HORIZON_DAYS)
     screeners_on_weekends: bool = Field(

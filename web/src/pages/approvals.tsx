@@ -28,7 +28,7 @@ import "./approvals.css";
 import { ShiftItem } from "./shift-item";
 
 // The solver plans at most this many days at once (generation/schemas.py).
-const MAX_REPLAN_DAYS = 84;
+const MAX_REPLAN_DAYS = 366;
 const JOB_POLL_MS = 2000;
 const ENDED = new Set(["succeeded", "stopped", "failed", "cancelled", "applied"]);
 

@@ -117,7 +117,7 @@ export function GeneratePage({ me }: { me: Me }) {
               <div class="card gen-empty">
                 <h2>How it works</h2>
                 <ol>
-                  <li>Pick the team and the days to plan (up to 84), and how long the solver may search.</li>
+                  <li>Pick the team and the days to plan (up to a year: 366), and how long the solver may search.</li>
                   <li>Watch the best roster's cost (the objective) fall and the proved bound rise; stop when they are close enough.</li>
                   <li>Compare the proposal with the current schedule, analyst by analyst, then apply it.</li>
                 </ol>

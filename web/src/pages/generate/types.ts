@@ -119,4 +119,11 @@ export const TERM_LABEL: Record<string, string> = {
   fairness_nights: "Night spread",
   fairness_screener: "Screener-day spread",
   changes: "Changes to the current schedule",
+  skill_short: "Shifts short of a skill",
+  consecutive_days: "Working runs too short or too long (days)",
+  consecutive_days_off: "Runs of days off too short or too long (days)",
+  consecutive_shift_type: "Runs of one shift type too short or too long (days)",
+  assignments: "Shifts in all below or above the contracts",
+  weekends: "Weekends beyond the contracts",
+  complete_weekends: "Weekends worked on one day only",
 };

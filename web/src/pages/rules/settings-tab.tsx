@@ -6,7 +6,7 @@ import { ErrorNotice, Field, Notice, Spinner } from "../../components/ui";
 import { asApiError, type TabProps, useLoad, FormError } from "./common";
 
 interface Settings {
-  weights: Record<string, number>;
+  weights: Record<string, number | null>;
   max_consecutive_screener_days: number;
   screeners_on_weekends: boolean;
   holidays_off: boolean;
@@ -23,7 +23,19 @@ const WEIGHTS: [string, string][] = [
   ["fairness_nights", "Spread of nights worked"],
   ["fairness_screener", "Spread of screener days"],
   ["change", "Each change to the current schedule (re-plan)"],
+  ["skill_short", "Each analyst short of a skill's optimum on a shift"],
 ];
+
+// Limits that stay hard rules while their box is empty; a cost makes them soft.
+const LIMITS: [string, string][] = [
+  ["consecutive_days", "Each day a working run is shorter or longer than the contract's"],
+  ["consecutive_days_off", "Each day a run of days off is shorter or longer than the contract's"],
+  ["consecutive_shift_type", "Each day a run of one shift type is shorter or longer than its own"],
+  ["assignments", "Each shift below or above the contract's shifts in all"],
+  ["weekends", "Each weekend beyond the contract's most"],
+  ["complete_weekends", "Each weekend worked on one day only (contracts with complete weekends)"],
+];
+const LIMIT_NAMES = new Set(LIMITS.map(([name]) => name));
 
 interface Draft {
   weights: Record<string, string>;
@@ -35,7 +47,7 @@ interface Draft {
 
 function draftOf(s: Settings): Draft {
   return {
-    weights: Object.fromEntries(Object.entries(s.weights).map(([k, v]) => [k, String(v)])),
+    weights: Object.fromEntries(Object.entries(s.weights).map(([k, v]) => [k, v === null ? "" : String(v)])),
     max_consecutive_screener_days: String(s.max_consecutive_screener_days),
     fairness_window_days: String(s.fairness_window_days),
     screeners_on_weekends: s.screeners_on_weekends,
@@ -58,7 +70,7 @@ export function SettingsTab({ team }: TabProps) {
   }, [settings.data]);
 
   if (draft === null) return <>{settings.error ? <ErrorNotice error={settings.error} /> : <Spinner />}</>;
-  const fields = [...WEIGHTS.map(([name]) => `#/weights/${name}`), "#/max_consecutive_screener_days", "#/fairness_window_days", "#/screeners_on_weekends", "#/holidays_off"];
+  const fields = [...[...WEIGHTS, ...LIMITS].map(([name]) => `#/weights/${name}`), "#/max_consecutive_screener_days", "#/fairness_window_days", "#/screeners_on_weekends", "#/holidays_off"];
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -67,7 +79,7 @@ export function SettingsTab({ team }: TabProps) {
     setBusy(true);
     try {
       const next = await api.put<Settings>(`/api/teams/${team.id}/schedule-settings`, {
-        weights: Object.fromEntries(Object.entries(draft.weights).map(([k, v]) => [k, numeric(v)])),
+        weights: Object.fromEntries(Object.entries(draft.weights).map(([k, v]) => [k, LIMIT_NAMES.has(k) && v.trim() === "" ? null : numeric(v)])),
         max_consecutive_screener_days: numeric(draft.max_consecutive_screener_days),
         fairness_window_days: numeric(draft.fairness_window_days),
         screeners_on_weekends: draft.screeners_on_weekends,
@@ -125,6 +137,27 @@ export function SettingsTab({ team }: TabProps) {
                   id={id}
                   type="number"
                   inputMode="numeric"
+                  aria-describedby={describedBy}
+                  value={draft.weights[name] ?? ""}
+                  onInput={(e) => setDraft({ ...draft, weights: { ...draft.weights, [name]: e.currentTarget.value } })}
+                />
+              )}
+            </Field>
+          ))}
+        </div>
+      </section>
+      <section aria-labelledby="set-limits" class="card rules-card">
+        <h2 id="set-limits">Limits the roster may break, at a cost</h2>
+        <p class="hint">Empty: a hard rule, never broken. A cost: broken only where that is cheaper than the alternative.</p>
+        <div class="rules-grid">
+          {LIMITS.map(([name, label]) => (
+            <Field key={name} label={label} pointer={`#/weights/${name}`} error={apiError}>
+              {(id, describedBy) => (
+                <input
+                  id={id}
+                  type="number"
+                  inputMode="numeric"
+                  placeholder="hard"
                   aria-describedby={describedBy}
                   value={draft.weights[name] ?? ""}
                   onInput={(e) => setDraft({ ...draft, weights: { ...draft.weights, [name]: e.currentTarget.value } })}
