@@ -535,7 +535,8 @@ def to_roster(instance: Instance, assignments: Iterable[Assignment]) -> list[spe
 
 def from_roster(instance: Instance, roster: Iterable[spec.Assignment]) -> list[Assignment]:
     """The solver's roster as the validator's assignments. One the solver left without a
-    skill (it covers no need) takes any of the nurse's: that changes no cost."""
+    skill takes any of the nurse's: `solve()` leaves none where a skill of the nurse's is
+    short, so that changes no cost."""
     scenario = instance.scenario
     shift_names = {i: name for name, i in _shift_ids(scenario).items()}
     nurses = {i: scenario.nurses[i - 1] for i in _nurse_ids(scenario).values()}

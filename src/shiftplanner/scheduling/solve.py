@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from ortools.sat.python import cp_model
 
@@ -48,9 +49,10 @@ class SolveOptions:
     hint: bool = True
     # When that start leaves shift-days short, first look for a roster that covers them,
     # minimising the coverage costs alone, with `workers` for at most `cover_seconds` and
-    # `cover_share` of the time; then the whole cost from there. Covering is what CP-SAT
-    # finds hardest on tight teams, and alone it finds it sooner (bench/solver).
-    cover_first: bool = True
+    # `cover_share` of the time; then the whole cost from there. Off: on the broad suite's
+    # training half (bench/solver/suite.py, 10 s) the whole cost from the start did
+    # better on 7 of 12 instances (up to 7× on a quarter-long horizon), tied on 3, lost 2.
+    cover_first: bool = False
     cover_seconds: float = 10.0
     cover_share: float = 1 / 6
     # Large-neighbourhood search beside the main search, on the incumbent. Off: on 2 cores
@@ -281,6 +283,42 @@ def _roster(builder: ModelBuilder, decision: DecisionVars, values: list[int]) ->
     return roster
 
 
+def _covering_skills(problem: Problem, roster: list[Assignment]) -> list[Assignment]:
+    """The roster with each assignment that covers no skill given one of the analyst's
+    that its shift-day is still short of: the same roster, never dearer (a search stopped
+    early may leave such free cover), and an assignment left without a skill then
+    covers nothing any skill of the analyst's would."""
+    short: dict[tuple[date, int, str], int] = {}
+    weights: dict[tuple[date, int, str], int] = {}
+    for need in problem.coverage:
+        for cover in need.skills:
+            key = (need.date, need.shift_type_id, cover.skill)
+            short[key] = cover.optimal
+            weights[key] = (
+                problem.weights.skill_short if cover.under_weight is None else cover.under_weight
+            )
+    if not short:
+        return roster
+    for a in roster:
+        if a.skill is not None and (key := (a.date, a.shift_type_id, a.skill)) in short:
+            short[key] -= 1
+    skills = {analyst.id: analyst.skills for analyst in problem.analysts}
+    filled = []
+    for a in roster:
+        if a.skill is None:
+            open_needs = [
+                (weights[key], skill)
+                for skill in skills[a.analyst_id]
+                if short.get(key := (a.date, a.shift_type_id, skill), 0) > 0 and weights[key]
+            ]
+            if open_needs:
+                skill = max(open_needs)[1]
+                short[(a.date, a.shift_type_id, skill)] -= 1
+                a = a.model_copy(update={"skill": skill})
+        filled.append(a)
+    return filled
+
+
 def _search(
     builder: ModelBuilder,
     options: SolveOptions,
@@ -393,7 +431,7 @@ def solve(
         )
     if best.values is None or best.objective is None:
         return Solution(status=Status.UNKNOWN, seconds=seconds, progress=best.history)
-    roster = _roster(builder, lns.decision, best.values)
+    roster = _covering_skills(problem, _roster(builder, lns.decision, best.values))
     report = checker.check(problem, roster)
     # The roster's true cost. The model's shortage and surplus variables are only bounded
     # from below (tight at the optimum), so a roster found on the way may carry a model
