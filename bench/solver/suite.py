@@ -187,10 +187,14 @@ def reference(rows: list[Row]) -> int | None:
     return max(bounds) if bounds else None
 
 
-def gap(objective: int | None, to: int | None) -> float | None:
+def gap(objective: int | None, to: int | None, best_known: bool) -> float | None:
+    """Above the best known value, as a share of it (the literature's "+x %"); else the
+    solver's gap to the bound, as a share of the objective."""
     if objective is None or to is None:
         return None
-    return 0.0 if objective == to else (objective - to) / max(objective, 1)
+    if objective == to:
+        return 0.0
+    return (objective - to) / max(to if best_known else objective, 1)
 
 
 def _percent(value: float | None) -> str:
@@ -238,8 +242,9 @@ def run(console: Console) -> None:
                     if record:  # as it goes: a long run keeps what it measured
                         Path(record).write_text(json.dumps([asdict(r) for r in rows], indent=1))
     table = Table(
-        title="Roster quality: gap to the best known value (INRC-II) or to the best bound "
-        "proved in this run; vs textbook = objective / the textbook model's"
+        title="Roster quality: gap = above the best known value, as a share of it (INRC-II), "
+        "or (objective - the best bound proved in this run) / objective; "
+        "vs textbook = objective / the textbook model's"
     )
     for column in ("instance", "half", "size", "limit", "config", "objective", "bound"):
         table.add_column(column, justify="right" if column in ("objective", "bound") else "left")
@@ -253,7 +258,7 @@ def run(console: Console) -> None:
             to = reference(group)
             textbook = next((r.objective for r in group if r.config == "textbook"), None)
             for row in group:
-                row_gap = gap(row.objective, to)
+                row_gap = gap(row.objective, to, row.best_known is not None)
                 versus = None if row.objective is None or not textbook else row.objective / textbook
                 table.add_row(
                     row.instance,
