@@ -29,6 +29,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.load.results import write_report
 from bench.solver import inrc2
 from bench.solver.instances import STAFFING, generate
 from shiftplanner.scheduling import checker
@@ -295,6 +296,7 @@ def run(console: Console) -> None:
             f"{better}/{tie}/{worse}",
         )
     console.print(totals)
+    write_report("solver_suite", table, totals)
     if record:
         console.print(f"Rows written to {record}")
     if broken:

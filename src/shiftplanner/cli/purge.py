@@ -4,6 +4,9 @@ older than its retention period."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.cli.output import console
 from shiftplanner.config import Settings, get_settings
@@ -13,43 +16,41 @@ from shiftplanner.runtime import Runtime
 from shiftplanner.security.audit import service as audit_service
 from shiftplanner.webhooks.deliveries import service as webhook_delivery_service
 
+Purge = Callable[[async_sessionmaker[AsyncSession]], Awaitable[int]]
+
 
 def audit(retention_days: int | None) -> None:
     settings = get_settings()
-    configure_logging(settings)
     days = retention_days or settings.audit_retention_days
-    deleted = asyncio.run(_purge_audit(settings, days))
-    console.print(
-        f"Deleted {counted(deleted, 'audit entry', 'audit entries')} older than "
-        f"{counted(days, 'day')}."
+    _purge(
+        settings,
+        days,
+        ("audit entry", "audit entries"),
+        lambda sessions: audit_service.purge(sessions, retention_days=days),
     )
-
-
-async def _purge_audit(settings: Settings, days: int) -> int:
-    runtime = Runtime.build(settings)
-    try:
-        with console.status(f"Deleting audit entries older than {counted(days, 'day')}"):
-            return await audit_service.purge(runtime.session_factory, retention_days=days)
-    finally:
-        await runtime.close()
 
 
 def webhooks(retention_days: int | None) -> None:
     settings = get_settings()
-    configure_logging(settings)
     days = retention_days or settings.webhook_retention_days
-    deleted = asyncio.run(_purge_webhooks(settings, days))
-    console.print(
-        f"Deleted {counted(deleted, 'webhook message')} older than {counted(days, 'day')}."
+    _purge(
+        settings,
+        days,
+        ("webhook message", "webhook messages"),
+        lambda sessions: webhook_delivery_service.purge(sessions, retention_days=days),
     )
 
 
-async def _purge_webhooks(settings: Settings, days: int) -> int:
-    runtime = Runtime.build(settings)
-    try:
-        with console.status(f"Deleting webhook messages older than {counted(days, 'day')}"):
-            return await webhook_delivery_service.purge(
-                runtime.session_factory, retention_days=days
-            )
-    finally:
-        await runtime.close()
+def _purge(settings: Settings, days: int, what: tuple[str, str], purge: Purge) -> None:
+    configure_logging(settings)
+
+    async def run() -> int:
+        runtime = Runtime.build(settings)
+        try:
+            with console.status(f"Deleting {what[1]} older than {counted(days, 'day')}"):
+                return await purge(runtime.session_factory)
+        finally:
+            await runtime.close()
+
+    deleted = asyncio.run(run())
+    console.print(f"Deleted {counted(deleted, *what)} older than {counted(days, 'day')}.")

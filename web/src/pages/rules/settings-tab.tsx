@@ -94,6 +94,22 @@ export function SettingsTab({ team }: TabProps) {
     }
   };
 
+  const weightField = ([name, label]: [string, string], placeholder?: string) => (
+    <Field key={name} label={label} pointer={`#/weights/${name}`} error={apiError}>
+      {(id, describedBy) => (
+        <input
+          id={id}
+          type="number"
+          inputMode="numeric"
+          placeholder={placeholder}
+          aria-describedby={describedBy}
+          value={draft.weights[name] ?? ""}
+          onInput={(e) => setDraft({ ...draft, weights: { ...draft.weights, [name]: e.currentTarget.value } })}
+        />
+      )}
+    </Field>
+  );
+
   return (
     <form class="rules-tab" onSubmit={submit} noValidate aria-label={`Schedule settings of ${team.name}`}>
       <section aria-labelledby="set-rules" class="card rules-card">
@@ -130,41 +146,14 @@ export function SettingsTab({ team }: TabProps) {
         <h2 id="set-weights">What each soft rule costs</h2>
         <p class="hint">The solver keeps the total cost lowest; 0 switches a rule off.</p>
         <div class="rules-grid">
-          {WEIGHTS.map(([name, label]) => (
-            <Field key={name} label={label} pointer={`#/weights/${name}`} error={apiError}>
-              {(id, describedBy) => (
-                <input
-                  id={id}
-                  type="number"
-                  inputMode="numeric"
-                  aria-describedby={describedBy}
-                  value={draft.weights[name] ?? ""}
-                  onInput={(e) => setDraft({ ...draft, weights: { ...draft.weights, [name]: e.currentTarget.value } })}
-                />
-              )}
-            </Field>
-          ))}
+          {WEIGHTS.map((weight) => weightField(weight))}
         </div>
       </section>
       <section aria-labelledby="set-limits" class="card rules-card">
         <h2 id="set-limits">Limits the roster may break, at a cost</h2>
         <p class="hint">Empty: a hard rule, never broken. A cost: broken only where that is cheaper than the alternative.</p>
         <div class="rules-grid">
-          {LIMITS.map(([name, label]) => (
-            <Field key={name} label={label} pointer={`#/weights/${name}`} error={apiError}>
-              {(id, describedBy) => (
-                <input
-                  id={id}
-                  type="number"
-                  inputMode="numeric"
-                  placeholder="hard"
-                  aria-describedby={describedBy}
-                  value={draft.weights[name] ?? ""}
-                  onInput={(e) => setDraft({ ...draft, weights: { ...draft.weights, [name]: e.currentTarget.value } })}
-                />
-              )}
-            </Field>
-          ))}
+          {LIMITS.map((limit) => weightField(limit, "hard"))}
         </div>
       </section>
       <FormError error={error} fields={fields} />
