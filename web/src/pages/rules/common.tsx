@@ -25,7 +25,11 @@ export interface Contract {
   max_consecutive_days: number | null;
   min_consecutive_days: number | null;
   min_consecutive_days_off: number | null;
+  max_consecutive_days_off: number | null;
+  min_assignments: number | null;
+  max_assignments: number | null;
   max_weekends: number | null;
+  complete_weekends: boolean;
 }
 
 export interface Analyst {

@@ -5,7 +5,16 @@ import { api, getAll } from "../../api/client";
 import { ErrorNotice, Field, Notice, Spinner, TableScroll } from "../../components/ui";
 import { type Analyst, asApiError, type Contract, inputOf, numberOrNull, type ShiftType, type TabProps, useLoad, FormError } from "./common";
 
-type Limit = "min_minutes" | "max_minutes" | "max_consecutive_days" | "min_consecutive_days" | "min_consecutive_days_off" | "max_weekends";
+type Limit =
+  | "min_minutes"
+  | "max_minutes"
+  | "max_consecutive_days"
+  | "min_consecutive_days"
+  | "min_consecutive_days_off"
+  | "max_consecutive_days_off"
+  | "min_assignments"
+  | "max_assignments"
+  | "max_weekends";
 
 const LIMITS: [Limit, string, string][] = [
   ["min_minutes", "Least minutes in a planned period", "480 minutes is 8 hours."],
@@ -13,6 +22,9 @@ const LIMITS: [Limit, string, string][] = [
   ["max_consecutive_days", "Most days worked in a row", ""],
   ["min_consecutive_days", "Fewest days worked in a row", "A run of work shorter than this is avoided."],
   ["min_consecutive_days_off", "Fewest days off in a row", ""],
+  ["max_consecutive_days_off", "Most days off in a row", ""],
+  ["min_assignments", "Fewest shifts in a planned period", ""],
+  ["max_assignments", "Most shifts in a planned period", ""],
   ["max_weekends", "Most weekends worked", ""],
 ];
 
@@ -68,7 +80,9 @@ export function ContractsTab({ team }: TabProps) {
     event.preventDefault();
     if (analyst === null || draft === null) return;
     setError(null);
+    // What this form does not show (complete weekends) is kept as it is.
     const contract: Record<string, unknown> = {
+      ...analyst.contract,
       max_shifts_per_type: Object.fromEntries(
         Object.entries(draft.perType)
           .filter(([, v]) => v.trim() !== "")
