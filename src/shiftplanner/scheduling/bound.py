@@ -385,11 +385,11 @@ class _Master:
 
 def _granularity(problem: Problem) -> int:
     """Every roster's cost is a multiple of this."""
-    w = problem.weights
+    # Every weight of `Weights` (a limit's is None while it is hard), then their own.
     weights = [
-        w.under_cover, w.over_cover, w.screener_short, w.on_request, w.off_request,
-        w.fairness_weekends, w.fairness_nights, w.fairness_screener, w.change,
+        *(w for w in problem.weights.model_dump().values() if w is not None),
         *(c.under_weight for c in problem.coverage if c.under_weight is not None),
+        *(s.under_weight for c in problem.coverage for s in c.skills if s.under_weight is not None),
         *(c.over_weight for c in problem.coverage if c.over_weight is not None),
         *(r.weight for r in problem.requests if r.weight is not None),
     ]  # fmt: skip
