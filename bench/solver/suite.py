@@ -23,7 +23,8 @@ import json
 import os
 import statistics
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -92,7 +93,7 @@ def instances() -> list[Instance]:
                     f"inrc2-{entry.name}",
                     "INRC-II",
                     "train" if index % 2 == 0 else "test",
-                    lambda competition=competition: inrc2.problem(competition),  # type: ignore[misc]
+                    partial(inrc2.problem, competition),
                     entry.best_known,
                     competition,
                 )
@@ -144,9 +145,7 @@ class Row:
 
 
 def run_one(instance: Instance, problem: Problem, config: str, limit: float) -> Row:
-    options = CONFIGS[config]
-    options = SolveOptions(**{**asdict(options), "time_limit_seconds": limit})
-    solution = solve(problem, options)
+    solution = solve(problem, replace(CONFIGS[config], time_limit_seconds=limit))
     if solution.assignments:
         report = checker.check(problem, solution.assignments)
         if not report.feasible:

@@ -114,6 +114,30 @@ class ModelBuilder:
         else:
             self.model.add(expr >= bound)
 
+    # Limits that are hard, or soft where a weight is given (`Weights`' limit weights).
+
+    def most(
+        self, expr: LinearExpr, bound: int, ref: RuleRef, soft: tuple[Term, int] | None, upper: int
+    ) -> None:
+        """`expr` at most `bound`: hard, or each unit beyond costs (`soft`: term, weight)."""
+        if soft is None:
+            self.at_most(expr, bound, ref)
+            return
+        over = self.model.new_int_var(0, upper, f"{ref.rule}_{ref.analyst_id}_over")
+        self.model.add(over >= expr - bound)
+        self.cost(soft[0], over, soft[1])
+
+    def least(
+        self, expr: LinearExpr, bound: int, ref: RuleRef, soft: tuple[Term, int] | None
+    ) -> None:
+        """`expr` at least `bound`: hard, or each unit short costs (`soft`: term, weight)."""
+        if soft is None:
+            self.at_least(expr, bound, ref)
+            return
+        short = self.model.new_int_var(0, bound, f"{ref.rule}_{ref.analyst_id}_short")
+        self.model.add(short >= bound - expr)
+        self.cost(soft[0], short, soft[1])
+
     def clause(
         self, literals: Sequence[cp_model.IntVar | cp_model.NotBooleanVariable], ref: RuleRef
     ) -> None:

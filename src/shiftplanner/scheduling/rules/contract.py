@@ -109,23 +109,18 @@ def weekends(b: ModelBuilder) -> None:
     """Weekends worked, with those the contract's period counted before, at most the most."""
     h = b.horizon
     weight = h.problem.weights.weekends
+    soft = None if weight is None else (Term.WEEKENDS, weight)
     for a, analyst in enumerate(h.analysts):
         most = analyst.contract.max_weekends
         if most is None or weight == 0:
             continue
         before = h.problem.contract_history.get(analyst.id, ContractCounts()).weekends
-        worked = sum(weekend_vars(b, a)) + before
-        if weight is None:
-            ref = RuleRef(
-                "max_weekends",
-                f"{analyst.label} works more than {counted(most, 'weekend')}",
-                analyst.id,
-            )
-            b.at_most(worked, most, ref)
-            continue
-        over = b.model.new_int_var(0, len(h.weekends) + before, f"weekends_over_{a}")
-        b.model.add(over >= worked - most)
-        b.cost(Term.WEEKENDS, over, weight)
+        ref = RuleRef(
+            "max_weekends",
+            f"{analyst.label} works more than {counted(most, 'weekend')}",
+            analyst.id,
+        )
+        b.most(sum(weekend_vars(b, a)) + before, most, ref, soft, len(h.weekends) + before)
 
 
 def assignments(b: ModelBuilder) -> None:
@@ -133,37 +128,27 @@ def assignments(b: ModelBuilder) -> None:
     contract's least and most."""
     h = b.horizon
     weight = h.problem.weights.assignments
+    soft = None if weight is None else (Term.ASSIGNMENTS, weight)
     for a, analyst in enumerate(h.analysts):
         least, most = analyst.contract.min_assignments, analyst.contract.max_assignments
-        if (least is None and most is None) or weight == 0:
+        if weight == 0:
             continue
         before = h.problem.contract_history.get(analyst.id, ContractCounts()).assignments
         total = sum(b.work[a]) + before
-        if weight is None:
-            if most is not None:
-                ref = RuleRef(
-                    "max_assignments",
-                    f"{analyst.label} works more than {counted(most, 'shift')}",
-                    analyst.id,
-                )
-                b.at_most(total, most, ref)
-            if least is not None:
-                ref = RuleRef(
-                    "min_assignments",
-                    f"{analyst.label} works fewer than {counted(least, 'shift')}",
-                    analyst.id,
-                )
-                b.at_least(total, least, ref)
-            continue
-        upper = h.size + before + (least or 0)
         if most is not None:
-            over = b.model.new_int_var(0, upper, f"assignments_over_{a}")
-            b.model.add(over >= total - most)
-            b.cost(Term.ASSIGNMENTS, over, weight)
+            ref = RuleRef(
+                "max_assignments",
+                f"{analyst.label} works more than {counted(most, 'shift')}",
+                analyst.id,
+            )
+            b.most(total, most, ref, soft, h.size + before)
         if least is not None:
-            short = b.model.new_int_var(0, least, f"assignments_short_{a}")
-            b.model.add(short >= least - total)
-            b.cost(Term.ASSIGNMENTS, short, weight)
+            ref = RuleRef(
+                "min_assignments",
+                f"{analyst.label} works fewer than {counted(least, 'shift')}",
+                analyst.id,
+            )
+            b.least(total, least, ref, soft)
 
 
 def complete_weekends(b: ModelBuilder) -> None:

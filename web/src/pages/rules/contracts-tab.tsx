@@ -46,7 +46,10 @@ function summary(contract: Contract, shiftName: (id: string) => string): string 
   if (contract.max_consecutive_days !== null) parts.push(`at most ${contract.max_consecutive_days} days in a row`);
   if (contract.min_consecutive_days !== null) parts.push(`at least ${contract.min_consecutive_days} days in a row`);
   if (contract.min_consecutive_days_off !== null) parts.push(`at least ${contract.min_consecutive_days_off} days off in a row`);
+  if (contract.max_consecutive_days_off !== null) parts.push(`at most ${contract.max_consecutive_days_off} days off in a row`);
+  if (contract.min_assignments !== null || contract.max_assignments !== null) parts.push(`shifts ${contract.min_assignments ?? 0} – ${contract.max_assignments ?? "any"}`);
   if (contract.max_weekends !== null) parts.push(`at most ${contract.max_weekends} weekends`);
+  if (contract.complete_weekends) parts.push("complete weekends");
   for (const [id, most] of Object.entries(contract.max_shifts_per_type)) parts.push(`at most ${most} × ${shiftName(id)}`);
   return parts.length === 0 ? "No limits" : parts.join(" · ");
 }
