@@ -94,7 +94,11 @@ class DatabasePool:
         """Every row of every table gone, children first, in one round trip."""
         engine = self.engines.get(url)
         if engine is None:
-            engine = self.engines[url] = create_async_engine(url, pool_pre_ping=True)
+            # A process the test started may still be ending a write on a busy machine (a
+            # solver process storing its roster): wait for it rather than fail the test.
+            engine = self.engines[url] = create_async_engine(
+                url, pool_pre_ping=True, connect_args={"timeout": 30} if "sqlite" in url else {}
+            )
         async with engine.begin() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             assert driver is not None

@@ -3,13 +3,14 @@ the command-line tests and the README walk."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,17 @@ def serving(env: dict[str, str], *args: str, timeout: float = 30) -> Iterator[Se
         if process.poll() is None:
             process.terminate()
         server.stdout, server.stderr = process.communicate(timeout=15)
+
+
+@asynccontextmanager
+async def serving_async(env: dict[str, str], *args: str) -> AsyncIterator[Server]:
+    """`serving` for async tests: its waits (for /health, for the process to end) run in a
+    thread, so the test's event loop goes on meanwhile. A blocked loop would hold any
+    SQLite write lock its tasks had taken (the in-process app's workers), and the served
+    process would wait for it at its start."""
+    manager = serving(env, *args)
+    server = await asyncio.to_thread(manager.__enter__)
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(manager.__exit__, None, None, None)

@@ -37,7 +37,7 @@ from shiftplanner.models import (
 from shiftplanner.runtime import Runtime
 from tests.factories import Tenant
 from tests.receivers import Arrival, ThreadedHttpReceiver
-from tests.subprocesses import FAST_HASHING, command_env, serving
+from tests.subprocesses import FAST_HASHING, command_env, serving_async
 from tests.webhooks.support import (
     by_path,
     dispatch,
@@ -187,7 +187,7 @@ async def test_a_sender_killed_in_the_middle_of_a_burst_loses_nothing_and_resend
     await rename_team(session, tenant, range(BURST // 2), per_commit=250)
     await dispatch(runtime)
     await rename_team(session, tenant, range(BURST // 2, BURST), per_commit=250)
-    with serving(env) as first:
+    async with serving_async(env) as first:
         deadline = time.monotonic() + DRAIN_SECONDS
         while len(webhook_ids(by_path(receiver.arrivals)["unordered"])) < KILL_AFTER:
             assert first.process.poll() is None, "the served process ended"
@@ -217,7 +217,7 @@ async def test_a_sender_killed_in_the_middle_of_a_burst_loses_nothing_and_resend
         .values(claimed_until=killed_at)
     )
     await session.commit()
-    with serving(env) as second:
+    async with serving_async(env) as second:
         drained_in = await wait_until_drained(
             session,
             receiver,
@@ -312,7 +312,7 @@ async def test_two_sender_processes_on_one_postgresql_send_each_delivery_once(
         SHIFTPLANNER_WEBHOOK_CONCURRENCY="2",
         SHIFTPLANNER_OUTBOX_BATCH_SIZE="20",
     )
-    with serving(env) as one, serving(env) as two:
+    async with serving_async(env) as one, serving_async(env) as two:
         pids.extend([one.process.pid, two.process.pid])
         started = time.monotonic()
         await rename_team(session, tenant, range(events), per_commit=events // 2)

@@ -16,7 +16,7 @@ from shiftplanner.models import AbsenceStatus
 from shiftplanner.performance.etags import body_etag
 from tests.conftest import TEST_SECRET, running
 from tests.factories import Tenant, make_absence, make_assignment, make_team
-from tests.subprocesses import FAST_HASHING, command_env, serving
+from tests.subprocesses import FAST_HASHING, command_env, serving_async
 
 MONDAY = date(2030, 1, 7)
 WEEK = {"start": "2030-01-07", "end": "2030-01-13"}
@@ -169,28 +169,29 @@ async def test_a_write_through_one_process_is_read_at_once_through_another(
         "shift_type_id": tenant.shift_types[0].id,
         "date": MONDAY.isoformat(),
     }
-    with serving(env) as writer, serving(env) as reader:
-        async with httpx.AsyncClient(timeout=10) as http:
-            url = f"{reader.url}/api/schedules"
-            first = await http.get(url, params=WEEK, headers=tenant.viewer)
-            assert first.headers["x-cache"] == "MISS"
-            shared = await http.get(
-                f"{writer.url}/api/schedules", params=WEEK, headers=tenant.viewer
+    async with (
+        serving_async(env) as writer,
+        serving_async(env) as reader,
+        httpx.AsyncClient(timeout=10) as http,
+    ):
+        url = f"{reader.url}/api/schedules"
+        first = await http.get(url, params=WEEK, headers=tenant.viewer)
+        assert first.headers["x-cache"] == "MISS"
+        shared = await http.get(f"{writer.url}/api/schedules", params=WEEK, headers=tenant.viewer)
+        assert shared.headers["x-cache"] == "HIT"  # from Redis, cached by the reader
+        for n in range(5):
+            booked = await http.post(
+                f"{writer.url}/api/schedules",
+                json={
+                    **booking,
+                    "analyst_id": tenant.analysts[n % 3].id,
+                    "date": f"2030-01-{8 + n:02d}",
+                },
+                headers=tenant.manager,
             )
-            assert shared.headers["x-cache"] == "HIT"  # from Redis, cached by the reader
-            for n in range(5):
-                booked = await http.post(
-                    f"{writer.url}/api/schedules",
-                    json={
-                        **booking,
-                        "analyst_id": tenant.analysts[n % 3].id,
-                        "date": f"2030-01-{8 + n:02d}",
-                    },
-                    headers=tenant.manager,
-                )
-                assert booked.status_code == 201, booked.text
-                seen = await http.get(url, params=WEEK, headers=tenant.viewer)
-                assert booked.json()["id"] in [a["id"] for a in seen.json()["items"]], n
+            assert booked.status_code == 201, booked.text
+            seen = await http.get(url, params=WEEK, headers=tenant.viewer)
+            assert booked.json()["id"] in [a["id"] for a in seen.json()["items"]], n
 
 
 async def test_a_viewer_and_an_analyst_of_one_org_share_reference_answers(
