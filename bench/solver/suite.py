@@ -125,6 +125,7 @@ CONFIGS: dict[str, SolveOptions] = {
         column_bound=False,
         cp_sat=(("interleave_search", True),),
     ),
+    "lns": SolveOptions(lns=True),
 }
 
 

@@ -105,6 +105,7 @@ class LargeNeighbourhoodSearch:
             Neighbourhood("random analysts", self._random_analysts, 0.25),
             Neighbourhood("day window", self._day_window, 0.25),
             Neighbourhood("weekends", self._weekends, 0.5),
+            Neighbourhood("analysts in a window", self._analysts_in_window, 0.5),
         ]
 
     # Neighbourhoods: which (analyst, day) cells to free.
@@ -137,6 +138,14 @@ class LargeNeighbourhoodSearch:
         first = rng.randrange(0, self.days - width + 1)
         return {(a, d) for a in range(self.analysts) for d in range(first, first + width)}
 
+    def _analysts_in_window(self, rng: random.Random, size: float) -> set[tuple[int, int]]:
+        """Half the team (scaled by `size`) over two weeks: moves between many analysts
+        that a window of all of them would make too large a sub-problem for."""
+        width = min(self.days, 14)
+        first = rng.randrange(0, self.days - width + 1)
+        analysts = rng.sample(range(self.analysts), self._analyst_count(size))
+        return {(a, d) for a in analysts for d in range(first, first + width)}
+
     def _weekends(self, rng: random.Random, size: float) -> set[tuple[int, int]]:
         days = {d for block in self.builder.horizon.weekends for d in block}
         days |= {
@@ -160,7 +169,12 @@ class LargeNeighbourhoodSearch:
         Returns whether the incumbent improved."""
         if self.incumbent is None or self.incumbent.objective <= lower_bound:
             return False
-        hood = self.neighbourhoods[self.turn % len(self.neighbourhoods)]
+        # Each kind once, then by how often each has paid off.
+        if self.turn < len(self.neighbourhoods):
+            hood = self.neighbourhoods[self.turn]
+        else:
+            scores = [kind.score for kind in self.neighbourhoods]
+            hood = self.rng.choices(self.neighbourhoods, weights=scores)[0]
         self.turn += 1
         free = hood.pick(self.rng, hood.size)
         sub = self.builder.model.clone()

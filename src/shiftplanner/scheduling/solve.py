@@ -55,10 +55,12 @@ class SolveOptions:
     cover_first: bool = False
     cover_seconds: float = 10.0
     cover_share: float = 1 / 6
-    # Large-neighbourhood search beside the main search, on the incumbent. Off: on 2 cores
-    # it takes CPU from CP-SAT's own search, which did better in bench/solver.
+    # The last search is our large-neighbourhood search (lns.py) instead of CP-SAT's own:
+    # short sub-searches, each with `search_workers`, over the incumbent with most of the
+    # roster fixed. Off: on the suite's training half it won on 3 of 5 INRC-II instances
+    # at 60 s (by 4-9 %) but lost on the rest, by up to 9x on a year (RESULTS.md).
     lns: bool = False
-    lns_step_seconds: float = 1.0
+    lns_step_seconds: float = 0.5
     # A second bound beside CP-SAT's, by column generation on one thread (bound.py):
     # far stronger where rosters are tight, at the cost of some search time.
     column_bound: bool = True
@@ -327,10 +329,12 @@ def _search(
     lns: LargeNeighbourhoodSearch,
     stop: threading.Event,
 ) -> tuple[cp_model.CpSolverStatus, list[int] | None]:
-    """One CP-SAT search of the phase (until its end or a proof), the large-neighbourhood
-    search beside it when enabled; every roster found goes to `best`. Returns the status
-    and the phase's own last roster."""
+    """One search of the phase (until its end or a proof): CP-SAT's, or for the last phase
+    with `options.lns` our large-neighbourhood search; every roster found goes to `best`.
+    Returns the status and the phase's own last roster."""
     deadline = max(phase.until, time.monotonic() + 0.05)
+    if phase.last and options.lns and not options.plain and best.values is not None:
+        return _neighbourhoods(options, phase, best, lns, stop), None
     cost = None
     if phase.cover:
         cost = builder.objective()
@@ -351,24 +355,7 @@ def _search(
         if best.closed(options.gap_limit) or stop.is_set():
             solver.stop_search()
             break
-        remaining = deadline - time.monotonic()
-        if (
-            not options.lns
-            or options.plain
-            or phase.cover
-            or remaining < 0.3
-            or best.values is None
-        ):
-            main.join(0.05)
-            continue
-        with best.lock:
-            values, objective, bound = best.values, best.objective, best.bound
-        assert values is not None
-        assert objective is not None
-        lns.offer(values, objective)
-        if lns.step(min(options.lns_step_seconds, remaining), bound):
-            assert lns.incumbent is not None
-            best.offer(lns.incumbent.values, lns.incumbent.objective)
+        main.join(0.05)
     main.join()
     status = outcome[0] if outcome else cp_model.UNKNOWN
     if phase.cover:
@@ -377,6 +364,31 @@ def _search(
     elif status == cp_model.OPTIMAL:
         best.raise_bound(solver.objective_value)
     return status, recorder.last
+
+
+def _neighbourhoods(
+    options: SolveOptions,
+    phase: _Phase,
+    best: _Best,
+    lns: LargeNeighbourhoodSearch,
+    stop: threading.Event,
+) -> cp_model.CpSolverStatus:
+    """The phase spent in large-neighbourhood steps on the best roster, each improvement
+    offered to `best`."""
+    lns.workers = phase.workers
+    while not (best.closed(options.gap_limit) or stop.is_set()):
+        remaining = phase.until - time.monotonic()
+        if remaining < 0.1:
+            break
+        with best.lock:
+            values, objective, bound = best.values, best.objective, best.bound
+        assert values is not None
+        assert objective is not None
+        lns.offer(values, objective)
+        if lns.step(min(options.lns_step_seconds, remaining), bound):
+            assert lns.incumbent is not None
+            best.offer(lns.incumbent.values, lns.incumbent.objective)
+    return cp_model.FEASIBLE
 
 
 def solve(
@@ -412,7 +424,8 @@ def solve(
         if best.closed(options.gap_limit) or time.monotonic() >= deadline - 0.05 or stop.is_set():
             break
         if phase.last and best.closed(options.prove_gap):
-            phase = replace(phase, workers=options.workers)
+            # What is left is proving: CP-SAT's many workers, not neighbourhoods.
+            phase = replace(phase, workers=options.workers, last=False)
         # After covering, go on from the roster that covers best; else from the best.
         begin = covered or best.values
         if begin is not None and options.hint:
