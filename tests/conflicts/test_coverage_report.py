@@ -111,3 +111,41 @@ async def test_an_invalid_range_is_refused(client: httpx.AsyncClient, tenant: Te
         "/api/conflicts/coverage", params={"start": str(DAY), "end": str(DAY)}
     )
     problem(anonymous, 401)
+
+
+async def test_skill_needs_count_assignments_naming_a_skill_their_analyst_has(
+    client: httpx.AsyncClient, session: AsyncSession, tenant: Tenant
+) -> None:
+    """A need of one skill: the report counts who covers it, and conflict detection
+    warns of a shift-day short of it, as schedule generation costs it."""
+    morning, _ = tenant.shift_types
+    alice, bob, _ = tenant.analysts
+    alice.skills = [*alice.skills, "triage"]
+    session.add(
+        CoverageRequirement(
+            org_id=tenant.org.id, shift_type_id=morning.id, weekday="tue", required=2,
+            skills=[{"skill": "triage", "minimum": 1, "optimal": 2}],
+        )
+    )  # fmt: skip
+    await session.commit()
+    booked = await client.post(
+        "/api/schedules",
+        json={"analyst_id": alice.id, "shift_type_id": morning.id, "date": str(DAY), "skill": "triage"},
+        headers=tenant.manager,
+    )  # fmt: skip
+    assert booked.status_code == 201, booked.text
+    await make_assignment(session, bob, morning, DAY)
+    await session.commit()
+
+    params = {"start": str(DAY), "end": str(DAY)}
+    answer = await client.get("/api/conflicts/coverage", params=params, headers=tenant.viewer)
+    [day] = [d for d in answer.json()["days"] if d["shift_type_id"] == morning.id]
+    assert day["skills"] == [{"skill": "triage", "minimum": 1, "optimal": 2, "effective": 1}]
+    found = await client.get("/api/conflicts", params=params, headers=tenant.viewer)
+    [short] = [c for c in found.json()["conflicts"] if c["type"] == "skill_short"]
+    assert (short["severity"], short["shift_type_id"], short["date"]) == (
+        "warning",
+        morning.id,
+        str(DAY),
+    )
+    assert short["details"] == {"skill": "triage", "minimum": 1, "optimal": 2, "effective": 1}

@@ -21,6 +21,7 @@ from shiftplanner.conflicts.facts import (
 from shiftplanner.conflicts.rules import detect
 from shiftplanner.coverage.needs import Need, TeamCoverage
 from shiftplanner.kit.time import Weekday
+from shiftplanner.scheduling.problem import SkillCover
 
 LONDON = "Europe/London"
 SINGAPORE = "Asia/Singapore"
@@ -65,10 +66,19 @@ class Plan:
     rules: Rules = field(default_factory=Rules)
     assignments: list[AssignmentFacts] = field(default_factory=list)
     absences: list[AbsenceFacts] = field(default_factory=list)
+    coverage: dict[int, TeamCoverage] = field(default_factory=dict)
 
-    def add(self, who: AnalystFacts, what: ShiftFacts, day: date, *, screener: bool = False) -> int:
+    def add(
+        self,
+        who: AnalystFacts,
+        what: ShiftFacts,
+        day: date,
+        *,
+        screener: bool = False,
+        skill: str | None = None,
+    ) -> int:
         id_ = len(self.assignments) + 1
-        self.assignments.append(AssignmentFacts(id_, who.id, what.id, day, screener))
+        self.assignments.append(AssignmentFacts(id_, who.id, what.id, day, screener, skill))
         return id_
 
     def absent(self, who: AnalystFacts, start: date, end: date) -> int:
@@ -83,6 +93,7 @@ class Plan:
             assignments=list(self.assignments),
             absences=list(self.absences),
             rules=self.rules,
+            coverage=self.coverage,
         )
 
     def detect(self, first: date, last: date | None = None) -> list[Conflict]:
@@ -257,6 +268,29 @@ def test_only_a_screener_duty_by_a_skilled_analyst_counts_as_a_screener(
     )
 
 
+def test_a_shift_day_short_of_a_skill_it_needs_is_a_warning_counting_who_has_the_skill() -> None:
+    """Covering a skill takes an assignment naming it by an analyst who has it (a skill
+    removed from the analyst since no longer counts); short of `optimal` is reported."""
+    triage = SkillCover(skill="triage", minimum=1, optimal=2)
+    need = Need(required=0, skills=(triage,))
+    coverage = {COVERED.team_id: TeamCoverage(templates={(COVERED.id, "mon"): need})}
+    alice, carol = replace(ALICE, skills=frozenset({"triage"})), analyst(3)
+    plan = Plan(shifts=[COVERED], analysts=[alice, BOB, carol], coverage=coverage)
+    first = plan.add(alice, COVERED, MON, skill="triage")
+    plan.add(BOB, COVERED, MON, skill="triage")  # Bob lacks it
+    plan.add(carol, COVERED, MON)
+    [short] = plan.found(ConflictType.SKILL_SHORT, MON)
+    assert short.severity is Severity.WARNING
+    assert (short.shift_type_id, short.date) == (COVERED.id, MON)
+    assert short.details == {"skill": "triage", "minimum": 1, "optimal": 2, "effective": 1}
+    assert first in short.assignment_ids
+    assert "1 of 2 analysts covering triage" in short.message
+    plan.analysts[2] = replace(carol, skills=frozenset({"triage"}))
+    plan.assignments[2] = replace(plan.assignments[2], skill="triage")
+    assert plan.found(ConflictType.SKILL_SHORT, MON) == []
+    assert plan.found(ConflictType.SKILL_SHORT, day(1)) == []  # no need on Tuesdays
+
+
 # --- rest --------------------------------------------------------------------------------
 
 
@@ -363,6 +397,23 @@ def test_a_run_that_started_before_the_window_counts_its_earlier_days(
     assert [c.date for c in found] == ([day(6)] if reported else [])
 
 
+def test_a_run_on_one_shift_type_beyond_its_limit_is_a_warning_other_types_break_it() -> None:
+    nights = replace(NIGHT, max_consecutive=2)
+    plan = Plan(shifts=[MORNING, nights])
+    ids = [plan.add(ALICE, nights, day(n)) for n in range(3)]
+    plan.add(ALICE, MORNING, day(3))  # a morning ends the run of nights
+    plan.add(ALICE, nights, day(4))
+    plan.add(ALICE, nights, day(5))
+    plan.add(BOB, nights, day(0))
+    plan.add(BOB, nights, day(1))
+    [run] = plan.found(ConflictType.SHIFT_TYPE_RUN, MON, day(30))
+    assert run.severity is Severity.WARNING
+    assert (run.date, run.analyst_id, run.shift_type_id) == (day(2), ALICE.id, nights.id)
+    assert run.assignment_ids == tuple(ids)
+    assert run.details == {"days": 3, "limit": 2, "first": "2026-01-12", "last": "2026-01-14"}
+    assert plan.found(ConflictType.SHIFT_TYPE_RUN, day(3), day(30)) == []  # dated before
+
+
 # --- severity, order, window -------------------------------------------------------------
 
 
@@ -407,14 +458,19 @@ def test_a_night_shift_into_a_new_month_is_judged_against_the_next_morning() -> 
 
 
 def test_conflicts_are_reported_only_in_windows_that_contain_their_date() -> None:
-    gone, carol = analyst(3, active=False), analyst(4)
+    gone, carol, dave = analyst(3, active=False), analyst(4), analyst(5)
     desk = replace(COVERED, id=12, required_headcount=1)
     monday_to_friday = frozenset(list(Weekday)[:5])
     weekdays = replace(MORNING, id=13, name="WEEKDAY", days_of_week=monday_to_friday)
+    once = replace(LATE, id=15, name="ONCE IN A ROW", max_consecutive=1)
+    triage = Need(required=1, skills=(SkillCover(skill="triage", optimal=1),))
     plan = Plan(
-        shifts=[MORNING, NIGHT, EARLY, desk, weekdays, SGP_MORNING],
-        analysts=[ALICE, BOB, gone, carol],
+        shifts=[MORNING, NIGHT, EARLY, desk, weekdays, SGP_MORNING, once],
+        analysts=[ALICE, BOB, gone, carol, dave],
+        coverage={desk.team_id: TeamCoverage(templates={(desk.id, "sun"): triage})},
     )
+    plan.add(dave, once, FEB_1)
+    plan.add(dave, once, FEB_1 + timedelta(days=1))
     plan.add(carol, weekdays, JAN_31)  # a Saturday: the shift type does not run
     plan.add(carol, SGP_MORNING, FEB_1 + timedelta(days=1))  # another team's
     plan.add(ALICE, NIGHT, JAN_31)

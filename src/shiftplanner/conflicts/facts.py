@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -28,6 +28,8 @@ class ConflictType(StrEnum):
     CONSECUTIVE_DAYS = "consecutive_days"
     SHIFT_NOT_RUNNING = "shift_not_running"
     OTHER_TEAM_SHIFT = "other_team_shift"
+    SKILL_SHORT = "skill_short"
+    SHIFT_TYPE_RUN = "shift_type_run"
 
 
 class Severity(StrEnum):
@@ -48,6 +50,9 @@ SEVERITY: Mapping[ConflictType, Severity] = {
     # costs it as over-cover, and an analyst lent to another team is planned around.
     ConflictType.SHIFT_NOT_RUNNING: Severity.WARNING,
     ConflictType.OTHER_TEAM_SHIFT: Severity.WARNING,
+    # Weighed by schedule generation like coverage gaps and runs of work.
+    ConflictType.SKILL_SHORT: Severity.WARNING,
+    ConflictType.SHIFT_TYPE_RUN: Severity.WARNING,
 }
 
 
@@ -63,6 +68,8 @@ class ShiftFacts:
     required_headcount: int
     screeners_required: int
     is_active: bool = True
+    # The most days in a row an analyst works this shift type; None: no limit.
+    max_consecutive: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,7 @@ class AnalystFacts:
     timezone: str
     is_active: bool
     is_screener: bool
+    skills: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +93,8 @@ class AssignmentFacts:
     shift_type_id: int
     date: date
     is_screener: bool = False
+    # The skill the assignment covers (see coverage needs per skill); None: none.
+    skill: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +111,12 @@ class AbsenceFacts:
 class Rules:
     min_rest_hours: int = 10
     max_consecutive_days: int = 6
+
+
+def run_margin(rules: Rules, shifts: Mapping[int, ShiftFacts]) -> timedelta:
+    """How far around a window the runs of days judged in it can reach."""
+    longest = [shift.max_consecutive for shift in shifts.values() if shift.max_consecutive]
+    return timedelta(days=max([rules.max_consecutive_days, *longest]) + 1)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ class ConflictFactsRepository:
                 required_headcount=shift.required_headcount,
                 screeners_required=shift.screeners_required,
                 is_active=shift.is_active,
+                max_consecutive=shift.max_consecutive,
             )
             for shift, timezone in rows
         }
@@ -112,6 +113,7 @@ class ConflictFactsRepository:
                 timezone=timezone,
                 is_active=analyst.is_active,
                 is_screener=SCREENER_SKILL in analyst.skills,
+                skills=frozenset(analyst.skills),
             )
             for analyst, timezone in rows
         }
@@ -133,6 +135,7 @@ class ConflictFactsRepository:
             Assignment.shift_type_id,
             Assignment.date,
             Assignment.is_screener,
+            Assignment.skill,
         ).where(Assignment.org_id == org_id, Assignment.date.between(first, last))
         if analyst_ids is not None:
             scope = [Assignment.analyst_id.in_(set(analyst_ids))] if analyst_ids else []
@@ -151,8 +154,9 @@ class ConflictFactsRepository:
                 shift_type_id=shift_type_id,
                 date=day,
                 is_screener=screener,
+                skill=skill,
             )
-            for id_, analyst_id, shift_type_id, day, screener in rows
+            for id_, analyst_id, shift_type_id, day, screener, skill in rows
         ]
 
     async def approved_absences(

@@ -7,7 +7,7 @@ hours people work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
@@ -202,6 +202,9 @@ class ShiftDayCoverage:
     # Booked, present and active: who counts.
     effective: int
     screeners: int
+    # Of them, how many cover each skill the need names (an assignment naming a skill
+    # its analyst has).
+    skills: Mapping[str, int]
 
 
 def coverage_days(facts: Facts, first: date, last: date) -> Iterator[ShiftDayCoverage]:
@@ -221,7 +224,14 @@ def coverage_days(facts: Facts, first: date, last: date) -> Iterator[ShiftDayCov
             screeners = [
                 a for a in effective if a.is_screener and facts.analysts[a.analyst_id].is_screener
             ]
-            yield ShiftDayCoverage(shift, day, need, booked, len(effective), len(screeners))
+            skills = {
+                cover.skill: sum(
+                    a.skill == cover.skill and cover.skill in facts.analysts[a.analyst_id].skills
+                    for a in effective
+                )
+                for cover in need.skills
+            }
+            yield ShiftDayCoverage(shift, day, need, booked, len(effective), len(screeners), skills)
         day += timedelta(days=1)
 
 
@@ -255,6 +265,25 @@ def coverage(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
                 ),
                 details={"required": need.screeners_required, "effective": covered.screeners},
             )
+        for cover in need.skills:
+            wanted = max(cover.minimum, cover.optimal)
+            if covered.skills[cover.skill] < wanted:
+                yield Conflict(
+                    type=ConflictType.SKILL_SHORT,
+                    date=day,
+                    shift_type_id=shift.id,
+                    assignment_ids=ids,
+                    message=(
+                        f"{shift.name} on {day} has {covered.skills[cover.skill]} of {wanted} "
+                        f"analysts covering {cover.skill}"
+                    ),
+                    details={
+                        "skill": cover.skill,
+                        "minimum": cover.minimum,
+                        "optimal": cover.optimal,
+                        "effective": covered.skills[cover.skill],
+                    },
+                )
 
 
 def rest_violations(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
@@ -293,23 +322,67 @@ def consecutive_days(facts: Facts, first: date, last: date) -> Iterator[Conflict
     dated on the first day beyond the limit."""
     limit = facts.rules.max_consecutive_days
     for analyst_id, assignments in facts.by_analyst.items():
-        worked = sorted({a.date for a in assignments})
-        run: list[date] = []
-        for day in [*worked, None]:
-            if day is not None and run and day == run[-1] + timedelta(days=1):
-                run.append(day)
+        for run in _runs(a.date for a in assignments):
+            if len(run) <= limit or not _in_window(run[limit], first, last):
                 continue
-            if len(run) > limit and _in_window(run[limit], first, last):
+            yield Conflict(
+                type=ConflictType.CONSECUTIVE_DAYS,
+                date=run[limit],
+                analyst_id=analyst_id,
+                assignment_ids=tuple(
+                    sorted(a.id for a in assignments if run[0] <= a.date <= run[-1])
+                ),
+                message=(
+                    f"{facts.analysts[analyst_id].name} works {len(run)} days in a row "
+                    f"({run[0]}..{run[-1]}); the limit is {limit}"
+                ),
+                details={
+                    "days": len(run),
+                    "limit": limit,
+                    "first": run[0].isoformat(),
+                    "last": run[-1].isoformat(),
+                },
+            )
+
+
+def _runs(days: Iterable[date]) -> Iterator[list[date]]:
+    """The runs of consecutive days among `days`."""
+    run: list[date] = []
+    for day in sorted(set(days)):
+        if run and day != run[-1] + timedelta(days=1):
+            yield run
+            run = []
+        run.append(day)
+    if run:
+        yield run
+
+
+def shift_type_runs(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """More days in a row on one shift type than it allows (`max_consecutive`, as schedule
+    generation plans): one conflict per run, dated on the first day beyond the limit."""
+    for analyst_id, assignments in facts.by_analyst.items():
+        by_shift: dict[int, list[AssignmentFacts]] = {}
+        for assignment in assignments:
+            by_shift.setdefault(assignment.shift_type_id, []).append(assignment)
+        for shift_type_id, booked in by_shift.items():
+            shift = facts.shifts[shift_type_id]
+            limit = shift.max_consecutive
+            if limit is None:
+                continue
+            for run in _runs(a.date for a in booked):
+                if len(run) <= limit or not _in_window(run[limit], first, last):
+                    continue
                 yield Conflict(
-                    type=ConflictType.CONSECUTIVE_DAYS,
+                    type=ConflictType.SHIFT_TYPE_RUN,
                     date=run[limit],
                     analyst_id=analyst_id,
+                    shift_type_id=shift_type_id,
                     assignment_ids=tuple(
-                        sorted(a.id for a in assignments if run[0] <= a.date <= run[-1])
+                        sorted(a.id for a in booked if run[0] <= a.date <= run[-1])
                     ),
                     message=(
-                        f"{facts.analysts[analyst_id].name} works {len(run)} days in a row "
-                        f"({run[0]}..{run[-1]}); the limit is {limit}"
+                        f"{facts.analysts[analyst_id].name} works {shift.name} {len(run)} days "
+                        f"in a row ({run[0]}..{run[-1]}); the shift type allows {limit}"
                     ),
                     details={
                         "days": len(run),
@@ -318,7 +391,6 @@ def consecutive_days(facts: Facts, first: date, last: date) -> Iterator[Conflict
                         "last": run[-1].isoformat(),
                     },
                 )
-            run = [day] if day is not None else []
 
 
 RULES: tuple[Rule, ...] = (
@@ -329,6 +401,7 @@ RULES: tuple[Rule, ...] = (
     coverage,
     rest_violations,
     consecutive_days,
+    shift_type_runs,
     shifts_not_running,
     other_team_shifts,
 )

@@ -42,6 +42,13 @@ class ConflictsDetected(Schema):
     conflicts: list[Conflict]
 
 
+class SkillCoverage(Schema):
+    skill: str
+    minimum: int = Field(description="A floor a generated roster meets.")
+    optimal: int = Field(description="How many are wanted; each short costs in generation.")
+    effective: int = Field(description="Effective analysts covering it (their `skill`).")
+
+
 class ShiftDayCoverage(Schema):
     date: date
     shift_type_id: int
@@ -50,6 +57,7 @@ class ShiftDayCoverage(Schema):
     booked: int = Field(description="Analysts booked on it.")
     effective: int = Field(description="Booked analysts who count: present and active.")
     screeners: int = Field(description="Effective analysts on screener duty who have the skill.")
+    skills: list[SkillCoverage] = Field(description="Each skill the need names.")
 
 
 class CoverageReport(Schema):

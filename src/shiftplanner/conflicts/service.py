@@ -21,13 +21,16 @@ from shiftplanner.conflicts.facts import (
     Facts,
     Rules,
     Severity,
+    run_margin,
 )
 from shiftplanner.conflicts.repository import ConflictFactsRepository
 from shiftplanner.conflicts.rules import absence_overlap_message, coverage_days, detect
 from shiftplanner.events import DomainEvent, EventType, emit
 from shiftplanner.security.actor import Actor
 
-COVERAGE_TYPES = frozenset({ConflictType.COVERAGE_GAP, ConflictType.MISSING_SCREENER})
+COVERAGE_TYPES = frozenset(
+    {ConflictType.COVERAGE_GAP, ConflictType.MISSING_SCREENER, ConflictType.SKILL_SHORT}
+)
 
 
 def to_schema(
@@ -108,6 +111,15 @@ async def coverage_report(
                 booked=len(covered.booked),
                 effective=covered.effective,
                 screeners=covered.screeners,
+                skills=[
+                    schemas.SkillCoverage(
+                        skill=cover.skill,
+                        minimum=cover.minimum,
+                        optimal=cover.optimal,
+                        effective=covered.skills[cover.skill],
+                    )
+                    for cover in covered.need.skills
+                ],
             )
             for covered in coverage_days(facts, first, last)
             if team_id is None or covered.shift.team_id == team_id
@@ -177,9 +189,10 @@ async def _facts_around(
     """The organization's facts for judging `first`..`last`, with the margin that runs of
     consecutive days and rest around the edges need."""
     rules = await repository.rules(org_id)
-    margin = timedelta(days=rules.max_consecutive_days + 1)
+    shifts = await repository.shifts(org_id)
+    margin = run_margin(rules, shifts)
     return Facts(
-        shifts=await repository.shifts(org_id),
+        shifts=shifts,
         analysts=await repository.analysts(org_id),
         assignments=await repository.assignments(org_id, first - margin, last + margin),
         absences=await repository.approved_absences(org_id, first - margin, last + margin),
@@ -224,7 +237,8 @@ async def assess_change(
         return Assessment([], [], [])
     repository = ConflictFactsRepository(session)
     rules = await repository.rules(org_id)
-    margin = timedelta(days=rules.max_consecutive_days + 1)
+    shifts = await repository.shifts(org_id)
+    margin = run_margin(rules, shifts)
     window_first, window_last = min(days) - margin, max(days) + margin
     load_first, load_last = window_first - margin, window_last + margin
 
@@ -246,7 +260,7 @@ async def assess_change(
             loaded.setdefault(a.id, a)
     analyst_ids = {a.analyst_id for a in loaded.values()} | involved
     before = Facts(
-        shifts=await repository.shifts(org_id),
+        shifts=shifts,
         analysts=await repository.analysts(org_id),
         assignments=list(loaded.values()),
         absences=await repository.approved_absences(

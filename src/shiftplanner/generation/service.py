@@ -271,6 +271,7 @@ async def _proposal(session: AsyncSession, actor: Actor, job: GenerationJob) -> 
                 shift_type_id=a.shift_type_id,
                 date=a.date,
                 is_screener=a.is_screener,
+                skill=a.skill,
             )
             for index, a in enumerate(roster)
         ],

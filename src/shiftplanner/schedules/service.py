@@ -389,6 +389,7 @@ def _fact_fields(values: dict[str, Any]) -> dict[str, Any]:
         "shift_type_id": values["shift_type_id"],
         "date": values["date"],
         "is_screener": values["is_screener"],
+        "skill": values.get("skill"),
     }
 
 
@@ -399,6 +400,7 @@ def _facts(assignment: Assignment) -> AssignmentFacts:
         shift_type_id=assignment.shift_type_id,
         date=assignment.date,
         is_screener=assignment.is_screener,
+        skill=assignment.skill,
     )
 
 
