@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import re
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from shiftplanner.kit.schemas import InputSchema, Schema, TimestampedSchema, UpdateSchema
 from shiftplanner.kit.time import Weekday
@@ -33,10 +34,23 @@ def _normalise_skill(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
+SKILL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def _check_skill(value: str) -> str:
+    # Said in words: the pattern itself means little to someone filling in a form.
+    if not SKILL_PATTERN.fullmatch(value):
+        raise ValueError(
+            "a skill is 1 to 32 letters, digits, '-' or '_', starting with a letter or digit"
+        )
+    return value
+
+
 Skill = Annotated[
     str,
     BeforeValidator(_normalise_skill),
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$"),
+    AfterValidator(_check_skill),
+    WithJsonSchema({"type": "string", "pattern": SKILL_PATTERN.pattern}),
 ]
 Skills = Annotated[
     list[Skill],
