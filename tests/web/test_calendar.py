@@ -7,6 +7,7 @@ server never touch each other's cells."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -469,3 +470,64 @@ def test_the_week_fits_a_narrow_screen(new_page: Any, site: Site, screenshot: Sc
     assert after["x"] == pytest.approx(before["x"], abs=1), "the analyst column stays put"
     scroller.evaluate("(el) => { el.scrollLeft = 0; }")
     screenshot(page, "narrow")
+
+
+def test_the_dialog_names_the_skill_a_shift_covers(
+    lead_page: Page, new_page: Any, site: Site, screenshot: Screenshots
+) -> None:
+    roster = make_roster(site, ["Gil", "Hal"], [DAY])
+    with site.api() as api:
+        api.patch(
+            f"/api/analysts/{roster.analysts['Hal']}", json={"skills": ["screener"]}
+        ).raise_for_status()
+    tuesday = monday_of(today_in_london()) + timedelta(days=15)
+    page = lead_page
+    open_calendar(page, f"{roster.url}&date={tuesday.isoformat()}")
+
+    # Added covering one of the analyst's skills: stored, and shown on the shift.
+    cell = roster.cell(page, "Gil", tuesday)
+    cell.click()
+    dialog = page.get_by_role("dialog", name="Gil")
+    skill = dialog.get_by_label("Skill covered")
+    expect(skill).to_have_value("")
+    skill.select_option("triage")
+    screenshot(page, "skill-dialog")
+    dialog.get_by_role("button", name="Add shift").click()
+    expect(dialog).to_be_hidden()
+    expect(cell.locator("[data-assignment]")).to_contain_text("triage")
+    screenshot(page, "skill-cell", full_page=False)
+    with site.api() as api:
+        [booked] = api.get(
+            "/api/schedules",
+            params={
+                "team_id": roster.team_id,
+                "start": tuesday.isoformat(),
+                "end": tuesday.isoformat(),
+            },
+        ).json()["items"]
+    assert (booked["analyst_id"], booked["skill"]) == (roster.analysts["Gil"], "triage")
+
+    # Moved to an analyst without the skill: the API's refusal shows by the skill.
+    cell.click()
+    dialog = page.get_by_role("dialog", name="Gil")
+    dialog.get_by_label("Analyst", exact=True).select_option(str(roster.analysts["Hal"]))
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(skill).to_have_accessible_description(re.compile("does not have the skill 'triage'"))
+    screenshot(page, "skill-refused")
+    skill.select_option(label="No particular skill")
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(dialog).to_be_hidden()
+    expect(roster.cell(page, "Hal", tuesday)).to_contain_text("DAY")
+    moved = roster.assignment(booked["id"])
+    assert (moved["analyst_id"], moved["skill"]) == (roster.analysts["Hal"], None)
+
+    # At 360 px the dialog's fields, the skill among them, fit the screen.
+    narrow: Page = new_page(width=360, height=780)
+    sign_in(narrow, LEAD_EMAIL, path=f"{roster.url}&date={tuesday.isoformat()}")
+    roster.cell(narrow, "Hal", tuesday).click()
+    skill = narrow.get_by_role("dialog", name="Hal").get_by_label("Skill covered")
+    expect(skill).to_have_value("")
+    box = skill.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 360
+    screenshot(narrow, "skill-dialog-narrow", full_page=False)

@@ -241,3 +241,133 @@ def test_an_edit_and_a_delete_go_through_and_a_manager_sees_admin_rules_read_onl
     sign_in(narrow, ADMIN_EMAIL, path=f"/rules/coverage?team={team_id}")
     expect(narrow.get_by_role("heading", name="Add a requirement")).to_be_visible()
     screenshot(narrow, "narrow")
+
+
+def test_skill_needs_complete_weekends_and_runs_of_a_shift_type_are_saved_and_refused_by_field(
+    new_page: Any, site: Site, screenshot: Screenshots
+) -> None:
+    crew = new_team(site)
+    team_id = crew["team"]["id"]
+    early, night = crew["early"], crew["night"]
+    site.new_analyst(crew["team"], "Max", skills=["triage", "screener"])
+    analyst = crew["analysts"][0]
+    with site.api() as api:
+        api.patch(
+            f"/api/analysts/{analyst['id']}", json={"contract": {"max_weekends": 2}}
+        ).raise_for_status()
+    page = new_page()
+    sign_in(page, ADMIN_EMAIL, path=f"/rules/coverage?team={team_id}")
+
+    # Coverage: a skill need named against the rules for skill names is refused by its
+    # field; named as analysts' skills are (offered from the team's), it is saved.
+    page.get_by_label("Every week on a weekday (template)", exact=True).check()
+    page.get_by_label("Shift type", exact=True).select_option(label="Early")
+    page.get_by_label("Weekday", exact=True).select_option("mon")
+    page.get_by_label("Analysts required", exact=True).fill("2")
+    page.get_by_role("button", name="Add a skill need").click()
+    first = page.get_by_role("group", name="Skill need 1")
+    expect(first.get_by_label("Skill", exact=True)).to_be_focused()
+    expect(page.locator("datalist option")).to_have_count(2)  # screener, triage
+    page.keyboard.type("night owl")
+    first.get_by_label("Wanted", exact=True).fill("2")
+    page.get_by_role("button", name="Add requirement").click()
+    expect(first.get_by_label("Skill", exact=True)).to_have_accessible_description(
+        re.compile("a skill is 1 to 32 letters, digits")
+    )
+    expect(page.get_by_text("Not saved: see the message by the field.")).to_be_visible()
+    screenshot(page, "coverage-skill-refused")
+    first.get_by_label("Skill", exact=True).fill("triage")
+    page.get_by_role("button", name="Add requirement").click()
+    expect(page.get_by_text("Requirement added.")).to_be_visible()
+    templates = page.get_by_role("region", name="Weekly templates")
+    row = templates.get_by_role("row", name=re.compile("Monday"))
+    expect(row).to_contain_text("triage")
+    expect(row).to_contain_text("(2 wanted)")
+    with site.api() as api:
+        [saved] = api.get(
+            "/api/coverage-requirements", params={"shift_type_id": early["id"]}
+        ).json()["items"]
+    assert saved["skills"] == [
+        {"skill": "triage", "minimum": 1, "optimal": 2, "under_weight": None}
+    ]
+
+    # A second need's refusal shows by that need's field, not the first's.
+    templates.get_by_role("button", name="Edit Monday Early").click()
+    page.get_by_role("button", name="Add a skill need").click()
+    second = page.get_by_role("group", name="Skill need 2")
+    second.get_by_label("Skill", exact=True).fill("screener")
+    second.get_by_label("Minimum", exact=True).fill("-1")
+    second.get_by_label("Cost per analyst short", exact=True).fill("40")
+    page.get_by_role("button", name="Save requirement").click()
+    expect(second.get_by_label("Minimum", exact=True)).to_have_accessible_description(
+        re.compile("greater than or equal to 0")
+    )
+    expect(first.get_by_label("Minimum", exact=True)).not_to_have_accessible_description(
+        re.compile("greater than")
+    )
+    screenshot(page, "coverage-second-skill-refused")
+    second.get_by_label("Minimum", exact=True).fill("1")
+    page.get_by_role("button", name="Save requirement").click()
+    expect(page.get_by_text("Requirement saved.")).to_be_visible()
+    expect(row).to_contain_text("40 per analyst short")
+    screenshot(page, "coverage-skills")
+    with site.api() as api:
+        assert api.get(f"/api/coverage-requirements/{saved['id']}").json()["skills"] == [
+            {"skill": "screener", "minimum": 1, "optimal": 1, "under_weight": 40},
+            {"skill": "triage", "minimum": 1, "optimal": 2, "under_weight": None},
+        ]
+
+    # Contracts: complete weekends is saved, and what was set before stays.
+    open_tab(page, "Contracts")
+    page.get_by_role("button", name=f"Edit {analyst['name']}'s contract").click()
+    page.get_by_label("Both days of a weekend or neither", exact=True).check()
+    screenshot(page, "contracts-complete-weekends")
+    page.get_by_role("button", name="Save contract").click()
+    expect(page.get_by_text(f"{analyst['name']}'s contract saved.")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(analyst["name"]))).to_contain_text(
+        "complete weekends"
+    )
+    with site.api() as api:
+        contract = api.get(f"/api/analysts/{analyst['id']}").json()["contract"]
+    assert (contract["complete_weekends"], contract["max_weekends"]) == (True, 2)
+
+    # Runs of one shift type: a least above the most is refused by the field sent; then
+    # saved; lowering the most alone below the least is refused by the most.
+    open_tab(page, "Succession bans")
+    runs = page.get_by_role("region", name="Days in a row on one shift type")
+    runs.get_by_role("button", name="Edit days in a row on Night").click()
+    least = page.get_by_label("Fewest days in a row", exact=True)
+    most = page.get_by_label("Most days in a row", exact=True)
+    least.fill("3")
+    most.fill("2")
+    page.get_by_role("button", name="Save days in a row").click()
+    expect(least).to_have_accessible_description(
+        re.compile(r"min_consecutive \(3\) exceeds max_consecutive \(2\)")
+    )
+    screenshot(page, "runs-refused")
+    most.fill("4")
+    page.get_by_role("button", name="Save days in a row").click()
+    expect(page.get_by_text("Night: days in a row saved.")).to_be_visible()
+    expect(runs.get_by_role("row", name=re.compile("Night"))).to_contain_text("3 to 4 days")
+    screenshot(page, "runs")
+    runs.get_by_role("button", name="Edit days in a row on Night").click()
+    most.fill("2")
+    page.get_by_role("button", name="Save days in a row").click()
+    expect(most).to_have_accessible_description(re.compile(r"exceeds max_consecutive \(2\)"))
+    with site.api() as api:
+        stored = api.get(f"/api/shift-types/{night['id']}").json()
+        assert (stored["min_consecutive"], stored["max_consecutive"]) == (3, 4)
+        assert api.get(f"/api/shift-types/{early['id']}").json()["max_consecutive"] is None
+
+    # At 360 px: the skill needs and the runs read without a sideways scroll of the page.
+    narrow = new_page(width=360, height=800)
+    sign_in(narrow, ADMIN_EMAIL, path=f"/rules/coverage?team={team_id}")
+    narrow.get_by_role("button", name="Edit Monday Early").click()
+    expect(narrow.get_by_role("group", name="Skill need 2")).to_be_visible()
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(narrow, "coverage-skills-narrow")
+    open_tab(narrow, "Succession bans")
+    narrow.get_by_role("button", name="Edit days in a row on Night").click()
+    expect(narrow.get_by_label("Most days in a row", exact=True)).to_have_value("4")
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(narrow, "runs-narrow")

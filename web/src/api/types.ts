@@ -33,6 +33,9 @@ export interface ShiftType {
   is_active: boolean;
   is_night: boolean;
   forbidden_next_ids: number[];
+  /** Fewest and most days in a row an analyst works this one shift type; null: no limit. */
+  min_consecutive: number | null;
+  max_consecutive: number | null;
   duration_minutes: number;
 }
 
@@ -42,8 +45,34 @@ export interface Assignment {
   shift_type_id: number;
   date: string;
   is_screener: boolean;
+  /** The skill need (a coverage requirement's `skills`) this shift covers; one of the analyst's skills. */
+  skill: string | null;
   is_locked: boolean;
   note: string;
   version: number;
   source: string;
+}
+
+/** Of a shift's analysts, how many must cover one skill: `minimum` is a floor a generated
+ * roster meets; each analyst short of `optimal` costs `under_weight` (null: the team's
+ * `skill_short` weight). */
+export interface SkillNeed {
+  skill: string;
+  minimum: number;
+  optimal: number;
+  under_weight: number | null;
+}
+
+/** What a shift type needs on every `weekday` (a template) or on one `date` (an override). */
+export interface CoverageRequirement {
+  id: number;
+  shift_type_id: number;
+  weekday: Weekday | null;
+  date: string | null;
+  required: number;
+  screeners_required: number;
+  hard_min: number | null;
+  under_weight: number | null;
+  over_weight: number | null;
+  skills: SkillNeed[];
 }

@@ -3,6 +3,7 @@
 // refused by the API, and the dialog then shows their version instead of overwriting it.
 import type { TargetedSubmitEvent } from "preact";
 import { useState } from "preact/hooks";
+import { ApiError } from "../../api/client";
 import { ErrorNotice, Field, Notice } from "../../components/ui";
 import type { AssignmentChange, AssignmentInput, WriteResult } from "./calendar-api";
 import { type Analyst, type Assignment, type Conflict, dayLabel, hhmm, isDay, type ShiftType } from "./calendar-model";
@@ -33,6 +34,7 @@ type Message =
 interface Form {
   shiftTypeId: number;
   isScreener: boolean;
+  skill: string | null;
   isLocked: boolean;
   note: string;
   analystId: number;
@@ -43,6 +45,7 @@ function formOf(read: Assignment | null, target: CellTarget, shiftTypes: ShiftTy
   return {
     shiftTypeId: read?.shift_type_id ?? shiftTypes.find((s) => s.is_active)?.id ?? 0,
     isScreener: read?.is_screener ?? false,
+    skill: read?.skill ?? null,
     isLocked: read?.is_locked ?? false,
     note: read?.note ?? "",
     analystId: read?.analyst_id ?? target.analyst.id,
@@ -104,6 +107,7 @@ export function AssignmentForm({ target, shiftTypes, analysts, timeZone, onCreat
         shift_type_id: form.shiftTypeId,
         date: target.date,
         is_screener: form.isScreener,
+        skill: form.skill,
         is_locked: form.isLocked,
         note: form.note,
       });
@@ -114,6 +118,7 @@ export function AssignmentForm({ target, shiftTypes, analysts, timeZone, onCreat
     const change: AssignmentChange = {};
     if (form.shiftTypeId !== read.shift_type_id) change.shift_type_id = form.shiftTypeId;
     if (form.isScreener !== read.is_screener) change.is_screener = form.isScreener;
+    if (form.skill !== read.skill) change.skill = form.skill;
     if (form.isLocked !== read.is_locked) change.is_locked = form.isLocked;
     if (form.note !== read.note) change.note = form.note;
     if (form.analystId !== read.analyst_id) change.analyst_id = form.analystId;
@@ -152,6 +157,10 @@ export function AssignmentForm({ target, shiftTypes, analysts, timeZone, onCreat
   const usable = shiftTypes.filter((s) => s.is_active || s.id === read?.shift_type_id);
   const isGone = read !== null && gone.has(read.id);
   const shiftName = (id: number) => shiftTypes.find((s) => s.id === id)?.name ?? `Shift ${id}`;
+  // The API's refusal of a field (the skill the analyst lacks) shows by that field.
+  const refusal = message?.kind === "failed" && message.error instanceof ApiError ? message.error : null;
+  // The analyst's skills, and the one the shift covers even when the analyst lacks it now.
+  const skills = form.skill !== null && !analyst.skills.includes(form.skill) ? [...analyst.skills, form.skill] : analyst.skills;
 
   return (
     <form class="cal-form" onSubmit={submit}>
@@ -193,7 +202,7 @@ export function AssignmentForm({ target, shiftTypes, analysts, timeZone, onCreat
           </p>
         </Notice>
       )}
-      {message?.kind === "failed" && <ErrorNotice error={message.error} />}
+      {message?.kind === "failed" && <ErrorNotice error={message.error} fields={["#/skill"]} />}
 
       <Field label="Shift type">
         {(id) => (
@@ -217,6 +226,19 @@ export function AssignmentForm({ target, shiftTypes, analysts, timeZone, onCreat
       {form.isScreener && !analyst.skills.includes("screener") && (
         <p class="hint cal-form__hint">{analyst.name} has no screener skill: the schedule refuses screener duty for them.</p>
       )}
+      <Field label="Skill covered" pointer="#/skill" error={refusal} hint="Counts towards the shift's need of that skill (coverage rules).">
+        {(id, describedBy) => (
+          <select id={id} aria-describedby={describedBy} value={form.skill ?? ""} disabled={isGone} onChange={(e) => set("skill", e.currentTarget.value || null)}>
+            <option value="">No particular skill</option>
+            {skills.map((skill) => (
+              <option key={skill} value={skill}>
+                {skill}
+                {analyst.skills.includes(skill) ? "" : ` — not one of ${analyst.name}'s skills`}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       <Field label="Note" hint="Up to 500 characters.">
         {(id, describedBy) => (
           <textarea id={id} aria-describedby={describedBy} maxLength={500} rows={2} value={form.note} disabled={isGone} onInput={(e) => set("note", e.currentTarget.value)} />

@@ -101,6 +101,8 @@ export interface AssignmentInput {
   shift_type_id: number;
   date: string;
   is_screener: boolean;
+  /** The skill need the shift covers; null: none in particular. */
+  skill: string | null;
   is_locked: boolean;
   note: string;
 }

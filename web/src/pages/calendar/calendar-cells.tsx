@@ -200,6 +200,7 @@ function Chip({ assignment, shared, lifted }: { assignment: Assignment; shared: 
   const title = [
     shift ? `${name} ${hhmm(shift.start_time)}–${hhmm(shift.end_time)} (${shared.timeZone})` : name,
     assignment.is_screener ? "Screener duty" : "",
+    assignment.skill ? `Covers the skill ${assignment.skill}` : "",
     assignment.is_locked ? "Locked: generation keeps it" : "",
     assignment.note ? `Note: ${assignment.note}` : "",
     shared.canEdit ? "Drag to move, or focus the cell and press M" : "",
@@ -218,6 +219,12 @@ function Chip({ assignment, shared, lifted }: { assignment: Assignment; shared: 
         <span class="chip__badge">
           <span aria-hidden="true">S</span>
           <span class="visually-hidden">, screener</span>
+        </span>
+      )}
+      {assignment.skill && (
+        <span class="chip__skill">
+          <span class="visually-hidden">, covers </span>
+          {assignment.skill}
         </span>
       )}
       {assignment.is_locked && (
@@ -251,6 +258,7 @@ export function CoverageLine({ line, index, shared, focusCol }: { line: Coverage
         const effective = cell.coverage?.effective ?? cell.booked;
         const screenersRequired = cell.coverage?.screeners_required ?? 0;
         const screeners = cell.coverage?.screeners ?? 0;
+        const skills = cell.coverage?.skills ?? [];
         const short = cell.gaps.length > 0;
         return (
           <td
@@ -278,9 +286,15 @@ export function CoverageLine({ line, index, shared, focusCol }: { line: Coverage
                     S {screeners}/{screenersRequired}
                   </span>
                 )}
+                {skills.map((need) => (
+                  <span key={need.skill} class="cal-cover__screeners" aria-hidden="true">
+                    {need.skill} {need.effective}/{Math.max(need.minimum, need.optimal)}
+                  </span>
+                ))}
                 <span class="visually-hidden">
                   {required === null ? `${shift.name}: ${effective} booked on a day it does not run` : `${shift.name}: ${effective} of ${required} analysts`}
                   {screenersRequired > 0 ? `, ${screeners} of ${screenersRequired} screeners` : ""}
+                  {skills.map((need) => `, ${need.effective} of ${Math.max(need.minimum, need.optimal)} covering ${need.skill}`).join("")}
                   {short ? `. Short: ${cell.gaps.map((g) => g.message).join("; ")}` : ""}
                 </span>
                 {short && (

@@ -58,6 +58,8 @@ export interface ShiftDayCoverage {
   booked: number;
   effective: number;
   screeners: number;
+  // Each skill the need names: who covers it against what is wanted.
+  skills: { skill: string; minimum: number; optimal: number; effective: number }[];
 }
 
 export interface CoverageReport {
@@ -196,6 +198,9 @@ export interface CoverageRow {
 
 export const key = (id: number, day: string) => `${id}|${day}`;
 
+// Conflicts of a shift-day as a whole (no analyst): shown in the coverage row.
+const SHIFT_DAY_GAPS = new Set(["coverage_gap", "missing_screener", "skill_short"]);
+
 function push<T>(map: Map<string, T[]>, k: string, value: T): void {
   const list = map.get(k);
   if (list === undefined) map.set(k, [value]);
@@ -279,7 +284,7 @@ export function buildCoverage(shiftTypes: ShiftType[], days: string[], assignmen
   const covered = new Map(report.days.map((d) => [key(d.shift_type_id, d.date), d]));
   const gaps = new Map<string, Conflict[]>();
   for (const c of conflicts) {
-    if (c.analyst_id === null && c.shift_type_id !== null && (c.type === "coverage_gap" || c.type === "missing_screener")) push(gaps, key(c.shift_type_id, c.date), c);
+    if (c.analyst_id === null && c.shift_type_id !== null && SHIFT_DAY_GAPS.has(c.type)) push(gaps, key(c.shift_type_id, c.date), c);
   }
   return shiftTypes.map((shift) => ({
     shift,

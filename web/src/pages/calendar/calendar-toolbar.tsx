@@ -115,8 +115,9 @@ export function Legend({ team, colours }: { team: TeamData; colours: Map<number,
           <span class="chip chip--day-0">
             <span class="chip__name">NAME</span>
             <span class="chip__badge">S</span>
+            <span class="chip__skill">skill</span>
           </span>{" "}
-          screener duty; <LockIcon /> locked (generation keeps it); ✎ has a note
+          screener duty; skill it covers; <LockIcon /> locked (generation keeps it); ✎ has a note
         </li>
         <li>
           <span class="cal-absence cal-absence--approved">Vacation</span> approved absence;{" "}

@@ -19,6 +19,8 @@ const TYPE_NAMES: Record<string, string> = {
   consecutive_days: "Too many days in a row",
   shift_not_running: "Shift not running",
   other_team_shift: "Another team's shift",
+  skill_short: "Skill short",
+  shift_type_run: "Too many days in a row on one shift",
 };
 
 export function ConflictsPanel({ conflicts, analysts, shiftById, onShow }: Props) {

@@ -5,6 +5,7 @@ import type { Assignment, ProposedAssignment, ShiftType } from "./types";
 export interface Slot {
   shift_type_id: number;
   is_screener: boolean;
+  skill: string | null;
 }
 
 export type ChangeKind = "added" | "moved" | "removed";
@@ -40,7 +41,7 @@ function byAnalystDay(rows: (Slot & { analyst_id: number; date: string })[]): Ma
     let days = out.get(row.analyst_id);
     if (days === undefined) out.set(row.analyst_id, (days = new Map()));
     const slots = days.get(row.date) ?? [];
-    slots.push({ shift_type_id: row.shift_type_id, is_screener: row.is_screener });
+    slots.push({ shift_type_id: row.shift_type_id, is_screener: row.is_screener, skill: row.skill });
     days.set(row.date, slots);
   }
   return out;
@@ -48,13 +49,13 @@ function byAnalystDay(rows: (Slot & { analyst_id: number; date: string })[]): Ma
 
 function signature(slots: Slot[]): string {
   return slots
-    .map((s) => `${s.shift_type_id}${s.is_screener ? "s" : ""}`)
+    .map((s) => `${s.shift_type_id}${s.is_screener ? "s" : ""}${s.skill === null ? "" : `:${s.skill}`}`)
     .sort()
     .join(",");
 }
 
 /** The proposal against the schedule as it is: per analyst, the days it adds, moves
- * (another shift, or screener duty changed) and removes; analysts without a change left out. */
+ * (another shift, or screener duty or the skill covered changed) and removes; analysts without a change left out. */
 export function difference(current: Assignment[], proposed: ProposedAssignment[]): Difference {
   const before = byAnalystDay(current);
   const after = byAnalystDay(proposed);

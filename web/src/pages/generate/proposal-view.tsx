@@ -33,7 +33,7 @@ function shiftName(names: Names, id: number | null): string {
 }
 
 function slots(names: Names, list: Slot[]): string {
-  return list.map((s) => `${shiftName(names, s.shift_type_id)}${s.is_screener ? " (screener)" : ""}`).join(" + ");
+  return list.map((s) => `${shiftName(names, s.shift_type_id)}${s.is_screener ? " (screener)" : ""}${s.skill === null ? "" : ` (${s.skill})`}`).join(" + ");
 }
 
 function count(n: number, noun: string): string {

@@ -63,6 +63,7 @@ export interface ProposedAssignment {
   shift_type_id: number;
   date: string;
   is_screener: boolean;
+  skill: string | null;
   is_locked: boolean;
 }
 

@@ -1,9 +1,11 @@
 // Succession bans: a shift type that may not be worked the day after another (a night
-// then an early, say). Stored on the first shift type as `forbidden_next_ids`.
+// then an early, say). Stored on the first shift type as `forbidden_next_ids`. And, per
+// shift type too, the fewest and most days in a row on it (shift-runs.tsx).
 import { useState } from "preact/hooks";
 import { api, getAll } from "../../api/client";
 import { ErrorNotice, Field, Notice, Spinner, TableScroll } from "../../components/ui";
 import { asApiError, ConfirmDelete, type PendingDelete, ReadOnlyNote, type ShiftType, shortTime, type TabProps, useLoad, FormError } from "./common";
+import { ShiftRuns } from "./shift-runs";
 
 export function BansTab({ team, canAdmin }: TabProps) {
   const shiftTypes = useLoad(() => getAll<ShiftType>("/api/shift-types", { team_id: team.id }), [team.id]);
@@ -126,6 +128,7 @@ export function BansTab({ team, canAdmin }: TabProps) {
           </button>
         </form>
       )}
+      {types.length > 0 && <ShiftRuns types={types} canAdmin={canAdmin} reload={shiftTypes.reload} />}
       <ConfirmDelete pending={pending} onDone={() => setPending(null)} />
     </div>
   );

@@ -28,10 +28,13 @@ const LIMITS: [Limit, string, string][] = [
   ["max_weekends", "Most weekends worked", ""],
 ];
 
-type Draft = Record<Limit, string> & { perType: Record<string, string> };
+type Draft = Record<Limit, string> & { perType: Record<string, string>; completeWeekends: boolean };
 
 function draftOf(contract: Contract): Draft {
-  const draft = { perType: Object.fromEntries(Object.entries(contract.max_shifts_per_type).map(([k, v]) => [k, String(v)])) } as Draft;
+  const draft = {
+    perType: Object.fromEntries(Object.entries(contract.max_shifts_per_type).map(([k, v]) => [k, String(v)])),
+    completeWeekends: contract.complete_weekends,
+  } as Draft;
   for (const [field] of LIMITS) draft[field] = inputOf(contract[field]);
   return draft;
 }
@@ -83,9 +86,10 @@ export function ContractsTab({ team }: TabProps) {
     event.preventDefault();
     if (analyst === null || draft === null) return;
     setError(null);
-    // What this form does not show (complete weekends) is kept as it is.
+    // What this form does not show (a field newer than these pages) is kept as it is.
     const contract: Record<string, unknown> = {
       ...analyst.contract,
+      complete_weekends: draft.completeWeekends,
       max_shifts_per_type: Object.fromEntries(
         Object.entries(draft.perType)
           .filter(([, v]) => v.trim() !== "")
@@ -157,6 +161,19 @@ export function ContractsTab({ team }: TabProps) {
               </Field>
             ))}
           </div>
+          <div class="rules-check">
+            <input
+              id="con-complete-weekends"
+              type="checkbox"
+              aria-describedby="con-complete-weekends-hint"
+              checked={draft.completeWeekends}
+              onChange={(e) => setDraft({ ...draft, completeWeekends: e.currentTarget.checked })}
+            />
+            <label for="con-complete-weekends">Both days of a weekend or neither</label>
+          </div>
+          <p id="con-complete-weekends-hint" class="hint rules-check-hint">
+            Schedule generation plans this analyst's Saturday and Sunday together; a cost for it in Team settings allows a one-day weekend at that cost.
+          </p>
           {types.length > 0 && (
             <fieldset class="rules-fieldset">
               <legend>Most shifts of a type in a planned period</legend>

@@ -1,7 +1,9 @@
-// Coverage: how many analysts (and screeners) each shift type needs, as weekly templates
-// and as overrides for single dates, with what a shortfall costs in generation.
+// Coverage: how many analysts (and screeners, and analysts of single skills) each shift
+// type needs, as weekly templates and as overrides for single dates, with what a shortfall
+// costs in generation.
 import { useState } from "preact/hooks";
 import { api, getAll } from "../../api/client";
+import type { Analyst, CoverageRequirement as Requirement } from "../../api/types";
 import { ErrorNotice, Field, Notice, Spinner, formatDate, TableScroll } from "../../components/ui";
 import {
   asApiError,
@@ -18,18 +20,7 @@ import {
   WEEKDAYS,
   FormError,
 } from "./common";
-
-interface Requirement {
-  id: number;
-  shift_type_id: number;
-  weekday: Weekday | null;
-  date: string | null;
-  required: number;
-  screeners_required: number;
-  hard_min: number | null;
-  under_weight: number | null;
-  over_weight: number | null;
-}
+import { type NeedDraft, needBody, needDraftOf, needPointers, NeedSummary, SkillNeedsFields } from "./skill-needs";
 
 interface Draft {
   id: number | null;
@@ -42,6 +33,7 @@ interface Draft {
   hard_min: string;
   under_weight: string;
   over_weight: string;
+  skills: NeedDraft[];
 }
 
 const FIELDS = ["#/shift_type_id", "#/weekday", "#/date", "#/required", "#/screeners_required", "#/hard_min", "#/under_weight", "#/over_weight"];
@@ -58,6 +50,7 @@ function blank(shiftTypes: ShiftType[]): Draft {
     hard_min: "",
     under_weight: "",
     over_weight: "",
+    skills: [],
   };
 }
 
@@ -73,6 +66,7 @@ function draftOf(r: Requirement): Draft {
     hard_min: inputOf(r.hard_min),
     under_weight: inputOf(r.under_weight),
     over_weight: inputOf(r.over_weight),
+    skills: r.skills.map(needDraftOf),
   };
 }
 
@@ -88,6 +82,19 @@ function RequirementRows({ rows, shiftName, onEdit, onDelete }: { rows: Requirem
             <td class="num">{r.required}</td>
             <td class="num">{r.screeners_required}</td>
             <td class="num">{r.hard_min ?? "—"}</td>
+            <td class="rules-needs">
+              {r.skills.length === 0 ? (
+                "—"
+              ) : (
+                <ul>
+                  {r.skills.map((need) => (
+                    <li key={need.skill}>
+                      <NeedSummary need={need} />
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </td>
             <td class="num">{r.under_weight ?? "team's"}</td>
             <td class="num">{r.over_weight ?? "team's"}</td>
             <td class="rules-actions">
@@ -118,6 +125,7 @@ function Table({ caption, rows, ...rest }: { caption: string; rows: Requirement[
             <th scope="col" class="num">Required</th>
             <th scope="col" class="num">Screeners</th>
             <th scope="col" class="num">Hard minimum</th>
+            <th scope="col">Skills</th>
             <th scope="col" class="num">Cost short</th>
             <th scope="col" class="num">Cost over</th>
             <th scope="col"><span class="visually-hidden">Actions</span></th>
@@ -132,10 +140,14 @@ function Table({ caption, rows, ...rest }: { caption: string; rows: Requirement[
 export function CoverageTab({ team }: TabProps) {
   const shiftTypes = useLoad(() => getAll<ShiftType>("/api/shift-types", { team_id: team.id }), [team.id]);
   const requirements = useLoad(() => getAll<Requirement>("/api/coverage-requirements", { team_id: team.id }), [team.id]);
+  // Only for suggesting skill names: the form works without them.
+  const analysts = useLoad(() => getAll<Analyst>("/api/analysts", { team_id: team.id }), [team.id]);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [pending, setPending] = useState<PendingDelete | null>(null);
+  // The skill needs' keys as last sent: the API's `#/skills/<index>` messages are about them.
+  const [sentNeeds, setSentNeeds] = useState<number[]>([]);
   const apiError = asApiError(error);
 
   if (shiftTypes.data === null || requirements.data === null) {
@@ -148,12 +160,15 @@ export function CoverageTab({ team }: TabProps) {
   const order = (a: Requirement, b: Requirement) => shiftName(a.shift_type_id).localeCompare(shiftName(b.shift_type_id));
   const weekdayIndex = (w: Weekday | null) => WEEKDAYS.findIndex(([d]) => d === w);
   const templates = requirements.data.filter((r) => r.weekday !== null).sort((a, b) => weekdayIndex(a.weekday) - weekdayIndex(b.weekday) || order(a, b));
+  const skillNames = [...new Set((analysts.data ?? []).flatMap((a) => a.skills))].sort();
+  const fields = [...FIELDS, ...needPointers(sentNeeds.length)];
   const overrides = requirements.data.filter((r) => r.date !== null).sort((a, b) => (a.date ?? "").localeCompare(b.date ?? "") || order(a, b));
 
   const submit = async (event: Event) => {
     event.preventDefault();
     setError(null);
     setSaved(null);
+    setSentNeeds(form.skills.map((n) => n.key));
     const body = {
       weekday: form.kind === "template" ? form.weekday : null,
       date: form.kind === "override" ? form.date || null : null,
@@ -162,6 +177,7 @@ export function CoverageTab({ team }: TabProps) {
       hard_min: numberOrNull(form.hard_min),
       under_weight: numberOrNull(form.under_weight),
       over_weight: numberOrNull(form.over_weight),
+      skills: form.skills.map(needBody),
     };
     try {
       if (form.id === null) {
@@ -285,7 +301,8 @@ export function CoverageTab({ team }: TabProps) {
             {(id, describedBy) => <input id={id} type="number" inputMode="numeric" aria-describedby={describedBy} value={form.over_weight} onInput={(e) => set({ over_weight: e.currentTarget.value })} />}
           </Field>
         </div>
-        <FormError error={error} fields={FIELDS} />
+        <SkillNeedsFields needs={form.skills} onChange={(skills) => set({ skills })} error={apiError} sent={sentNeeds} suggestions={skillNames} />
+        <FormError error={error} fields={fields} />
         <div class="toolbar">
           <button type="submit" class="button button--primary" disabled={types.length === 0}>
             {form.id === null ? "Add requirement" : "Save requirement"}
