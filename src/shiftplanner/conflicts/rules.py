@@ -325,23 +325,14 @@ def consecutive_days(facts: Facts, first: date, last: date) -> Iterator[Conflict
         for run in _runs(a.date for a in assignments):
             if len(run) <= limit or not _in_window(run[limit], first, last):
                 continue
-            yield Conflict(
-                type=ConflictType.CONSECUTIVE_DAYS,
-                date=run[limit],
-                analyst_id=analyst_id,
-                assignment_ids=tuple(
-                    sorted(a.id for a in assignments if run[0] <= a.date <= run[-1])
-                ),
-                message=(
-                    f"{facts.analysts[analyst_id].name} works {len(run)} days in a row "
-                    f"({run[0]}..{run[-1]}); the limit is {limit}"
-                ),
-                details={
-                    "days": len(run),
-                    "limit": limit,
-                    "first": run[0].isoformat(),
-                    "last": run[-1].isoformat(),
-                },
+            yield _run_conflict(
+                ConflictType.CONSECUTIVE_DAYS,
+                run,
+                limit,
+                analyst_id,
+                assignments,
+                f"{facts.analysts[analyst_id].name} works {len(run)} days in a row "
+                f"({run[0]}..{run[-1]}); the limit is {limit}",
             )
 
 
@@ -372,25 +363,42 @@ def shift_type_runs(facts: Facts, first: date, last: date) -> Iterator[Conflict]
             for run in _runs(a.date for a in booked):
                 if len(run) <= limit or not _in_window(run[limit], first, last):
                     continue
-                yield Conflict(
-                    type=ConflictType.SHIFT_TYPE_RUN,
-                    date=run[limit],
-                    analyst_id=analyst_id,
+                yield _run_conflict(
+                    ConflictType.SHIFT_TYPE_RUN,
+                    run,
+                    limit,
+                    analyst_id,
+                    booked,
+                    f"{facts.analysts[analyst_id].name} works {shift.name} {len(run)} days "
+                    f"in a row ({run[0]}..{run[-1]}); the shift type allows {limit}",
                     shift_type_id=shift_type_id,
-                    assignment_ids=tuple(
-                        sorted(a.id for a in booked if run[0] <= a.date <= run[-1])
-                    ),
-                    message=(
-                        f"{facts.analysts[analyst_id].name} works {shift.name} {len(run)} days "
-                        f"in a row ({run[0]}..{run[-1]}); the shift type allows {limit}"
-                    ),
-                    details={
-                        "days": len(run),
-                        "limit": limit,
-                        "first": run[0].isoformat(),
-                        "last": run[-1].isoformat(),
-                    },
                 )
+
+
+def _run_conflict(
+    kind: ConflictType,
+    run: list[date],
+    limit: int,
+    analyst_id: int,
+    assignments: Iterable[AssignmentFacts],
+    message: str,
+    shift_type_id: int | None = None,
+) -> Conflict:
+    """A run of days beyond its limit, dated on the first day too many."""
+    return Conflict(
+        type=kind,
+        date=run[limit],
+        analyst_id=analyst_id,
+        shift_type_id=shift_type_id,
+        assignment_ids=tuple(sorted(a.id for a in assignments if run[0] <= a.date <= run[-1])),
+        message=message,
+        details={
+            "days": len(run),
+            "limit": limit,
+            "first": run[0].isoformat(),
+            "last": run[-1].isoformat(),
+        },
+    )
 
 
 RULES: tuple[Rule, ...] = (
