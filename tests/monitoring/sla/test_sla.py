@@ -112,6 +112,9 @@ async def test_minutes_before_the_first_probe_are_not_counted(session: AsyncSess
     end = now.replace(second=0) - MINUTE
     for minute in minutes_between(end - 10 * MINUTE, end):
         session.add(probes(minute))
+    # The merged row of the hour the service started in starts at the hour, before it did.
+    hourly = RollupResolution.HOUR
+    session.add(probes(floor_hour(end - 10 * MINUTE), resolution=hourly, minutes=10, down=0.0))
     await session.commit()
 
     report = await sla_service.report(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Row, and_, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -22,7 +22,7 @@ from shiftplanner.db import serialize
 from shiftplanner.models import AvailabilityCheck, ProcessRollup, RequestRollup
 from shiftplanner.models.request_rollup import MERGED_SOURCE, RollupResolution
 from shiftplanner.monitoring.recorder import ClosedMinutes, ProbeMinute, ProcessMinute, RouteMinute
-from shiftplanner.monitoring.rollups.buckets import add_buckets, minute_start
+from shiftplanner.monitoring.rollups.buckets import HOUR, add_buckets, minute_start
 
 # pg_advisory_xact_lock key serializing the rollup writers and the merge ("SPROLL").
 ROLLUP_LOCK = 0x5350_524F_4C4C
@@ -296,7 +296,18 @@ async def availability_rows(
 
 
 async def first_probe(session: AsyncSession) -> datetime | None:
-    """The start of the oldest bucket with probe results still kept."""
-    return await session.scalar(
-        select(AvailabilityCheck.bucket_start).order_by(AvailabilityCheck.bucket_start).limit(1)
-    )
+    """When the oldest probe result still kept was stored: its minute while that hour's
+    minute rows are kept (the hour's row starts at the hour, before the service did),
+    else the start of the oldest hour row."""
+
+    async def oldest(resolution: RollupResolution) -> datetime | None:
+        return await session.scalar(
+            select(func.min(AvailabilityCheck.bucket_start)).where(
+                AvailabilityCheck.resolution == resolution
+            )
+        )
+
+    hour, minute = await oldest(RollupResolution.HOUR), await oldest(RollupResolution.MINUTE)
+    if minute is not None and (hour is None or minute < hour + HOUR):
+        return minute
+    return hour
