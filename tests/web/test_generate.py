@@ -155,6 +155,10 @@ def test_generate_next_month_and_apply_it(
         expect(row.locator("td.num")).to_have_text([str(n) for n in counts])
     objective = job["proposal"]["solution"]["objective"]
     expect(page.get_by_test_id("final-objective")).to_have_text(str(objective))
+    # The run's figures are the solution's once it ended, not the last improvement's.
+    expect(page.get_by_test_id("best-objective")).to_have_text(str(objective))
+    bound = job["proposal"]["solution"]["bound"]
+    expect(page.get_by_test_id("best-bound")).to_have_text(str(bound))
     breakdown = page.locator("table.gen-breakdown")
     expect(breakdown.locator("tfoot")).to_contain_text(str(objective))
     expect(page.get_by_role("heading", name="Fairness per analyst")).to_be_visible()

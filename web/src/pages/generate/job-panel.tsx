@@ -267,10 +267,13 @@ export function JobPanel({ jobId, teams, timeZone, onLoaded, onStatus }: JobPane
 
   const team = teams.find((t) => t.id === job.team_id);
   const last = job.progress.at(-1);
-  const gap = last && last.objective > 0 ? (last.objective - last.bound) / last.objective : last ? 0 : null;
+  const summary = job.proposal?.solution;
+  // Once the run ended with a roster, its final figures: the bound may have risen after
+  // the last improvement (a proof at the end).
+  const best = summary && summary.objective !== null && summary.bound !== null ? { objective: summary.objective, bound: summary.bound } : last;
+  const gap = best && best.objective > 0 ? (best.objective - best.bound) / best.objective : best ? 0 : null;
   const elapsed = job.started_at ? Math.max(0, Math.round((now - Date.parse(job.started_at)) / 1000)) : 0;
   const statusBadge = job.status === "failed" ? "badge--danger" : job.status === "applied" || job.status === "succeeded" ? "badge--success" : active ? "badge--warning" : "";
-  const summary = job.proposal?.solution;
   // The lines run on to where the search is (running) or ended, not only to the last improvement.
   const until = summary ? summary.seconds : job.status === "running" ? Math.min(elapsed, job.time_limit_seconds) : 0;
   const chartPoints =
@@ -308,11 +311,11 @@ export function JobPanel({ jobId, teams, timeZone, onLoaded, onStatus }: JobPane
         <dl class="gen-facts" aria-label="Progress">
           <div>
             <dt>Best objective</dt>
-            <dd data-testid="best-objective">{last ? last.objective : "—"}</dd>
+            <dd data-testid="best-objective">{best ? best.objective : "—"}</dd>
           </div>
           <div>
             <dt>Bound</dt>
-            <dd data-testid="best-bound">{last ? last.bound : "—"}</dd>
+            <dd data-testid="best-bound">{best ? best.bound : "—"}</dd>
           </div>
           <div>
             <dt>Gap</dt>
