@@ -171,6 +171,9 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
     outbox_lease_seconds: float = Field(default=60.0, gt=0)
     outbox_max_attempts: int = Field(default=12, ge=1)
+    # What `shiftplanner outbox purge` keeps of events every consumer has handled: a
+    # live stream resumes from, and a request's batch is read out of, what is kept.
+    outbox_retention_days: int = Field(default=30, ge=1)
     dispatcher_enabled: bool = True
 
     # Schedule generation: solver processes run at once by each app process, and the

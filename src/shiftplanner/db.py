@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -177,6 +177,24 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
             await session.rollback()
             raise
         await session.commit()
+
+
+async def delete_in_batches(
+    factory: async_sessionmaker[AsyncSession],
+    delete_batch: Callable[[AsyncSession], Awaitable[int]],
+    *,
+    batch: int,
+) -> int:
+    """Run `delete_batch` (which deletes at most `batch` rows and says how many) until it
+    deletes fewer, each time in a transaction of its own, so a long purge never holds
+    locks for long. Returns how many rows went."""
+    total = 0
+    while True:
+        async with session_scope(factory) as session:
+            deleted = await delete_batch(session)
+        total += deleted
+        if deleted < batch:
+            return total
 
 
 def is_postgresql(session: AsyncSession) -> bool:

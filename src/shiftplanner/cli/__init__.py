@@ -22,10 +22,12 @@ db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_he
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
+outbox_app = typer.Typer(help="The outbox of domain events.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(outbox_app, name="outbox")
 
 
 @app.command()
@@ -166,6 +168,22 @@ def webhooks_purge(
     from shiftplanner.cli import purge
 
     purge.webhooks(retention_days)
+
+
+@outbox_app.command("purge")
+def outbox_purge(
+    retention_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Keep this many days; defaults to SHIFTPLANNER_OUTBOX_RETENTION_DAYS."
+        ),
+    ] = None,
+) -> None:
+    """Delete domain events older than the retention period that every consumer has
+    handled (events still to dispatch are kept)."""
+    from shiftplanner.cli import purge
+
+    purge.outbox_events(retention_days)
 
 
 app.command()(solve)

@@ -1,4 +1,4 @@
-"""What `shiftplanner audit purge` and `shiftplanner webhooks purge` do: delete what is
+"""What `shiftplanner audit purge`, `webhooks purge` and `outbox purge` do: delete what is
 older than its retention period."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.cli.output import console
 from shiftplanner.config import Settings, get_settings
+from shiftplanner.events import outbox
 from shiftplanner.kit.text import counted
 from shiftplanner.logging import configure_logging
 from shiftplanner.runtime import Runtime
@@ -38,6 +39,17 @@ def webhooks(retention_days: int | None) -> None:
         days,
         ("webhook message", "webhook messages"),
         lambda sessions: webhook_delivery_service.purge(sessions, retention_days=days),
+    )
+
+
+def outbox_events(retention_days: int | None) -> None:
+    settings = get_settings()
+    days = retention_days or settings.outbox_retention_days
+    _purge(
+        settings,
+        days,
+        ("dispatched event", "dispatched events"),
+        lambda sessions: outbox.purge(sessions, retention_days=days),
     )
 
 

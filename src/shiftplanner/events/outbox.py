@@ -4,12 +4,14 @@ that an event exists exactly when its change was committed."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shiftplanner.db import wake_after_commit
+from shiftplanner.db import delete_in_batches, wake_after_commit
 from shiftplanner.events.types import DispatchedEvent, DomainEvent
+from shiftplanner.kit.time import utcnow
 from shiftplanner.logging import current_request_id
 from shiftplanner.models import OutboxEvent
 
@@ -97,3 +99,27 @@ def dispatched(row: OutboxEvent) -> DispatchedEvent:
         payload=row.payload,
         request_id=row.request_id,
     )
+
+
+PURGE_BATCH = 5000
+
+
+async def purge(factory: async_sessionmaker[AsyncSession], *, retention_days: int) -> int:
+    """Delete the events older than the retention that every consumer has handled (with
+    the record of their handling), in batches; returns how many went. Events still to
+    dispatch stay, however old."""
+    cutoff = utcnow() - timedelta(days=retention_days)
+
+    async def delete_batch(session: AsyncSession) -> int:
+        oldest = (
+            select(OutboxEvent.id)
+            .where(OutboxEvent.occurred_at < cutoff, OutboxEvent.dispatched_at.is_not(None))
+            .order_by(OutboxEvent.id)
+            .limit(PURGE_BATCH)
+        )
+        result = await session.execute(
+            delete(OutboxEvent).where(OutboxEvent.id.in_(oldest.scalar_subquery()))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    return await delete_in_batches(factory, delete_batch, batch=PURGE_BATCH)

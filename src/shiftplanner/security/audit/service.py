@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shiftplanner.db import session_scope
+from shiftplanner.db import delete_in_batches, session_scope
 from shiftplanner.events import DomainEvent
 from shiftplanner.events.types import PROGRESS_EVENTS
 from shiftplanner.kit.pagination import PageParams, paginate
@@ -126,13 +126,10 @@ async def list_entries(
 
 
 async def purge(factory: async_sessionmaker[AsyncSession], *, retention_days: int) -> int:
-    """Delete entries older than the retention, in batches (each its own transaction, so
-    a long purge never holds locks for long). Returns how many were deleted."""
+    """Delete entries older than the retention, in batches; returns how many went."""
     cutoff = utcnow() - timedelta(days=retention_days)
-    total = 0
-    while True:
-        async with session_scope(factory) as session:
-            deleted = await AuditLogRepository(session).delete_before(cutoff, batch=PURGE_BATCH)
-        total += deleted
-        if deleted < PURGE_BATCH:
-            return total
+    return await delete_in_batches(
+        factory,
+        lambda session: AuditLogRepository(session).delete_before(cutoff, batch=PURGE_BATCH),
+        batch=PURGE_BATCH,
+    )

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shiftplanner.config import Settings
-from shiftplanner.db import session_scope, wake_after_commit
+from shiftplanner.db import delete_in_batches, wake_after_commit
 from shiftplanner.errors import Conflict, InvalidInput, NotFound
 from shiftplanner.events import EventType
 from shiftplanner.events.resources import emit_resource_event
@@ -376,15 +376,12 @@ PURGE_BATCH = 1000
 
 async def purge(factory: async_sessionmaker[AsyncSession], *, retention_days: float) -> int:
     """Delete the messages older than the retention whose deliveries all finished, with
-    their deliveries and attempts, in batches (each its own transaction, so a long purge
-    never holds locks for long). Returns how many messages were deleted."""
+    their deliveries and attempts, in batches; returns how many messages went."""
     cutoff = utcnow() - timedelta(days=retention_days)
-    total = 0
-    while True:
-        async with session_scope(factory) as session:
-            deleted = await DeliveryRepository(session).delete_finished_before(
-                cutoff, batch=PURGE_BATCH
-            )
-        total += deleted
-        if deleted < PURGE_BATCH:
-            return total
+    return await delete_in_batches(
+        factory,
+        lambda session: DeliveryRepository(session).delete_finished_before(
+            cutoff, batch=PURGE_BATCH
+        ),
+        batch=PURGE_BATCH,
+    )
