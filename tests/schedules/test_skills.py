@@ -99,7 +99,7 @@ async def test_a_skill_the_analyst_lacks_is_refused_naming_the_field(
     )
     body = problem(lacking, 422)
     assert pointers(body) == ["#/skill"]
-    assert "does not have the skill 'senior'" in str(body["errors"])
+    assert f"{junior.name} does not have the skill 'senior'" in str(body["errors"])
     malformed = await client.post(
         URL, json=booking(senior, tenant, skill="night owl"), headers=tenant.manager
     )

@@ -279,7 +279,7 @@ async def _check(
             problems.append(
                 _Problem(
                     write.pointer + "/skill",
-                    f"Analyst {analyst.id} does not have the skill {skill!r}.",
+                    f"{analyst.name} does not have the skill {skill!r}.",
                     write.index,
                     "invalid",
                 )
