@@ -4,7 +4,6 @@ stay however old, and recent ones stay."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,9 +16,8 @@ from shiftplanner.models import OutboxConsumption, OutboxEvent
 from shiftplanner.models.outbox_consumption import ConsumptionStatus
 from shiftplanner.runtime import Runtime
 from tests.conftest import TEST_SECRET
-from tests.databases import ROOT
 from tests.factories import Tenant
-from tests.subprocesses import command_env
+from tests.subprocesses import run
 
 
 async def arrange(session: AsyncSession, tenant: Tenant) -> None:
@@ -69,16 +67,13 @@ async def test_the_cli_purges_old_dispatched_events(
     session: AsyncSession, tenant: Tenant, database_url: str, tmp_path: Path
 ) -> None:
     await arrange(session, tenant)
-    env = command_env(database_url, tmp_path, SHIFTPLANNER_JWT_SECRET=TEST_SECRET, COLUMNS="200")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "shiftplanner.cli", "outbox", "purge", "--retention-days", "30"),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    result = await asyncio.to_thread(
+        run,
+        database_url,
+        tmp_path,
+        *("outbox", "purge", "--retention-days", "30"),
+        env={"SHIFTPLANNER_JWT_SECRET": TEST_SECRET},
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, stderr.decode()
-    assert "Deleted 2 dispatched events older than 30 days" in stdout.decode()
+    assert result.returncode == 0, result.stderr
+    assert "Deleted 2 dispatched events older than 30 days" in result.stdout
     assert "age.40.pending" in (await kept(session))[0]
