@@ -20,6 +20,7 @@ from shiftplanner.scheduling.problem import (
     HistoryDay,
     Problem,
     ShiftTypeSpec,
+    SkillCover,
 )
 from shiftplanner.scheduling.solution import Progress, Status
 from shiftplanner.scheduling.solve import SolveOptions, solve
@@ -102,6 +103,43 @@ def test_fairness_spreads_and_history_are_priced() -> None:
     assert bound is not None
     assert 20 <= bound <= best
     assert solve(problem, OPTIONS).objective == best
+
+
+def test_skill_needs_are_priced() -> None:
+    """A skill needed two days running, and its only analyst may work one shift: one day
+    short of the skill (100, weights.skill_short), and the shift worked is over the cover
+    required (10). The master prices each skill's wanted and least cover; without those
+    rows the bound was 0."""
+    problem = Problem(
+        start=MON,
+        end=MON + timedelta(days=1),
+        shift_types=[EARLY],
+        analysts=[AnalystSpec(id=1, skills=["triage"], contract=Contract(max_assignments=1))],
+        coverage=[
+            Coverage(
+                date=MON + timedelta(days=d),
+                shift_type_id=1,
+                required=0,
+                skills=[SkillCover(skill="triage", optimal=1)],
+            )
+            for d in range(2)
+        ],
+    )
+    generation = ColumnGeneration(problem)
+    assert generation.run(seconds=10) == 110 == brute_force(problem)
+    assert generation.converged
+    # A hard minimum of the skill on both days cannot be met: no roster, and the master's
+    # artificial cover prices it far above any roster.
+    hard = problem.model_copy(
+        update={
+            "coverage": [
+                c.model_copy(update={"skills": [SkillCover(skill="triage", minimum=1)]})
+                for c in problem.coverage
+            ]
+        }
+    )
+    assert brute_force(hard) is None
+    assert (ColumnGeneration(hard).run(seconds=10) or 0) > 100_000
 
 
 def test_no_bound_when_an_analysts_own_rules_contradict() -> None:

@@ -5,9 +5,9 @@ a shift every day: block, rest and consecutive-day rules then cost nothing, and 
 bound stalls far below the best roster (bench/solver). Here each analyst's rules are
 kept whole instead. The master LP gives every analyst a convex combination of complete
 rosters that obey all of that analyst's hard rules (columns) and prices the team-wide
-terms (coverage, screeners, fairness spreads, hard minimums) by their duals. One pricing
-problem per analyst, a small CP-SAT model of that analyst's rules alone, finds the
-rosters with the least reduced cost.
+terms (coverage, screeners, skill needs, fairness spreads, hard minimums) by their duals.
+One pricing problem per analyst, a small CP-SAT model of that analyst's rules alone,
+finds the rosters with the least reduced cost.
 
 Any duals give a valid bound, the Lagrangian function: the dualised team-wide rows at
 those prices plus, per analyst, the least priced cost of a roster (proved by the pricing
@@ -18,7 +18,12 @@ Measured on bench/solver's realistic team (20 analysts, 28 days, one core): the 
 LP converges in about 26 rounds and 17 s, to 240 where CP-SAT's bound stalls at 115–165.
 The pricing models are proved with CP-SAT's full LP (`linearization_level` 2), which
 took the hardest of them from seconds to tens of milliseconds; each adds its last five
-improving rosters. Smoothing the duals (Wentges, 0.3 to 0.85) converged no faster."""
+improving rosters. Smoothing the duals (Wentges, 0.3 to 0.85) converged no faster.
+
+Skill needs (INRC-II's coverage) are slower: on n030w4_1_6-2-9-1 (30 nurses, 4 skills) a
+round takes about 3 s on one core and the bound passed 880 after 51 rounds and 150 s
+(the optimum is 1670; CP-SAT's bound stays near 350). Within the solver's usual minute it
+gives up, as it should. Before skill needs were priced it "converged" at once, at 80."""
 
 from __future__ import annotations
 
@@ -61,6 +66,7 @@ TRIAL_ROUNDS = 5
 ARTIFICIAL_COST = 1_000_000
 
 Key = tuple[int, int]  # (day, shift) indexes
+SkillKey = tuple[int, int, str]  # (day, shift) indexes and a skill
 _K = TypeVar("_K")
 OnBound = Callable[[int], None]
 
@@ -73,18 +79,21 @@ class Column:
     cost: int  # the analyst's own terms: requests, changes, cover nobody asked for
     shifts: frozenset[Key]  # worked
     screens: frozenset[Key]  # with screener duty
+    skills: frozenset[SkillKey]  # covering a skill
     counts: dict[str, int]  # weekends, nights and screener days in the horizon
 
 
 @dataclass(frozen=True)
 class Duals:
     """Prices of the team-wide rows: coverage (π), hard minimums (η), screeners (σ),
-    and for each fairness measure and analyst the rows "most ≥ count" (μ) and
-    "least ≤ count" (ν)."""
+    each skill's wanted and least cover, and for each fairness measure and analyst the
+    rows "most ≥ count" (μ) and "least ≤ count" (ν)."""
 
     cover: dict[Key, float]
     hard_min: dict[Key, float]
     screener: dict[Key, float]
+    skill: dict[SkillKey, float]
+    skill_min: dict[SkillKey, float]
     most: dict[tuple[str, int], float]
     least: dict[tuple[str, int], float]
     convexity: list[float]
@@ -96,6 +105,7 @@ class Prices:
 
     worked: dict[Key, float]
     screened: dict[Key, float]
+    skilled: dict[SkillKey, float]
     fairness: dict[str, float]
 
     @classmethod
@@ -106,16 +116,20 @@ class Prices:
         for key, value in duals.hard_min.items():
             worked[key] = worked.get(key, 0.0) - value
         screened = {key: -value for key, value in duals.screener.items()}
+        skilled = {key: -value for key, value in duals.skill.items()}
+        for skill_key, value in duals.skill_min.items():
+            skilled[skill_key] = skilled.get(skill_key, 0.0) - value
         fairness: list[dict[str, float]] = [{} for _ in range(analysts)]
         for (measure, a), value in duals.most.items():
             fairness[a][measure] = value - duals.least[(measure, a)]
-        return [cls(worked, screened, own) for own in fairness]
+        return [cls(worked, screened, skilled, own) for own in fairness]
 
     def cost(self, column: Column) -> float:
         return (
             column.cost
             + sum(self.worked.get(key, 0.0) for key in column.shifts)
             + sum(self.screened.get(key, 0.0) for key in column.screens)
+            + sum(self.skilled.get(key, 0.0) for key in column.skills)
             + sum(value * column.counts[name] for name, value in self.fairness.items())
         )
 
@@ -153,7 +167,9 @@ class _Pricing:
         alone = p.model_copy(
             update={
                 "analysts": [analyst],
-                "coverage": [],
+                # Kept for the skills they need (the analyst's skill duties); the
+                # coverage rule itself is the master's.
+                "coverage": [c for c in p.coverage if c.skills],
                 "requests": [r for r in p.requests if r.analyst_id == mine],
                 "history": {mine: p.history.get(mine, [])},
                 "fairness_history": {},
@@ -192,6 +208,11 @@ class _Pricing:
                 if scaled := round(value * SCALE):
                     objective.append(scaled * b.screener[0][d][s])
                     terms += 1
+        for (d, s, skill), value in prices.skilled.items():
+            duty = b.skill_duty.get((0, d, s), {}).get(skill)
+            if duty is not None and (scaled := round(value * SCALE)):
+                objective.append(scaled * duty)
+                terms += 1
         for name, value in prices.fairness.items():
             if scaled := round(value * SCALE):
                 objective.append(scaled * self.counts[name])
@@ -230,6 +251,12 @@ class _Pricing:
             screens=frozenset(
                 key for key in cells if duty is not None and values.value(duty[key[0]][key[1]])
             ),
+            skills=frozenset(
+                (d, s, skill)
+                for (_, d, s), duties in b.skill_duty.items()
+                for skill, var in duties.items()
+                if values.value(var)
+            ),
             counts={name: int(values.value(expr)) for name, expr in self.counts.items()},
         )
 
@@ -256,6 +283,9 @@ class _Master:
     cover: dict[Key, _Row] = field(default_factory=dict)
     hard_min: dict[Key, _Row] = field(default_factory=dict)
     screener: dict[Key, _Row] = field(default_factory=dict)
+    # Each skill need: its wanted level (soft) and its minimum (hard).
+    skill: dict[SkillKey, _Row] = field(default_factory=dict)
+    skill_min: dict[SkillKey, _Row] = field(default_factory=dict)
     # (measure, analyst) → the rows "most ≥ past + count" and "least ≤ past + count".
     most: dict[tuple[str, int], _Row] = field(default_factory=dict)
     least: dict[tuple[str, int], _Row] = field(default_factory=dict)
@@ -297,6 +327,17 @@ class _Master:
                 row = self.solver.Constraint(c.screeners_required, infinity)
                 self._slack(row, c.screeners_required, 1, w.screener_short)
                 self.screener[key] = _Row(row, c.screeners_required, w.screener_short)
+            for cover in c.skills:
+                skill_key = (*key, cover.skill)
+                if cover.minimum:
+                    row = self.solver.Constraint(cover.minimum, infinity)
+                    self._slack(row, infinity, 1, ARTIFICIAL_COST)
+                    self.skill_min[skill_key] = _Row(row, cover.minimum)
+                if cover.optimal > cover.minimum:
+                    weight = w.skill_short if cover.under_weight is None else cover.under_weight
+                    row = self.solver.Constraint(cover.optimal, infinity)
+                    self._slack(row, cover.optimal, 1, weight)
+                    self.skill[skill_key] = _Row(row, cover.optimal, weight)
 
     def _fairness_rows(self) -> None:
         h = self.h
@@ -332,6 +373,10 @@ class _Master:
         for key in column.screens:
             if key in self.screener:
                 self.screener[key].constraint.SetCoefficient(var, 1)
+        for skill_key in column.skills:
+            for skill_rows in (self.skill, self.skill_min):
+                if skill_key in skill_rows:
+                    skill_rows[skill_key].constraint.SetCoefficient(var, 1)
         for measure, count in column.counts.items():
             if (measure, column.analyst) in self.most:
                 self.most[(measure, column.analyst)].constraint.SetCoefficient(var, -count)
@@ -352,6 +397,8 @@ class _Master:
             cover=duals(self.cover, -math.inf),
             hard_min=duals(self.hard_min, 0.0),
             screener=duals(self.screener, 0.0),
+            skill=duals(self.skill, 0.0),
+            skill_min=duals(self.skill_min, 0.0),
             most=duals(self.most, 0.0),
             least=duals(self.least, 0.0),
             convexity=[row.dual_value() for row in self.convexity],
@@ -373,6 +420,11 @@ class _Master:
         for key, row in self.screener.items():
             price = duals.screener[key]
             value += price * row.rhs + min(0.0, row.short_weight - price) * row.rhs
+        for skill_key, row in self.skill.items():
+            price = duals.skill[skill_key]
+            value += price * row.rhs + min(0.0, row.short_weight - price) * row.rhs
+        for skill_key, row in self.skill_min.items():
+            value += duals.skill_min[skill_key] * row.rhs  # a roster meets it
         for measure, (weight, upper) in self.spreads.items():
             most = sum(price for (m, _), price in duals.most.items() if m == measure)
             least = sum(price for (m, _), price in duals.least.items() if m == measure)
@@ -463,7 +515,7 @@ class ColumnGeneration:
         for model in self.pricing[len(self.master.columns) :]:
             if self.stopped or time.monotonic() >= deadline:
                 return
-            _, columns = model.price(Prices({}, {}, {}), deadline - time.monotonic())
+            _, columns = model.price(Prices({}, {}, {}, {}), deadline - time.monotonic())
             if not columns:
                 return
             self.master.add(columns[-1])
