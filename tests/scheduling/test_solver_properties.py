@@ -392,15 +392,23 @@ def solve_within(problem: Problem, options: SolveOptions) -> Solution:
 
 
 # With the large-neighbourhood search on (it once looped forever on a one-analyst team),
-# and with both searches (proof, then few workers) in the time limit.
+# with both searches (proof, then few workers) in the time limit, and with CP-SAT's
+# neighbourhood workers alone in the last.
 @pytest.mark.parametrize(
     "options",
     [
         SolveOptions(time_limit_seconds=3, workers=2, explain_seconds=3),
         SolveOptions(time_limit_seconds=3, workers=2, explain_seconds=3, lns=True),
         SolveOptions(time_limit_seconds=3, workers=4, search_workers=1, proof_seconds=1),
+        SolveOptions(
+            time_limit_seconds=3,
+            workers=4,
+            proof_seconds=1,
+            prove_gap=0.0,  # the last search stays a search, with neighbourhoods only
+            search_full_subsolvers=0,
+        ),
     ],
-    ids=["one-search", "lns", "two-searches"],
+    ids=["one-search", "lns", "two-searches", "lns-only"],
 )
 def test_one_analyst_for_twelve_weeks(options: SolveOptions) -> None:
     rng = random.Random(1)

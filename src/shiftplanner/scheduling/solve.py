@@ -61,6 +61,13 @@ class SolveOptions:
     # at 60 s (by 4-9 %) but lost on the rest, by up to 9x on a year (RESULTS.md).
     lns: bool = False
     lns_step_seconds: float = 0.5
+    # How many of the last search's workers search the whole model (with 2 workers
+    # CP-SAT makes one, from its LP); the others take turns at neighbourhoods and local
+    # search. 0: neighbourhoods only. None: CP-SAT's choice. Left to CP-SAT: with 2 seeds
+    # on the suite's training half at 60 s, 0 won on 2 INRC-II instances (by 7 and 12 %)
+    # and a year, and lost on 2 INRC-II instances and on generated teams whose LP proves
+    # the optimum (a quarter 40 against 20, 50 analysts 115 against 70; RESULTS.md).
+    search_full_subsolvers: int | None = None
     # A second bound beside CP-SAT's, by column generation on one thread (bound.py):
     # far stronger where rosters are tight, at the cost of some search time.
     column_bound: bool = True
@@ -341,6 +348,10 @@ def _search(
         builder.model.minimize(builder.objective(only=COVER_TERMS))
     solver = cp_model.CpSolver()
     _parameters(solver, options, deadline - time.monotonic(), phase.workers)
+    if phase.last and options.search_full_subsolvers == 0:
+        solver.parameters.use_lns_only = True
+    elif phase.last and options.search_full_subsolvers is not None:
+        solver.parameters.num_full_subsolvers = options.search_full_subsolvers
     if not phase.cover:
         solver.best_bound_callback = best.raise_bound
     recorder = _Recorder(best, lns.decision, cost)
