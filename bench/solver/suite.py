@@ -207,7 +207,7 @@ class Judged:
 
 
 def judged(rows: list[Row]) -> list[Judged]:
-    """The rows by config, in the order first run."""
+    """The rows grouped by config, in the order the configs first ran."""
     by_config: dict[str, list[Row]] = {}
     for row in rows:
         by_config.setdefault(row.config, []).append(row)
