@@ -19,9 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.config import Settings
+from shiftplanner.kit.time import utcnow
 from shiftplanner.models import AuditLog, AuditOutcome, Role, User
 from shiftplanner.models import LoginThrottle as LoginThrottleTable
 from shiftplanner.runtime import Runtime
+from shiftplanner.security.login_throttle.repository import LoginThrottleRepository
+from shiftplanner.security.login_throttle.service import LoginThrottle
 from shiftplanner.security.passwords import Passwords
 from tests.assertions import problem
 from tests.conftest import running
@@ -277,3 +280,32 @@ async def test_old_counts_are_purged(
             left = await session.execute(select(func.count()).select_from(LoginThrottleTable))
     # Only the last attempt's three subjects remain.
     assert left.scalar_one() == 3
+
+
+async def test_a_failure_waiting_on_a_right_passwords_lock_is_still_counted(
+    settings: Settings, runtime: Runtime
+) -> None:
+    """A wrong password reserved while a right one's sign-in holds the counts' lock is
+    counted once that sign-in commits. The right password used to delete the counts: on
+    PostgreSQL the waiting reservation then found no row to lock or update, and its
+    failure went uncounted (a CI run judged 19 of 20 concurrent attempts where 5 were
+    allowed)."""
+    throttle = LoginThrottle(throttled(settings, login_lockout_attempts=5), runtime.session_factory)
+    email, address = "someone@example.com", "10.0.0.7"
+    right = await throttle.reserve(email, address)
+    keys = [right.subjects.client, right.subjects.account, right.subjects.address]
+    async with runtime.session_factory() as session, session.begin():  # the sign-in's
+        await LoginThrottleRepository(session).locked(keys, utcnow())
+        waiting = asyncio.create_task(throttle.reserve(email, address))
+        await asyncio.sleep(0.5)
+        assert not waiting.done()  # it waits for the lock
+        await throttle.succeeded(session, right)
+    counted = await waiting
+    assert counted.refused_by is None
+    async with runtime.session_factory() as session:
+        failures = await session.scalar(
+            select(LoginThrottleTable.failures).where(
+                LoginThrottleTable.key == right.subjects.client
+            )
+        )
+    assert failures == 1

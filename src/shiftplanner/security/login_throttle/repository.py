@@ -47,7 +47,15 @@ class LoginThrottleRepository:
             )
 
     async def forget(self, keys: Collection[str]) -> None:
-        await self.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+        """End the subjects' runs of failures. The rows stay, with none: a sign-in waiting
+        on their lock then reads them anew and counts on them. Deleted, they left it (on
+        PostgreSQL) no row to lock or update, and its failure went uncounted."""
+        await self.session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key.in_(keys))
+            .values(failures=0)
+            .execution_options(synchronize_session=False)
+        )
 
     async def take_back(self, key: str) -> None:
         """One attempt counted as a failure turned out right: it no longer counts."""

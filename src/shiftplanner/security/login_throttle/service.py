@@ -124,7 +124,7 @@ class LoginThrottle:
         count takes the attempt back. In the sign-in's own transaction (which may hold
         SQLite's write lock already): should it roll back, the attempt stays a failure."""
         repository = LoginThrottleRepository(session)
-        # Locked first, in key order as `reserve` locks them: a DELETE and an UPDATE would
+        # Locked first, in key order as `reserve` locks them: the UPDATEs below would
         # lock them in whatever order they meet the rows, and deadlock with a reserve.
         await repository.locked(self._rules(attempt.subjects), utcnow())
         await repository.forget([attempt.subjects.client, attempt.subjects.account])
