@@ -129,6 +129,23 @@ async def test_the_organizations_rules_apply_and_shifts_before_the_range_count(
     assert rest["details"] == {"rest_hours": 16, "minimum_hours": 17}
 
 
+async def test_an_analysts_contract_limits_their_runs_below_the_organizations(
+    client: httpx.AsyncClient, session: AsyncSession, tenant: Tenant
+) -> None:
+    morning, _ = tenant.shift_types
+    alice = tenant.analysts[0]
+    alice.contract = {**alice.contract, "max_consecutive_days": 2}
+    for offset in range(3):
+        await make_assignment(session, alice, morning, DAY + timedelta(days=offset))
+    await session.commit()
+
+    body = await report(client, tenant.analyst, DAY, DAY + timedelta(days=2), analyst_id=alice.id)
+
+    [run] = body["conflicts"]
+    assert run["type"] == "consecutive_days"
+    assert run["details"] == {"days": 3, "limit": 2, "first": "2026-01-13", "last": "2026-01-15"}
+
+
 async def test_filters_by_team_analyst_type_and_severity(
     client: httpx.AsyncClient, session: AsyncSession, tenant: Tenant
 ) -> None:

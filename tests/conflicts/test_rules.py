@@ -386,6 +386,22 @@ def test_each_run_beyond_the_limit_is_reported_and_the_limit_is_the_organization
     assert [c.date for c in found] == [day(3), day(12)]
 
 
+def test_a_contract_stricter_than_the_organization_limits_its_analyst_alone() -> None:
+    carol = replace(analyst(3), max_consecutive_days=3)
+    lenient = replace(analyst(4), max_consecutive_days=9)  # the organization's 6 still holds
+    plan = Plan(analysts=[ALICE, BOB, carol, lenient])
+    for who in (ALICE, carol, lenient):
+        work(plan, who, MON, 7)
+    found = plan.found(ConflictType.CONSECUTIVE_DAYS, MON, day(30))
+    assert [(c.analyst_id, c.date, c.details["limit"]) for c in found] == [
+        (carol.id, day(3), 3),
+        (ALICE.id, day(6), 6),
+        (lenient.id, day(6), 6),
+    ]
+    assert found[0].message.endswith("their contract's limit is 3")
+    assert found[1].message.endswith("the limit is 6")
+
+
 @pytest.mark.parametrize(("window_from", "reported"), [(4, True), (6, True), (7, False)])
 def test_a_run_that_started_before_the_window_counts_its_earlier_days(
     window_from: int, reported: bool

@@ -81,6 +81,8 @@ class AnalystFacts:
     is_active: bool
     is_screener: bool
     skills: frozenset[str] = frozenset()
+    # Their contract's most working days in a row; None: the organization's limit alone.
+    max_consecutive_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,6 +114,7 @@ class ConflictFactsRepository:
                 is_active=analyst.is_active,
                 is_screener=SCREENER_SKILL in analyst.skills,
                 skills=frozenset(analyst.skills),
+                max_consecutive_days=analyst.contract.get("max_consecutive_days"),
             )
             for analyst, timezone in rows
         }

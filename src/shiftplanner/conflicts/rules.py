@@ -318,10 +318,14 @@ def rest_violations(facts: Facts, first: date, last: date) -> Iterator[Conflict]
 
 
 def consecutive_days(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
-    """More working days in a row than the organization allows: one conflict per run,
-    dated on the first day beyond the limit."""
-    limit = facts.rules.max_consecutive_days
+    """More working days in a row than the organization or the analyst's contract allows
+    (the stricter, as schedule generation plans): one conflict per run, dated on the first
+    day beyond the limit."""
     for analyst_id, assignments in facts.by_analyst.items():
+        limit, whose = facts.rules.max_consecutive_days, "the limit"
+        own = facts.analysts[analyst_id].max_consecutive_days
+        if own is not None and own < limit:
+            limit, whose = own, "their contract's limit"
         for run in _runs(a.date for a in assignments):
             if len(run) <= limit or not _in_window(run[limit], first, last):
                 continue
@@ -332,7 +336,7 @@ def consecutive_days(facts: Facts, first: date, last: date) -> Iterator[Conflict
                 analyst_id,
                 assignments,
                 f"{facts.analysts[analyst_id].name} works {len(run)} days in a row "
-                f"({run[0]}..{run[-1]}); the limit is {limit}",
+                f"({run[0]}..{run[-1]}); {whose} is {limit}",
             )
 
 
