@@ -133,6 +133,10 @@ CONFIGS: dict[str, SolveOptions] = {
     "lns": SolveOptions(lns=True),
     "lns-only": SolveOptions(search_full_subsolvers=0),
     "lns-two-thirds": SolveOptions(search_workers=3, search_full_subsolvers=1),
+    "proof-20": SolveOptions(proof_seconds=20.0),
+    "lns-dtime-0.05": SolveOptions(cp_sat=(("lns_initial_deterministic_limit", 0.05),)),
+    "lns-dtime-0.3": SolveOptions(cp_sat=(("lns_initial_deterministic_limit", 0.3),)),
+    "lns-dtime-1": SolveOptions(cp_sat=(("lns_initial_deterministic_limit", 1.0),)),
 }
 
 
