@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shiftplanner.events import outbox
 from shiftplanner.kit.time import utcnow
 from shiftplanner.models import OutboxEvent
 from tests.factories import Tenant
@@ -116,6 +117,32 @@ async def test_events_older_than_the_replay_window_say_reload(
     await session.commit()
     await server.caught_up(session)
     async with listening(http, tenant.manager, last_event_id=position) as second:
+        assert [(m.event, m.data.get("data")) for m in second.replayed] == [
+            ("resync", {"reason": "missed"})
+        ]
+
+
+async def test_a_position_the_purge_deleted_says_reload(
+    http: httpx.AsyncClient, server: Served, tenant: Tenant, session: AsyncSession
+) -> None:
+    """The events after it may have gone with it: what is kept cannot be the whole story."""
+    async with listening(http, tenant.manager) as first:
+        await rename(http, tenant, "Seen")
+        [seen] = await first.until(of_type("team.updated", name="Seen"))
+    assert seen.id is not None
+    await rename(http, tenant, "Purged")
+    await rename(http, tenant, "Kept")
+    await server.caught_up(session)
+    kept = int(await session.scalar(select(func.max(OutboxEvent.id))) or 0)
+    long_ago = utcnow() - timedelta(days=40)
+    await session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id < kept)
+        .values(occurred_at=long_ago, dispatched_at=long_ago)
+    )
+    await session.commit()
+    assert await outbox.purge(async_sessionmaker(session.bind), retention_days=30) > 0
+    async with listening(http, tenant.manager, last_event_id=seen.id) as second:
         assert [(m.event, m.data.get("data")) for m in second.replayed] == [
             ("resync", {"reason": "missed"})
         ]

@@ -21,6 +21,10 @@ class LiveRepository:
         newest = await self.session.scalar(select(func.max(OutboxEvent.id)))
         return int(newest or 0)
 
+    async def exists(self, event_id: int) -> bool:
+        found = await self.session.scalar(select(OutboxEvent.id).where(OutboxEvent.id == event_id))
+        return found is not None
+
     async def after(self, event_id: int, limit: int) -> Sequence[OutboxEvent]:
         """Every organization's events after `event_id`, oldest first."""
         rows = await self.session.scalars(

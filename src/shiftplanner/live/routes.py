@@ -38,8 +38,9 @@ async def stream_events(
     `resync` (reload your data: more changed than a reconnection can replay) carry the
     stream's position as `id`. Reconnect with the last `id` as `Last-Event-ID` (or
     `?after=`) to be sent what you missed, at most the last hour's and
-    `LIVE_REPLAY_LIMIT` events. The stream ends when the access token expires or the
-    sign-in ends; reconnect with a fresh token."""
+    `LIVE_REPLAY_LIMIT` events, and not from an event `outbox purge` deleted (a `resync`
+    instead). The stream ends when the access token expires or the sign-in ends;
+    reconnect with a fresh token."""
     messages = live_service.stream(
         connection,
         hub=runtime.live,

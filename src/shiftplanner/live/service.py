@@ -54,12 +54,16 @@ async def replay(
 ) -> list[ServerSentEvent] | None:
     """The messages of the reader's organization's events with `after` < id <= `until`
     that the reader may see; None when a replay cannot give them all (more than `limit`
-    events, or some older than the replay window)."""
+    events, some older than the replay window, or `after` itself purged: what came
+    after it may have gone with it)."""
     if after >= until:
         return []
     since = utcnow() - REPLAY_WINDOW
     async with factory() as session:
         repository = LiveRepository(session)
+        # Every position a stream hands out is an event's id (or 0, an empty outbox).
+        if after > 0 and not await repository.exists(after):
+            return None
         if await repository.org_has_older(reader.org_id, after, until, since):
             return None
         rows = await repository.of_org_between(reader.org_id, after, until, since, limit + 1)
