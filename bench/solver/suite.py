@@ -137,6 +137,7 @@ CONFIGS: dict[str, SolveOptions] = {
     "lns-dtime-0.05": SolveOptions(cp_sat=(("lns_initial_deterministic_limit", 0.05),)),
     "lns-dtime-0.3": SolveOptions(cp_sat=(("lns_initial_deterministic_limit", 0.3),)),
     "lns-dtime-1": SolveOptions(cp_sat=(("lns_initial_deterministic_limit", 1.0),)),
+    "last-dtime-0.05": SolveOptions(search_cp_sat=(("lns_initial_deterministic_limit", 0.05),)),
 }
 
 

@@ -80,6 +80,8 @@ class SolveOptions:
     plain: bool = False
     # CP-SAT parameters by name (SatParameters), for every search: what bench/solver tunes.
     cp_sat: tuple[tuple[str, int | float | bool], ...] = ()
+    # ...and for the last search only (after `cp_sat`).
+    search_cp_sat: tuple[tuple[str, int | float | bool], ...] = ()
 
 
 @dataclass
@@ -348,6 +350,9 @@ def _search(
         builder.model.minimize(builder.objective(only=COVER_TERMS))
     solver = cp_model.CpSolver()
     _parameters(solver, options, deadline - time.monotonic(), phase.workers)
+    if phase.last:
+        for name, value in options.search_cp_sat:
+            setattr(solver.parameters, name, value)
     if phase.last and options.search_full_subsolvers == 0:
         solver.parameters.use_lns_only = True
     elif phase.last and options.search_full_subsolvers is not None:
