@@ -281,3 +281,53 @@ async def test_a_message_carries_the_resource_as_the_api_shows_it(
     assert [datetime.fromisoformat(b["timestamp"]) for b in (create, update, delete)] == sorted(
         datetime.fromisoformat(b["timestamp"]) for b in (create, update, delete)
     )
+
+
+async def test_a_changes_later_events_come_in_a_batch_of_their_own(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    runtime: Runtime,
+    session: AsyncSession,
+    receiver: HttpReceiver,
+) -> None:
+    """Events written under a request's id after its batch went out (by a generation job
+    it queued, or by a client that sends one `X-Request-ID` twice) are sent, once each."""
+    await subscribe(client, tenant, receiver.url + "/batch", ["schedule.*"], batch=True)
+    await dispatch(runtime)
+    change = {"X-Request-ID": "one-change-in-three-commits"}
+    (a, b, c), shift_type = tenant.analysts, tenant.shift_types[0].id
+
+    def items(*analysts: Any, day: date) -> dict[str, Any]:
+        return {
+            "items": [
+                {"analyst_id": analyst.id, "shift_type_id": shift_type, "date": str(day)}
+                for analyst in analysts
+            ]
+        }
+
+    async def bulk(*analysts: Any, day: date) -> list[int]:
+        response = await client.post(
+            "/api/schedules/bulk",
+            json=items(*analysts, day=day),
+            headers=tenant.manager | change,
+        )
+        assert response.status_code == 200, response.text
+        return [created["id"] for created in response.json()["created"]]
+
+    first = await bulk(a, b, day=DAY)
+    await flush(runtime)
+    later = await bulk(a, b, day=DAY.replace(day=5))
+    last = await bulk(c, day=DAY.replace(day=6))
+    await flush(runtime)
+
+    sent = bodies(receiver.requests, "/batch")
+    assert [m["type"] for m in sent] == ["batch", "batch"]
+    assert [[e["data"]["id"] for e in m["data"]["events"]] for m in sent] == [
+        first,
+        later + last,
+    ]
+    # Handing every event over again queues nothing more.
+    for row in await outbox(session):
+        assert await queue_deliveries(session, dispatched(row)) == 0
+    await session.commit()
+    assert len(await deliveries(session)) == 2

@@ -86,6 +86,27 @@ async def request_batch(
     return [dispatched(row) for row in rows] or [event]
 
 
+async def request_events(
+    session: AsyncSession, event: DispatchedEvent, types: Collection[str]
+) -> list[DispatchedEvent]:
+    """The events among `types` that `event`'s request wrote in its organization, before
+    and after `event` (within `REQUEST_WINDOW` ids), in order; `event` alone if it was
+    written by no request."""
+    if event.request_id is None:
+        return [event]
+    rows = await session.scalars(
+        select(OutboxEvent)
+        .where(
+            OutboxEvent.org_id == event.org_id,
+            OutboxEvent.request_id == event.request_id,
+            OutboxEvent.event_type.in_(types),
+            OutboxEvent.id.between(event.id - REQUEST_WINDOW, event.id + REQUEST_WINDOW),
+        )
+        .order_by(OutboxEvent.id)
+    )
+    return [dispatched(row) for row in rows] or [event]
+
+
 def dispatched(row: OutboxEvent) -> DispatchedEvent:
     """A stored event as consumers receive it."""
     return DispatchedEvent(

@@ -10,7 +10,7 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.events import Consumer, DispatchedEvent, EventType
-from shiftplanner.events.outbox import request_batch
+from shiftplanner.events.outbox import request_events
 from shiftplanner.models import WebhookEndpoint
 from shiftplanner.webhooks.deliveries import service as delivery_service
 from shiftplanner.webhooks.deliveries.repository import DeliveryRepository
@@ -45,24 +45,38 @@ async def queue_deliveries(session: AsyncSession, event: DispatchedEvent) -> int
     for endpoint in endpoints:
         if endpoint.batch:
             by_filter[tuple(sorted(endpoint.events))].append(endpoint)
+    deliveries = DeliveryRepository(session)
     for patterns, batching in by_filter.items():
         types = [kind.value for kind in EventType if matches(patterns, kind.value)]
-        batch = await request_batch(session, event, types)
-        if batch is None:
-            continue  # the change's first matching event carried the batch
-        if len(batch) == 1:
-            one_by_one.extend(batching)
-            continue
-        queued += len(
-            await delivery_service.queue(
-                session,
-                org_id=event.org_id,
-                event_type=BATCH,
-                body=encoded(batch_of(batch)),
-                endpoints=batching,
-                event_id=event.id,
-            )
+        change = await request_events(session, event, types)
+        # A job the request queued writes later events under its id, after the batch
+        # of its first events went out: what no batch carried yet goes in a new one.
+        carried = await deliveries.carried_events(
+            [endpoint.id for endpoint in batching], [e.id for e in change if e.id < event.id]
         )
+        rest = [e for e in change if e.id >= event.id]
+        by_batch: dict[tuple[int, ...], list[WebhookEndpoint]] = defaultdict(list)
+        for endpoint in batching:
+            seen = carried.get(endpoint.id, set())
+            if seen is None or event.id in seen:
+                continue
+            by_batch[tuple(e.id for e in rest if e.id not in seen)].append(endpoint)
+        for ids, endpoints_of_batch in by_batch.items():
+            if len(ids) <= 1:
+                one_by_one.extend(endpoints_of_batch)
+                continue
+            batch = [e for e in rest if e.id in ids]
+            queued += len(
+                await delivery_service.queue(
+                    session,
+                    org_id=event.org_id,
+                    event_type=BATCH,
+                    body=encoded(batch_of(batch)),
+                    endpoints=endpoints_of_batch,
+                    event_id=event.id,
+                    carried_event_ids=list(ids),
+                )
+            )
     if one_by_one:
         queued += len(
             await delivery_service.queue(

@@ -17,6 +17,7 @@ from shiftplanner.models import (
     WebhookEndpoint,
     WebhookMessage,
 )
+from shiftplanner.webhooks.messages import BATCH
 
 PENDING = WebhookDeliveryStatus.PENDING
 # An endpoint's deliveries in the order of the changes they carry (the outbox's event
@@ -123,6 +124,32 @@ class DeliveryRepository(OrgScopedRepository[WebhookDelivery]):
             )
         )
         return {(endpoint_id, event_id) for endpoint_id, event_id in rows if event_id}
+
+    async def carried_events(
+        self, endpoint_ids: Iterable[int], first_event_ids: Iterable[int]
+    ) -> dict[int, set[int] | None]:
+        """Which events the batches starting at `first_event_ids` carried to each endpoint
+        (None: a batch made before batches named their events, taken to carry all)."""
+        endpoints, firsts = set(endpoint_ids), set(first_event_ids)
+        carried: dict[int, set[int] | None] = {}
+        if not endpoints or not firsts:
+            return carried
+        rows = await self.session.execute(
+            select(WebhookDelivery.endpoint_id, WebhookMessage.carried_event_ids)
+            .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
+            .where(
+                WebhookDelivery.endpoint_id.in_(endpoints),
+                WebhookMessage.event_id.in_(firsts),
+                WebhookMessage.event_type == BATCH,
+            )
+        )
+        for endpoint_id, ids in rows:
+            known = carried.setdefault(endpoint_id, set())
+            if ids is None or known is None:
+                carried[endpoint_id] = None
+            else:
+                known.update(ids)
+        return carried
 
     async def queue_state(self) -> tuple[int, datetime | None]:
         """How many deliveries are pending, and when the oldest was made."""
