@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, Select, delete, false, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shiftplanner.db import delete_in_batches, wake_after_commit
@@ -65,46 +65,53 @@ async def request_batch(
     An event of no request stands alone."""
     if event.request_id is None:
         return [event]
-    same = (
-        OutboxEvent.org_id == event.org_id,
-        OutboxEvent.request_id == event.request_id,
-        OutboxEvent.event_type.in_(types),
-    )
     earlier = await session.scalar(
-        select(OutboxEvent.id)
-        .where(*same, OutboxEvent.id < event.id, OutboxEvent.id >= event.id - REQUEST_WINDOW)
-        .order_by(OutboxEvent.id.desc())
-        .limit(1)
+        earlier_in_request(event, types).order_by(OutboxEvent.id.desc()).limit(1)
     )
     if earlier is not None:
         return None
-    rows = await session.scalars(
-        select(OutboxEvent)
-        .where(*same, OutboxEvent.id >= event.id, OutboxEvent.id <= event.id + REQUEST_WINDOW)
-        .order_by(OutboxEvent.id)
+    return await request_events_from(session, event, types)
+
+
+def earlier_in_request(event: DispatchedEvent, types: Collection[str]) -> Select[int]:
+    """The ids of the events among `types` that `event`'s request wrote before it (none
+    if it was written by no request)."""
+    if event.request_id is None:
+        return select(OutboxEvent.id).where(false())
+    return select(OutboxEvent.id).where(
+        *_same_request(event, types),
+        OutboxEvent.id < event.id,
+        OutboxEvent.id >= event.id - REQUEST_WINDOW,
     )
-    return [dispatched(row) for row in rows] or [event]
 
 
-async def request_events(
+async def request_events_from(
     session: AsyncSession, event: DispatchedEvent, types: Collection[str]
 ) -> list[DispatchedEvent]:
-    """The events among `types` that `event`'s request wrote in its organization, before
-    and after `event` (within `REQUEST_WINDOW` ids), in order; `event` alone if it was
-    written by no request."""
+    """The events among `types` that `event`'s request wrote, from `event` on, in order
+    (`event` alone if it was written by no request)."""
     if event.request_id is None:
         return [event]
     rows = await session.scalars(
         select(OutboxEvent)
         .where(
-            OutboxEvent.org_id == event.org_id,
-            OutboxEvent.request_id == event.request_id,
-            OutboxEvent.event_type.in_(types),
-            OutboxEvent.id.between(event.id - REQUEST_WINDOW, event.id + REQUEST_WINDOW),
+            *_same_request(event, types),
+            OutboxEvent.id >= event.id,
+            OutboxEvent.id <= event.id + REQUEST_WINDOW,
         )
         .order_by(OutboxEvent.id)
     )
     return [dispatched(row) for row in rows] or [event]
+
+
+def _same_request(
+    event: DispatchedEvent, types: Collection[str]
+) -> tuple[ColumnElement[bool], ...]:
+    return (
+        OutboxEvent.org_id == event.org_id,
+        OutboxEvent.request_id == event.request_id,
+        OutboxEvent.event_type.in_(types),
+    )
 
 
 def dispatched(row: OutboxEvent) -> DispatchedEvent:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.events import Consumer, DispatchedEvent, EventType
-from shiftplanner.events.outbox import request_events
+from shiftplanner.events.outbox import earlier_in_request, request_events_from
 from shiftplanner.models import WebhookEndpoint
 from shiftplanner.webhooks.deliveries import service as delivery_service
 from shiftplanner.webhooks.deliveries.repository import DeliveryRepository
@@ -48,18 +48,22 @@ async def queue_deliveries(session: AsyncSession, event: DispatchedEvent) -> int
     deliveries = DeliveryRepository(session)
     for patterns, batching in by_filter.items():
         types = [kind.value for kind in EventType if matches(patterns, kind.value)]
-        change = await request_events(session, event, types)
         # A job the request queued writes later events under its id, after the batch
         # of its first events went out: what no batch carried yet goes in a new one.
         carried = await deliveries.carried_events(
-            [endpoint.id for endpoint in batching], [e.id for e in change if e.id < event.id]
+            [endpoint.id for endpoint in batching], earlier_in_request(event, types)
         )
-        rest = [e for e in change if e.id >= event.id]
+        pending = [
+            endpoint
+            for endpoint in batching
+            if (seen := carried.get(endpoint.id, set())) is not None and event.id not in seen
+        ]
+        if not pending:
+            continue
+        rest = await request_events_from(session, event, types)
         by_batch: dict[tuple[int, ...], list[WebhookEndpoint]] = defaultdict(list)
-        for endpoint in batching:
-            seen = carried.get(endpoint.id, set())
-            if seen is None or event.id in seen:
-                continue
+        for endpoint in pending:
+            seen = carried.get(endpoint.id) or set()
             by_batch[tuple(e.id for e in rest if e.id not in seen)].append(endpoint)
         for ids, endpoints_of_batch in by_batch.items():
             if len(ids) <= 1:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import Select, and_, case, delete, func, or_, select, update
 
 from shiftplanner.db import is_postgresql
 from shiftplanner.kit.pagination import PageParams, paginate
@@ -126,21 +126,22 @@ class DeliveryRepository(OrgScopedRepository[WebhookDelivery]):
         return {(endpoint_id, event_id) for endpoint_id, event_id in rows if event_id}
 
     async def carried_events(
-        self, endpoint_ids: Iterable[int], first_event_ids: Iterable[int]
+        self, endpoint_ids: Iterable[int], first_event_ids: Select[int]
     ) -> dict[int, set[int] | None]:
-        """Which events the batches starting at `first_event_ids` carried to each endpoint
-        (None: a batch made before batches named their events, taken to carry all)."""
-        endpoints, firsts = set(endpoint_ids), set(first_event_ids)
+        """Which events the batches that start at one of `first_event_ids` carried to each
+        endpoint (None: a batch made before batches named their events, taken to carry
+        all)."""
+        endpoints = set(endpoint_ids)
         carried: dict[int, set[int] | None] = {}
-        if not endpoints or not firsts:
+        if not endpoints:
             return carried
         rows = await self.session.execute(
             select(WebhookDelivery.endpoint_id, WebhookMessage.carried_event_ids)
             .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
             .where(
                 WebhookDelivery.endpoint_id.in_(endpoints),
-                WebhookMessage.event_id.in_(firsts),
                 WebhookMessage.event_type == BATCH,
+                WebhookMessage.event_id.in_(first_event_ids.scalar_subquery()),
             )
         )
         for endpoint_id, ids in rows:
