@@ -134,7 +134,7 @@ def test_rules_are_saved_through_the_forms_and_refusals_show_by_their_fields(
     assert settings["screeners_on_weekends"] is True
 
     # Succession bans: no Early the morning after a Night.
-    open_tab(page, "Succession bans")
+    open_tab(page, "Shift sequences")
     page.get_by_label("After a shift of", exact=True).select_option(label="Night (23:00–07:00)")
     page.get_by_label("Not the next day", exact=True).select_option(label="Early (07:00–15:00)")
     page.get_by_role("button", name="Add ban").click()
@@ -333,7 +333,7 @@ def test_skill_needs_complete_weekends_and_runs_of_a_shift_type_are_saved_and_re
 
     # Runs of one shift type: a least above the most is refused by the field sent; then
     # saved; lowering the most alone below the least is refused by the most.
-    open_tab(page, "Succession bans")
+    open_tab(page, "Shift sequences")
     runs = page.get_by_role("region", name="Days in a row on one shift type")
     runs.get_by_role("button", name="Edit days in a row on Night").click()
     least = page.get_by_label("Fewest days in a row", exact=True)
@@ -366,7 +366,7 @@ def test_skill_needs_complete_weekends_and_runs_of_a_shift_type_are_saved_and_re
     expect(narrow.get_by_role("group", name="Skill need 2")).to_be_visible()
     assert narrow.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(narrow, "coverage-skills-narrow")
-    open_tab(narrow, "Succession bans")
+    open_tab(narrow, "Shift sequences")
     narrow.get_by_role("button", name="Edit days in a row on Night").click()
     expect(narrow.get_by_label("Most days in a row", exact=True)).to_have_value("4")
     assert narrow.evaluate("document.documentElement.scrollWidth") <= 360

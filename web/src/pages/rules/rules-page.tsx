@@ -20,7 +20,7 @@ const TABS: { slug: string; label: string; component: ComponentType<TabProps> }[
   { slug: "coverage", label: "Coverage", component: CoverageTab },
   { slug: "contracts", label: "Contracts", component: ContractsTab },
   { slug: "settings", label: "Team settings", component: SettingsTab },
-  { slug: "succession", label: "Succession bans", component: BansTab },
+  { slug: "succession", label: "Shift sequences", component: BansTab },
   { slug: "holidays", label: "Holidays", component: HolidaysTab },
   { slug: "blackouts", label: "Blackouts", component: BlackoutsTab },
 ];
