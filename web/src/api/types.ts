@@ -21,6 +21,21 @@ export interface Analyst {
   skills: string[];
 }
 
+/** An analyst's own limits (each null: the team's rule or none applies). */
+export interface Contract {
+  max_shifts_per_type: Record<string, number>;
+  min_minutes: number | null;
+  max_minutes: number | null;
+  max_consecutive_days: number | null;
+  min_consecutive_days: number | null;
+  min_consecutive_days_off: number | null;
+  max_consecutive_days_off: number | null;
+  min_assignments: number | null;
+  max_assignments: number | null;
+  max_weekends: number | null;
+  complete_weekends: boolean;
+}
+
 export interface ShiftType {
   id: number;
   team_id: number;

@@ -4,8 +4,8 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError } from "../../api/client";
 import { Dialog, ErrorNotice, Notice } from "../../components/ui";
 
-import type { ShiftType, Team, Weekday } from "../../api/types";
-export type { ShiftType, Team, Weekday };
+import type { Analyst as ApiAnalyst, Contract, ShiftType, Team, Weekday } from "../../api/types";
+export type { Contract, ShiftType, Team, Weekday };
 
 export const WEEKDAYS: [Weekday, string][] = [
   ["mon", "Monday"],
@@ -18,27 +18,9 @@ export const WEEKDAYS: [Weekday, string][] = [
 ];
 export const WEEKDAY_LABEL = Object.fromEntries(WEEKDAYS) as Record<Weekday, string>;
 
-export interface Contract {
-  max_shifts_per_type: Record<string, number>;
-  min_minutes: number | null;
-  max_minutes: number | null;
-  max_consecutive_days: number | null;
-  min_consecutive_days: number | null;
-  min_consecutive_days_off: number | null;
-  max_consecutive_days_off: number | null;
-  min_assignments: number | null;
-  max_assignments: number | null;
-  max_weekends: number | null;
-  complete_weekends: boolean;
-}
-
-export interface Analyst {
-  id: number;
-  team_id: number;
-  name: string;
+/** An analyst as the rules tabs read one: with email and contract. */
+export interface Analyst extends ApiAnalyst {
   email: string;
-  is_active: boolean;
-  skills: string[];
   contract: Contract;
 }
 
