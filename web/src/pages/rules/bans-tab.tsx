@@ -1,6 +1,7 @@
-// The "Shift sequences" tab. Succession bans: a shift type that may not be worked the day after another (a night
-// then an early, say). Stored on the first shift type as `forbidden_next_ids`. And, per
-// shift type too, the fewest and most days in a row on it (shift-runs.tsx).
+// The "Shift sequences" tab. Succession bans: a shift type that may not be worked the
+// day after another (a night then an early, say), stored on the first shift type as
+// `forbidden_next_ids`. And, per shift type too, the fewest and most days in a row on it
+// (shift-runs.tsx).
 import { useState } from "preact/hooks";
 import { api, getAll } from "../../api/client";
 import { ErrorNotice, Field, Notice, Spinner, TableScroll } from "../../components/ui";
