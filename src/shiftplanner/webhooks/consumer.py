@@ -33,9 +33,8 @@ async def queue_deliveries(session: AsyncSession, event: DispatchedEvent) -> int
     if event.org_id is None:
         return 0
     endpoints = await endpoint_service.subscribers(session, event.org_id, event.type)
-    done = await DeliveryRepository(session).delivered_events(
-        [endpoint.id for endpoint in endpoints], [event.id]
-    )
+    deliveries = DeliveryRepository(session)
+    done = await deliveries.delivered_events([endpoint.id for endpoint in endpoints], [event.id])
     endpoints = [endpoint for endpoint in endpoints if (endpoint.id, event.id) not in done]
     if not endpoints:
         return 0
@@ -45,7 +44,6 @@ async def queue_deliveries(session: AsyncSession, event: DispatchedEvent) -> int
     for endpoint in endpoints:
         if endpoint.batch:
             by_filter[tuple(sorted(endpoint.events))].append(endpoint)
-    deliveries = DeliveryRepository(session)
     for patterns, batching in by_filter.items():
         types = [kind.value for kind in EventType if matches(patterns, kind.value)]
         # A job the request queued writes later events under its id, after the batch
@@ -61,6 +59,7 @@ async def queue_deliveries(session: AsyncSession, event: DispatchedEvent) -> int
         if not pending:
             continue
         rest = await request_events_from(session, event, types)
+        by_id = {e.id: e for e in rest}
         by_batch: dict[tuple[int, ...], list[WebhookEndpoint]] = defaultdict(list)
         for endpoint in pending:
             seen = carried.get(endpoint.id) or set()
@@ -69,7 +68,7 @@ async def queue_deliveries(session: AsyncSession, event: DispatchedEvent) -> int
             if len(ids) <= 1:
                 one_by_one.extend(endpoints_of_batch)
                 continue
-            batch = [e for e in rest if e.id in ids]
+            batch = [by_id[event_id] for event_id in ids]
             queued += len(
                 await delivery_service.queue(
                     session,
