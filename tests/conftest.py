@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ import jsonschema_rs
 import pytest
 import redis
 import redis.asyncio
+import sqlalchemy.exc
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -30,6 +32,7 @@ from shiftplanner.kit.time import utcnow
 from shiftplanner.models import Base
 from shiftplanner.runtime import Runtime
 from shiftplanner.webhooks.event_types import service as event_type_service
+from tests import lock_holders
 from tests.databases import (
     ROOT,
     create_postgres_database,
@@ -99,13 +102,19 @@ class DatabasePool:
             engine = self.engines[url] = create_async_engine(
                 url, pool_pre_ping=True, connect_args={"timeout": 30} if "sqlite" in url else {}
             )
-        async with engine.begin() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None
-            if engine.dialect.name == "postgresql":
-                await driver.execute(DELETE_EVERY_ROW)
-            else:
-                await driver.executescript(DELETE_EVERY_ROW)
+        try:
+            async with engine.begin() as connection:
+                driver = (await connection.get_raw_connection()).driver_connection
+                assert driver is not None
+                if engine.dialect.name == "postgresql":
+                    await driver.execute(DELETE_EVERY_ROW)
+                else:
+                    await driver.executescript(DELETE_EVERY_ROW)
+        except (sqlite3.OperationalError, sqlalchemy.exc.OperationalError) as error:
+            # Another writer held the lock for all of `timeout`: name it.
+            raise AssertionError(
+                f"{error}; {lock_holders.describe(engine.url.database or '')}"
+            ) from error
 
     async def close(self) -> None:
         for engine in self.engines.values():
@@ -166,6 +175,10 @@ async def empty_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         service_unavailable("PostgreSQL", error)
     yield url
     await drop_postgres_database(name)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    lock_holders.starting(item.nodeid)
 
 
 @pytest.fixture
