@@ -6,6 +6,7 @@ or a worker job's `session_scope`. Services and repositories only flush."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -35,6 +36,7 @@ WAKE_PENDING = "wake_pending"
 ON_COMMIT_WAKERS = "on_commit_wakers"
 WROTE = "wrote"  # the transaction has written (so on SQLite it holds the write lock)
 HOLDS_GATE = "holds_write_gate"
+CHANGE_ID = "change_id"  # the id of the transaction under way, once asked for
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -138,18 +140,28 @@ def wake_after_commit(session: AsyncSession, name: str) -> None:
     session.info.setdefault(WAKE_PENDING, set()).add(name)
 
 
+def change_id(session: AsyncSession) -> str:
+    """The id of the transaction under way: what it writes is one change, whichever
+    request or job wrote it, and a new transaction gets a new id."""
+    known: str | None = session.info.get(CHANGE_ID)
+    if known is None:
+        known = session.info[CHANGE_ID] = uuid.uuid4().hex
+    return known
+
+
 @event.listens_for(Session, "after_rollback")
 def _forget_pending_events(session: Session) -> None:
     session.info.pop(WAKE_PENDING, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _leave_write_gate(session: Session, transaction: SessionTransaction) -> None:
-    """However the transaction ended: commit, rollback, or the session closed in it (which
-    fires no after_rollback)."""
+def _forget_transaction(session: Session, transaction: SessionTransaction) -> None:
+    """What belonged to the transaction goes with it, however it ended: commit, rollback,
+    or the session closed in it (which fires no after_rollback)."""
     if transaction.parent is not None:
         return  # a savepoint: the transaction goes on
     session.info.pop(WROTE, None)
+    session.info.pop(CHANGE_ID, None)
     gate: WriteGate | None = session.info.pop(HOLDS_GATE, None)
     if gate is not None:
         gate.leave()

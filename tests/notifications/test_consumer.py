@@ -90,6 +90,29 @@ async def test_a_bulk_write_is_one_notice_and_email_goes_to_those_who_opted_in(
     assert len(mailbox.messages) == 1
 
 
+async def test_two_bulk_writes_under_one_request_id_are_two_notices(
+    client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    """A client that sends one X-Request-ID twice made two changes: the second is not
+    taken for part of the first."""
+    mine, morning = tenant.analysts[2], tenant.shift_types[0].id
+    reused = {**tenant.manager, "X-Request-ID": "retry-of-the-same-script"}
+    for days in ((7, 8), (14, 15)):
+        items = [
+            {"analyst_id": mine.id, "shift_type_id": morning, "date": f"2030-01-{day:02d}"}
+            for day in days
+        ]
+        bulk = await client.post("/api/schedules/bulk", json={"items": items}, headers=reused)
+        assert bulk.status_code in (200, 201), bulk.text
+    while await runtime.dispatcher.dispatch_pending():
+        pass
+    titles = sorted(str(notice["title"]) for notice in await feed(client, tenant.analyst))
+    assert titles == [
+        "Your schedule changed: 2 shifts between 2030-01-07 and 2030-01-08",
+        "Your schedule changed: 2 shifts between 2030-01-14 and 2030-01-15",
+    ]
+
+
 async def test_moving_a_shift_to_someone_else_and_deciding_an_absence(
     client: httpx.AsyncClient, tenant: Tenant, runtime: Runtime
 ) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, Select, delete, false, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shiftplanner.db import delete_in_batches, wake_after_commit
+from shiftplanner.db import change_id, delete_in_batches, wake_after_commit
 from shiftplanner.events.types import DispatchedEvent, DomainEvent
 from shiftplanner.kit.time import utcnow
 from shiftplanner.logging import current_request_id
@@ -44,6 +44,7 @@ def emit(session: AsyncSession, event: DomainEvent) -> None:
             actor_user_id=event.actor_user_id,
             payload=payload,
             request_id=current_request_id(),
+            change_id=change_id(session),
         )
     )
     wake_after_commit(session, DISPATCHER)
@@ -51,65 +52,58 @@ def emit(session: AsyncSession, event: DomainEvent) -> None:
         hook(session, event)
 
 
-# How far (in event ids) the events of one request are looked for: beyond a bulk
-# write's largest batch.
-REQUEST_WINDOW = 5000
+# How far (in event ids) the events of one change are looked for: beyond a bulk write's
+# largest batch.
+CHANGE_WINDOW = 5000
 
 
-async def request_batch(
+async def change_batch(
     session: AsyncSession, event: DispatchedEvent, types: Collection[str]
 ) -> list[DispatchedEvent] | None:
-    """The events among `types` that `event`'s request wrote in its organization, from
-    `event` on, in order — or None if an earlier one exists (a consumer that speaks of a
-    whole change at once, one notice for a bulk write, handles it at the first event).
-    An event of no request stands alone."""
-    if event.request_id is None:
-        return [event]
+    """The events among `types` that `event`'s change wrote, from `event` on, in order —
+    or None if an earlier one exists (a consumer that speaks of a whole change at once,
+    one notice for a bulk write, handles it at the first event)."""
     earlier = await session.scalar(
-        earlier_in_request(event, types).order_by(OutboxEvent.id.desc()).limit(1)
+        earlier_in_change(event, types).order_by(OutboxEvent.id.desc()).limit(1)
     )
     if earlier is not None:
         return None
-    return await request_events_from(session, event, types)
+    return await change_events_from(session, event, types)
 
 
-def earlier_in_request(event: DispatchedEvent, types: Collection[str]) -> Select[int]:
-    """The ids of the events among `types` that `event`'s request wrote before it (none
-    if it was written by no request)."""
-    if event.request_id is None:
+def earlier_in_change(event: DispatchedEvent, types: Collection[str]) -> Select[int]:
+    """The ids of the events among `types` that `event`'s change wrote before it."""
+    if event.change_id is None:
         return select(OutboxEvent.id).where(false())
     return select(OutboxEvent.id).where(
-        *_same_request(event, types),
+        *_same_change(event, types),
         OutboxEvent.id < event.id,
-        OutboxEvent.id >= event.id - REQUEST_WINDOW,
+        OutboxEvent.id >= event.id - CHANGE_WINDOW,
     )
 
 
-async def request_events_from(
+async def change_events_from(
     session: AsyncSession, event: DispatchedEvent, types: Collection[str]
 ) -> list[DispatchedEvent]:
-    """The events among `types` that `event`'s request wrote, from `event` on, in order
-    (`event` alone if it was written by no request)."""
-    if event.request_id is None:
+    """The events among `types` that `event`'s change wrote, from `event` on, in order."""
+    if event.change_id is None:
         return [event]
     rows = await session.scalars(
         select(OutboxEvent)
         .where(
-            *_same_request(event, types),
+            *_same_change(event, types),
             OutboxEvent.id >= event.id,
-            OutboxEvent.id <= event.id + REQUEST_WINDOW,
+            OutboxEvent.id <= event.id + CHANGE_WINDOW,
         )
         .order_by(OutboxEvent.id)
     )
     return [dispatched(row) for row in rows] or [event]
 
 
-def _same_request(
-    event: DispatchedEvent, types: Collection[str]
-) -> tuple[ColumnElement[bool], ...]:
+def _same_change(event: DispatchedEvent, types: Collection[str]) -> tuple[ColumnElement[bool], ...]:
     return (
         OutboxEvent.org_id == event.org_id,
-        OutboxEvent.request_id == event.request_id,
+        OutboxEvent.change_id == event.change_id,
         OutboxEvent.event_type.in_(types),
     )
 
@@ -126,6 +120,7 @@ def dispatched(row: OutboxEvent) -> DispatchedEvent:
         occurred_at=row.occurred_at,
         payload=row.payload,
         request_id=row.request_id,
+        change_id=row.change_id,
     )
 
 

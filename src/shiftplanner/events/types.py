@@ -117,6 +117,8 @@ class DispatchedEvent:
     payload: Mapping[str, Any] = field(default_factory=dict)
     # The request that made the change, for the consumers' log lines.
     request_id: str | None = None
+    # The transaction that wrote it (`OutboxEvent.change_id`).
+    change_id: str | None = None
 
 
 # Bookkeeping fields that change with every write and say nothing about the change.

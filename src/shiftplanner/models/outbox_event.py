@@ -36,6 +36,10 @@ class OutboxEvent(Base):
     actor_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
     # The request that made the change: its consumers' log lines carry it on.
     request_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    # The transaction that wrote it: a change's events go out together (a webhook batch,
+    # one notice for a bulk write). Not the request: a job runs under its request's id,
+    # and a client may send one X-Request-ID twice.
+    change_id: Mapped[str | None] = mapped_column(String(128), default=None)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set once every consumer has handled the event (or given up on it).

@@ -4,7 +4,7 @@ their absence or shift request is decided, and when a roster with them is applie
 tells the admins when the service disabled one of their webhooks.
 
 One notice per user per change: a bulk write of fifty assignments is one notice listing
-them (the events of one request are read together at the first), and a roster applied
+them (the events of one transaction are read together at the first), and a roster applied
 is one notice, not one per assignment. Whoever made the change is not told of it.
 Idempotent: the dispatcher may hand an event over twice, and `once_key` drops repeats."""
 
@@ -22,7 +22,7 @@ from shiftplanner.analysts import service as analyst_service
 from shiftplanner.config import Settings
 from shiftplanner.errors import NotFound
 from shiftplanner.events import Consumer, DispatchedEvent, EventType
-from shiftplanner.events.outbox import request_batch
+from shiftplanner.events.outbox import change_batch
 from shiftplanner.generation import service as generation_service
 from shiftplanner.models import ChannelType, Role
 from shiftplanner.notifications import service as feed_service
@@ -77,8 +77,8 @@ async def notify(session: AsyncSession, event: DispatchedEvent, *, public_url: s
     if event.type == EventType.ENDPOINT_DISABLED:
         return await _tell_admins_endpoint_disabled(session, actor, event, base)
     if event.type in SCHEDULE:
-        batch = await request_batch(session, event, SCHEDULE | {EventType.GENERATION_APPLIED})
-        # Not the first of its request, or part of a roster applied (told as a roster).
+        batch = await change_batch(session, event, SCHEDULE | {EventType.GENERATION_APPLIED})
+        # Not the first of its change, or part of a roster applied (told as a roster).
         if batch is None or any(e.type == EventType.GENERATION_APPLIED for e in batch):
             return 0
         notices = await _schedule_notices(session, actor, batch, base)

@@ -1,6 +1,6 @@
 """Every domain event reaches the endpoints that subscribed to it: an outbox consumer
 that queues one delivery per event and endpoint (or, for an endpoint that asks for
-batching, one per change: the events of one request together). Idempotent: the
+batching, one per change: the events one transaction wrote, together). Idempotent: the
 dispatcher may hand an event over twice, and an (endpoint, event) pair is queued once."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.events import Consumer, DispatchedEvent, EventType
-from shiftplanner.events.outbox import earlier_in_request, request_events_from
+from shiftplanner.events.outbox import change_events_from, earlier_in_change
 from shiftplanner.models import WebhookEndpoint
 from shiftplanner.webhooks.deliveries import service as delivery_service
 from shiftplanner.webhooks.deliveries.repository import DeliveryRepository
@@ -46,10 +46,10 @@ async def queue_deliveries(session: AsyncSession, event: DispatchedEvent) -> int
             by_filter[tuple(sorted(endpoint.events))].append(endpoint)
     for patterns, batching in by_filter.items():
         types = [kind.value for kind in EventType if matches(patterns, kind.value)]
-        # A job the request queued writes later events under its id, after the batch
-        # of its first events went out: what no batch carried yet goes in a new one.
+        # The change's first event took the whole change to the endpoints there were
+        # then; one that came since gets what no batch carried to it.
         carried = await deliveries.carried_events(
-            [endpoint.id for endpoint in batching], earlier_in_request(event, types)
+            [endpoint.id for endpoint in batching], earlier_in_change(event, types)
         )
         pending = [
             endpoint
@@ -58,7 +58,7 @@ async def queue_deliveries(session: AsyncSession, event: DispatchedEvent) -> int
         ]
         if not pending:
             continue
-        rest = await request_events_from(session, event, types)
+        rest = await change_events_from(session, event, types)
         by_id = {e.id: e for e in rest}
         by_batch: dict[tuple[int, ...], list[WebhookEndpoint]] = defaultdict(list)
         for endpoint in pending:
