@@ -430,6 +430,33 @@ def test_a_run_on_one_shift_type_beyond_its_limit_is_a_warning_other_types_break
     assert plan.found(ConflictType.SHIFT_TYPE_RUN, day(3), day(30)) == []  # dated before
 
 
+def test_a_shift_type_the_day_after_one_that_may_not_be_followed_by_it_is_a_warning() -> None:
+    """LATE may not be followed by EARLY (the team's shift sequences), though 6 h of rest
+    is not short here: the ban alone is reported, on the second day, for that pair only."""
+    late = replace(LATE, forbidden_next=frozenset({EARLY.id}))
+    plan = Plan(shifts=[MORNING, EARLY, late], rules=Rules(min_rest_hours=6))
+    evening = plan.add(ALICE, late, day(0))
+    early = plan.add(ALICE, EARLY, day(1))
+    plan.add(ALICE, late, day(2))
+    plan.add(ALICE, MORNING, day(3))  # allowed after LATE
+    plan.add(BOB, late, day(0))
+    plan.add(BOB, EARLY, day(2))  # two days later: allowed
+    [banned] = plan.found(ConflictType.FORBIDDEN_SUCCESSION, MON, day(30))
+    assert banned.severity is Severity.WARNING
+    assert (banned.date, banned.analyst_id, banned.shift_type_id) == (day(1), ALICE.id, EARLY.id)
+    assert banned.assignment_ids == (evening, early)
+    assert banned.message == (
+        "Analyst 1 works LATE on 2026-01-12 and EARLY the next day; "
+        "LATE may not be followed by EARLY"
+    )
+    assert banned.details == {"first_shift_type_id": late.id, "next_shift_type_id": EARLY.id}
+    assert plan.detect(MON, day(30)) == [banned]
+    # Dated on the second day: a window from the first day's successor on still has it,
+    # one that ends on the first day does not.
+    assert plan.found(ConflictType.FORBIDDEN_SUCCESSION, day(1)) == [banned]
+    assert plan.found(ConflictType.FORBIDDEN_SUCCESSION, MON) == []
+
+
 # --- severity, order, window -------------------------------------------------------------
 
 
@@ -480,8 +507,9 @@ def test_conflicts_are_reported_only_in_windows_that_contain_their_date() -> Non
     weekdays = replace(MORNING, id=13, name="WEEKDAY", days_of_week=monday_to_friday)
     once = replace(LATE, id=15, name="ONCE IN A ROW", max_consecutive=1)
     triage = Need(required=1, skills=(SkillCover(skill="triage", optimal=1),))
+    nights = replace(NIGHT, forbidden_next=frozenset({MORNING.id}))  # BOB's, below
     plan = Plan(
-        shifts=[MORNING, NIGHT, EARLY, desk, weekdays, SGP_MORNING, once],
+        shifts=[MORNING, nights, EARLY, desk, weekdays, SGP_MORNING, once],
         analysts=[ALICE, BOB, gone, carol, dave],
         coverage={desk.team_id: TeamCoverage(templates={(desk.id, "sun"): triage})},
     )

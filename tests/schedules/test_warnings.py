@@ -4,7 +4,7 @@ treats them (docs/scheduling-rules.md), on every write path alike."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import httpx
@@ -106,4 +106,69 @@ async def test_a_bulk_write_warns_of_them_as_a_single_write_does(
     ]
     assert [w["assignment_ids"] for w in warnings(result["conflicts"], "other_team_shift")] == [
         [created[1]]
+    ]
+
+
+async def test_a_shift_sequence_the_team_forbids_is_booked_with_a_warning_on_either_day(
+    client: httpx.AsyncClient, tenant: Tenant, session: AsyncSession
+) -> None:
+    """LATE may not be followed by EARLY (set through the API, as the rules page does).
+    Booking the EARLY after a LATE, or the LATE before an EARLY, warns of the pair, on
+    the second day; EARLY after MORNING is fine."""
+    late = await make_shift_type(session, tenant.team, name="LATE", start=time(15), end=time(23))
+    early = await make_shift_type(session, tenant.team, name="EARLY", start=time(9), end=time(17))
+    await session.commit()
+    banned = await client.patch(
+        f"/api/shift-types/{late.id}",
+        json={"forbidden_next_ids": [early.id]},
+        headers=tenant.admin,
+    )
+    assert banned.status_code == 200, banned.text
+    analyst = tenant.analysts[1]
+
+    async def book(shift_type_id: int, day: date) -> dict[str, Any]:
+        body = {"analyst_id": analyst.id, "shift_type_id": shift_type_id, "date": str(day)}
+        response = await client.post(URL, json=body, headers=tenant.manager)
+        assert response.status_code == 201, response.text
+        booked: dict[str, Any] = response.json()
+        return booked
+
+    def banned_pairs(booked: dict[str, Any]) -> list[dict[str, Any]]:
+        """The warnings of forbidden sequences the booking is part of (the response lists
+        those around it too)."""
+        return [
+            warning
+            for warning in warnings(booked["conflicts"], "forbidden_succession")
+            if booked["id"] in warning["assignment_ids"]
+        ]
+
+    first = await book(late.id, MONDAY)
+    assert banned_pairs(first) == []
+    second = await book(early.id, MONDAY + timedelta(days=1))
+    [warning] = banned_pairs(second)
+    assert warning["date"] == str(MONDAY + timedelta(days=1))
+    assert warning["assignment_ids"] == [first["id"], second["id"]]
+    assert warning["message"].endswith("LATE may not be followed by EARLY")
+    # Booked the other way round: the EARLY first, then the LATE the day before.
+    fourth = await book(early.id, MONDAY + timedelta(days=4))
+    third = await book(late.id, MONDAY + timedelta(days=3))
+    [warning] = banned_pairs(third)
+    assert warning["assignment_ids"] == [third["id"], fourth["id"]]
+    morning = tenant.shift_types[0]
+    fine = await book(early.id, MONDAY + timedelta(days=8))
+    fine_before = await book(morning.id, MONDAY + timedelta(days=7))
+    assert banned_pairs(fine) == banned_pairs(fine_before) == []
+    report = await client.get(
+        "/api/conflicts",
+        params={
+            "start": str(MONDAY),
+            "end": str(MONDAY + timedelta(days=13)),
+            "type": "forbidden_succession",
+        },
+        headers=tenant.viewer,
+    )
+    assert report.status_code == 200, report.text
+    assert [c["date"] for c in report.json()["conflicts"]] == [
+        str(MONDAY + timedelta(days=1)),
+        str(MONDAY + timedelta(days=4)),
     ]

@@ -30,6 +30,7 @@ class ConflictType(StrEnum):
     OTHER_TEAM_SHIFT = "other_team_shift"
     SKILL_SHORT = "skill_short"
     SHIFT_TYPE_RUN = "shift_type_run"
+    FORBIDDEN_SUCCESSION = "forbidden_succession"
 
 
 class Severity(StrEnum):
@@ -53,6 +54,8 @@ SEVERITY: Mapping[ConflictType, Severity] = {
     # Weighed by schedule generation like coverage gaps and runs of work.
     ConflictType.SKILL_SHORT: Severity.WARNING,
     ConflictType.SHIFT_TYPE_RUN: Severity.WARNING,
+    # Never planned by schedule generation, like short rest; a lead may still decide to.
+    ConflictType.FORBIDDEN_SUCCESSION: Severity.WARNING,
 }
 
 
@@ -70,6 +73,8 @@ class ShiftFacts:
     is_active: bool = True
     # The most days in a row an analyst works this shift type; None: no limit.
     max_consecutive: int | None = None
+    # The shift types an analyst may not work the day after this one.
+    forbidden_next: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

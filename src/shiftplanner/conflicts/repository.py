@@ -64,6 +64,7 @@ class ConflictFactsRepository:
                 screeners_required=shift.screeners_required,
                 is_active=shift.is_active,
                 max_consecutive=shift.max_consecutive,
+                forbidden_next=frozenset(shift.forbidden_next_ids),
             )
             for shift, timezone in rows
         }

@@ -317,6 +317,39 @@ def rest_violations(facts: Facts, first: date, last: date) -> Iterator[Conflict]
             )
 
 
+def forbidden_successions(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
+    """A shift type the day after one that may not be followed by it (the team's shift
+    sequences, `forbidden_next_ids`), dated on the second day."""
+    for analyst_id, assignments in facts.by_analyst.items():
+        by_day: dict[date, list[AssignmentFacts]] = {}
+        for assignment in assignments:
+            by_day.setdefault(assignment.date, []).append(assignment)
+        for earlier in assignments:
+            banned = facts.shifts[earlier.shift_type_id].forbidden_next
+            if not banned:
+                continue
+            for later in by_day.get(earlier.date + timedelta(days=1), []):
+                if later.shift_type_id not in banned or not _in_window(later.date, first, last):
+                    continue
+                before = facts.shifts[earlier.shift_type_id].name
+                after = facts.shifts[later.shift_type_id].name
+                yield Conflict(
+                    type=ConflictType.FORBIDDEN_SUCCESSION,
+                    date=later.date,
+                    analyst_id=analyst_id,
+                    shift_type_id=later.shift_type_id,
+                    assignment_ids=(earlier.id, later.id),
+                    message=(
+                        f"{facts.analysts[analyst_id].name} works {before} on {earlier.date} "
+                        f"and {after} the next day; {before} may not be followed by {after}"
+                    ),
+                    details={
+                        "first_shift_type_id": earlier.shift_type_id,
+                        "next_shift_type_id": later.shift_type_id,
+                    },
+                )
+
+
 def consecutive_days(facts: Facts, first: date, last: date) -> Iterator[Conflict]:
     """More working days in a row than the organization or the analyst's contract allows
     (the stricter, as schedule generation plans): one conflict per run, dated on the first
@@ -412,6 +445,7 @@ RULES: tuple[Rule, ...] = (
     unqualified_screeners,
     coverage,
     rest_violations,
+    forbidden_successions,
     consecutive_days,
     shift_type_runs,
     shifts_not_running,

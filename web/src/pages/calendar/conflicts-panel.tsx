@@ -21,6 +21,7 @@ const TYPE_NAMES: Record<string, string> = {
   other_team_shift: "Another team's shift",
   skill_short: "Skill short",
   shift_type_run: "Too many days in a row on one shift",
+  forbidden_succession: "Forbidden shift sequence",
 };
 
 export function ConflictsPanel({ conflicts, analysts, shiftById, onShow }: Props) {
