@@ -48,7 +48,8 @@ async def test_an_assignment_created_for_an_analyst_reaches_their_feed(
     (notice,) = await feed(client, tenant.analyst)
     assert notice["kind"] == "schedule.changed"
     assert notice["title"] == "Your schedule changed: Added: MORNING on Mon 2030-01-07"
-    assert "analyst_id=" in str(notice["link"])
+    # The page that shows it: the schedule on that day, the analyst picked out.
+    assert str(notice["link"]).endswith(f"/calendar?date=2030-01-07&analyst={analyst.id}")
     # Not by email: the analyst has not opted in. And nobody else heard of it.
     assert [d.channel_type for d in await deliveries(session)] == [ChannelType.IN_APP]
     assert await feed(client, tenant.manager) == []
@@ -166,6 +167,7 @@ async def test_moving_a_shift_to_someone_else_and_deciding_an_absence(
     ]
     notice = (await feed(client, tenant.analyst))[0]
     assert "Note: enjoy" in str(notice["body"])
+    assert str(notice["link"]).endswith("/my")
 
 
 async def schedule_event(session: AsyncSession) -> DispatchedEvent:
@@ -218,3 +220,4 @@ async def test_a_roster_applied_is_one_notice_per_analyst_in_it(
         "NIGHT on Mon 2030-03-04",
         "NIGHT on Tue 2030-03-05",
     ]
+    assert notice["link"] == f"https://sp.example/calendar?date=2030-03-04&analyst={mine.id}"

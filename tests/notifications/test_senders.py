@@ -30,7 +30,7 @@ MESSAGE = Message(
     kind="alert.firing",
     subject="[CRITICAL] FIRING: p95 too slow",
     text="FIRING: p95 too slow (CRITICAL)\nCondition: p95ResponseTime 812 > 500",
-    link="https://shiftplanner.example.com/monitoring/alerts/7",
+    link="https://shiftplanner.example.com/operations#ops-alerts",
     severity="CRITICAL",
     data={"alert_id": 7, "value": 812},
 )
@@ -86,7 +86,7 @@ async def test_slack_gets_text_and_blocks_with_a_button(
     assert kinds[0] == "header"
     assert "actions" in kinds
     button = posted["blocks"][-1]["elements"][0]
-    assert button["url"].endswith(f"/monitoring/notification-channels/{channel['id']}")
+    assert button["url"].endswith("/operations#ops-alerts")
 
 
 async def test_a_webhook_is_signed_the_standard_webhooks_way(
@@ -146,7 +146,7 @@ async def test_sms_is_a_twilio_style_form_post(
     form = {name: values[0] for name, values in parse_qs(request.body.decode()).items()}
     assert (form["To"], form["From"]) == ("+447700900123", SMS_FROM)
     assert form["Body"].startswith("ShiftPlanner test notification")
-    assert form["Body"].endswith(f"/monitoring/notification-channels/{channel['id']}")
+    assert form["Body"].endswith("/operations#ops-alerts")
     assert len(form["Body"]) <= 320
 
 

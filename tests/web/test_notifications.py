@@ -103,3 +103,28 @@ def test_the_feed_keeps_the_email_preference(
     expect(page.get_by_role("checkbox", name=re.compile("^Email me too"))).to_be_checked()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "preferences-phone")
+
+
+def test_a_schedule_notice_opens_the_calendar_on_its_day(
+    new_page: Any, site: Site, screenshot: Screenshots
+) -> None:
+    """The link the notice (and its email) carries is a page: the calendar on the day the
+    shift was booked, the analyst picked out."""
+    shift_day = day(9)
+    crew = new_crew(site, shift_days=[shift_day])
+    _wait_for_unread(site, crew.email, 1)
+    page = new_page()
+    sign_in(page, crew.email, path="/notifications")
+    notice = page.get_by_role("article", name=re.compile("^Your schedule changed"))
+    notice.get_by_role("link", name="Open the schedule").click()
+    expect(page).to_have_url(
+        f"{site.url}/calendar?date={shift_day.isoformat()}&analyst={crew.analyst['id']}"
+    )
+    grid = page.get_by_role("grid")
+    expect(grid.get_by_role("rowheader", name=crew.analyst["name"])).to_be_visible()
+    expect(grid.get_by_role("rowheader", name=crew.colleague["name"])).to_have_count(0)
+    booked = grid.locator(
+        f'td[data-analyst="{crew.analyst["id"]}"][data-date="{shift_day.isoformat()}"]'
+    )
+    expect(booked).to_contain_text("EARLY")
+    screenshot(page, "schedule-notice-opened")

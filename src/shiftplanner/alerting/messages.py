@@ -1,5 +1,5 @@
 """The words of an alert notification: severity, rule, the value against the threshold,
-since when, and a link to the alert. Every channel renders this one message."""
+since when, and a link to the page of alerts. Every channel renders this one message."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ HEADLINES = {
 }
 
 
-def alert_link(public_url: str, alert_id: int) -> str:
-    return f"{public_url.rstrip('/')}/monitoring/alerts/{alert_id}"
+def alert_link(public_url: str) -> str:
+    """The page that lists the alerts, to acknowledge or resolve them (a person reads
+    the link; integrations have the alert's id in the data)."""
+    return f"{public_url.rstrip('/')}/operations#ops-alerts"
 
 
 def format_value(value: float | None) -> str:
@@ -43,7 +45,7 @@ def alert_message(alert: Alert, kind: str, *, public_url: str, note: str = "") -
     """The notice of `kind` (alert.firing, alert.resolved, ...) about `alert`."""
     headline = HEADLINES.get(kind, kind)
     labels = ", ".join(f"{name}={value}" for name, value in sorted(alert.labels.items()))
-    link = alert_link(public_url, alert.id)
+    link = alert_link(public_url)
     since = alert.fired_at or alert.active_since
     lines = [
         f"{headline}: {alert.rule_name} ({alert.severity.value})",

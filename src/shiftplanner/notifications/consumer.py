@@ -133,7 +133,7 @@ async def _tell_admins_endpoint_disabled(
         subject=f"Webhook “{name}” was disabled",
         text=f"ShiftPlanner stopped sending to the webhook “{name}”: {reason} "
         "Fix the receiver, enable the webhook again, and replay what it missed.",
-        link=f"{base}/monitoring/webhooks/{event.resource_id}",
+        link=f"{base}/operations#ops-webhooks",
         severity="HIGH",
         data={"webhook_id": event.resource_id, "reason": reason},
     )
@@ -231,7 +231,7 @@ async def _schedule_notices(
             kind="schedule.changed",
             subject=subject,
             lines=lines,
-            link=f"{base}/api/schedules?start={days[0]}&end={days[-1]}&analyst_id={analyst_id}",
+            link=f"{base}/calendar?date={days[0]}&analyst={analyst_id}",
             data={
                 "changes": [
                     {
@@ -269,7 +269,7 @@ async def _roster_notices(
             + ("s" if len(shifts) != 1 else ""),
             lines=[f"The roster for {period} was applied. Your shifts:"]
             + [_shift(names, row) for row in shifts],
-            link=f"{base}/api/schedules?start={job.start}&end={job.end}&analyst_id={analyst_id}",
+            link=f"{base}/calendar?date={job.start}&analyst={analyst_id}",
             data={"job_id": job.id, "start": str(job.start), "end": str(job.end)},
         )
         for analyst_id, shifts in by_analyst.items()
@@ -292,7 +292,7 @@ async def _decision_notices(
             subject=f"Your absence ({data.get('kind', 'absence')}) {period} was {verdict}",
             lines=[f"Your {data.get('kind', 'absence')} request for {period} was {verdict}."]
             + ([f"Note: {note}"] if note else []),
-            link=f"{base}/api/absences/{event.resource_id}",
+            link=f"{base}/my",
             data={"absence_id": event.resource_id, "status": verdict},
         )
     else:
@@ -304,7 +304,7 @@ async def _decision_notices(
             kind="shift_request.decided",
             subject=f"Your request {wish} on {_day(data['date'])}{shift} was {verdict}",
             lines=[f"Your request {wish} on {_day(data['date'])}{shift} was {verdict}."],
-            link=f"{base}/api/shift-requests/{event.resource_id}",
+            link=f"{base}/my",
             data={"shift_request_id": event.resource_id, "status": verdict},
         )
     return {analyst_id: notice}

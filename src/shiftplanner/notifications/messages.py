@@ -31,7 +31,9 @@ class Recipient:
 class Message:
     """`kind` is what happened (alert.firing, alert.resolved, alert.reminder,
     alert.reopened, schedule.changed, absence.decided, ...); `subject` one line; `text`
-    the plain-text body; `data` the structured facts webhooks and Slack are built from."""
+    the plain-text body; `link` the page of the web app a person opens for it (the API
+    needs a token a browser does not send); `data` the structured facts, ids included,
+    that webhooks and Slack are built from."""
 
     kind: str
     subject: str

@@ -15,7 +15,7 @@ class Notification(Schema):
     kind: str = Field(description="alert.firing, schedule.changed, absence.decided, ...")
     title: str
     body: str
-    link: str | None
+    link: str | None = Field(description="The page of the web app that shows what it is about.")
     severity: str | None
     alert_id: int | None
     data: dict[str, Any]

@@ -25,8 +25,9 @@ interface Preferences {
   email_schedule_changes: boolean;
 }
 
-/** Where in the app a notification's link points: its links name API resources (meant
- * for email readers and integrations), so each kind is sent to the page that shows it. */
+/** Where in the app a notification's link points. Links name the app's pages; those
+ * stored before they did name API resources, and each kind of those goes to the page
+ * that shows it. A page the reader's role cannot open gets no link. */
 function appLink(notification: Notification, me: Me): { href: string; label: string } | null {
   if (!notification.link) return null;
   let url: URL;
@@ -36,13 +37,16 @@ function appLink(notification: Notification, me: Me): { href: string; label: str
     return null;
   }
   const path = url.pathname;
+  const own = me.analyst_id !== null ? { href: "/my", label: "Open my shifts" } : null;
+  if (path === "/my") return own;
+  if (path === "/calendar") return { href: path + url.search, label: "Open the schedule" };
+  if (path === "/operations") return hasRole(me, "admin") ? { href: path + url.hash, label: "Open operations" } : null;
   if (path.startsWith("/api/absences") || path.startsWith("/api/shift-requests")) {
-    if (me.analyst_id !== null) return { href: "/my", label: "Open my shifts" };
-    return hasRole(me, "admin", "manager") ? { href: "/approvals", label: "Open approvals" } : null;
+    return own ?? (hasRole(me, "admin", "manager") ? { href: "/approvals", label: "Open approvals" } : null);
   }
   if (path.startsWith("/api/schedules")) {
     const analyst = url.searchParams.get("analyst_id");
-    if (me.analyst_id !== null && analyst === String(me.analyst_id)) return { href: "/my", label: "Open my shifts" };
+    if (own && analyst === String(me.analyst_id)) return own;
     return { href: "/calendar", label: "Open the schedule" };
   }
   if (path.startsWith("/monitoring/")) return hasRole(me, "admin") ? { href: "/operations", label: "Open operations" } : null;

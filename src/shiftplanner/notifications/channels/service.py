@@ -254,7 +254,7 @@ async def test_channel(
         subject=f"ShiftPlanner test notification ({channel.name})",
         text=f"This is a test of the notification channel “{channel.name}”. "
         "If you can read it, the channel works.",
-        link=f"{public_url}/monitoring/notification-channels/{channel.id}",
+        link=f"{public_url}/operations#ops-alerts",
         data={"channel_id": channel.id, "channel": channel.name},
     )
     recipients = addresses(channel)
