@@ -87,4 +87,4 @@ async def test_the_admins_hear_of_an_endpoint_the_service_disabled(
     [notice] = [n for n in feed if n.kind == "webhook.disabled"]
     assert "Old HR sync" in notice.title
     assert "410" in notice.body
-    assert notice.link is not None and notice.link.endswith("/operations#ops-webhooks")
+    assert str(notice.link).endswith("/operations#ops-webhooks")
