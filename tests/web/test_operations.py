@@ -13,7 +13,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.web.conftest import ADMIN_EMAIL, Screenshots, Site, sign_in
+from tests.web.conftest import ADMIN_EMAIL, ANALYST_EMAIL, LEAD_EMAIL, Screenshots, Site, sign_in
 
 # Rollups are per minute, written a few seconds after each minute ends, and the page
 # refreshes every 12 s: a load shows within about 80 s.
@@ -190,3 +190,40 @@ def test_an_admin_who_is_not_the_operator_sees_what_is_theirs(
     expect(page.locator("#ops-queue")).not_to_contain_text(operator_only)
     expect(page.locator("#ops-queue")).not_to_contain_text("Loading")
     screenshot(page, "not-operator")
+
+
+def test_an_analyst_acknowledges_an_alert_and_sees_only_the_alerts(
+    new_page: Any, site: Site, screenshot: Screenshots
+) -> None:
+    """An alert escalates to whoever is on shift: an analyst opens the page its notice
+    links to and acknowledges it there. The panels of other roles are not shown."""
+    with _firing_alert(site) as alert:
+        page = new_page()
+        sign_in(page, ANALYST_EMAIL, path="/operations#ops-alerts")
+        card = page.get_by_role("article", name=re.compile(re.escape(alert["ruleName"])))
+        expect(card).to_be_visible(timeout=30_000)
+        card.get_by_role("button", name="Acknowledge").click()
+        outcome = page.get_by_role("status").filter(has_text=alert["ruleName"])
+        expect(outcome).to_contain_text("Acknowledged at")
+        # Resolving and silencing are for managers and admins.
+        expect(card.get_by_role("button", name="Resolve")).to_have_count(0)
+        expect(card.get_by_role("button", name="Silence")).to_have_count(0)
+        for panel in ("ops-traffic", "ops-readiness", "ops-sla", "ops-webhooks", "ops-queue"):
+            expect(page.locator(f"#{panel}")).to_have_count(0)
+        expect(page.get_by_label("Chart window")).to_have_count(0)
+        with site.api(ANALYST_EMAIL) as api:
+            me = api.get("/api/auth/me").json()["user"]["id"]
+        with site.api() as api:
+            stored = api.get(f"/monitoring/alerts/{alert['id']}").json()
+        assert stored["acknowledgedByUserId"] == me
+        screenshot(page, "analyst")
+
+        # A manager also sees the generation queue, and no service-wide panel.
+        lead = new_page()
+        sign_in(lead, LEAD_EMAIL, path="/operations")
+        expect(lead.locator("#ops-queue")).not_to_contain_text("Loading")
+        expect(
+            lead.locator("#ops-queue").get_by_role("heading", name="Generation queue")
+        ).to_be_visible()
+        expect(lead.locator("#ops-traffic")).to_have_count(0)
+        expect(lead.locator("#ops-alerts").get_by_role("heading", name="Recent")).to_be_visible()

@@ -34,8 +34,16 @@ def test_each_role_sees_its_own_navigation(new_page: Any, screenshot: Screenshot
             "Calendar feeds",
             "Operations",
         ],
-        LEAD_EMAIL: ["Schedule", "My shifts", "Approvals", "Generate", "Rules", "Calendar feeds"],
-        ANALYST_EMAIL: ["Schedule", "My shifts", "Calendar feeds"],
+        LEAD_EMAIL: [
+            "Schedule",
+            "My shifts",
+            "Approvals",
+            "Generate",
+            "Rules",
+            "Calendar feeds",
+            "Operations",
+        ],
+        ANALYST_EMAIL: ["Schedule", "My shifts", "Calendar feeds", "Operations"],
     }
     for email, links in expected.items():
         page = new_page()

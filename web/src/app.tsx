@@ -33,7 +33,7 @@ const NAV: NavItem[] = [
   { href: "/generate", label: "Generate", roles: ["admin", "manager"] },
   { href: "/rules", label: "Rules", roles: ["admin", "manager"] },
   { href: "/feeds", label: "Calendar feeds", roles: STAFF },
-  { href: "/operations", label: "Operations", roles: ["admin"] },
+  { href: "/operations", label: "Operations", roles: STAFF },
 ];
 
 function homeOf(me: Me): string {

@@ -40,7 +40,7 @@ function appLink(notification: Notification, me: Me): { href: string; label: str
   const own = me.analyst_id !== null ? { href: "/my", label: "Open my shifts" } : null;
   if (path === "/my") return own;
   if (path === "/calendar") return { href: path + url.search, label: "Open the schedule" };
-  if (path === "/operations") return hasRole(me, "admin") ? { href: path + url.hash, label: "Open operations" } : null;
+  if (path === "/operations") return { href: path + url.hash, label: "Open operations" };
   if (path.startsWith("/api/absences") || path.startsWith("/api/shift-requests")) {
     return own ?? (hasRole(me, "admin", "manager") ? { href: "/approvals", label: "Open approvals" } : null);
   }
@@ -49,7 +49,7 @@ function appLink(notification: Notification, me: Me): { href: string; label: str
     if (own && analyst === String(me.analyst_id)) return own;
     return { href: "/calendar", label: "Open the schedule" };
   }
-  if (path.startsWith("/monitoring/")) return hasRole(me, "admin") ? { href: "/operations", label: "Open operations" } : null;
+  if (path.startsWith("/monitoring/")) return { href: "/operations", label: "Open operations" };
   if (path.startsWith("/api/") || url.origin !== window.location.origin) return null;
   return { href: path + url.search, label: "Open" };
 }

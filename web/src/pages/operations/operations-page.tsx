@@ -1,12 +1,14 @@
-// The operations dashboard (admin): request rate, error rate and latency over a chosen
-// window, readiness, the SLA and its error budget, alerts with acknowledge / resolve /
-// silence, webhook endpoints and their failing deliveries, the generation queue and the
-// latest errors. It refreshes itself while the tab is in view, and alerts follow the
-// live stream. Each panel loads on its own: the service-wide ones need the platform
-// operator and say so to anyone else, while the organization's own panels go on.
+// The operations dashboard: request rate, error rate and latency over a chosen window,
+// readiness, the SLA and its error budget, alerts with acknowledge / resolve / silence,
+// webhook endpoints and their failing deliveries, the generation queue and the latest
+// errors. It refreshes itself while the tab is in view, and alerts follow the live
+// stream. Each panel loads on its own: the service-wide ones need the platform operator
+// and say so to any other admin, while the organization's own panels go on. Everyone
+// else sees the panels of their role: the alerts (an analyst on shift is who an alert
+// escalates to, and acknowledges it here), and for managers the generation queue.
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api, getAll, type Page } from "../../api/client";
-import type { Me } from "../../api/session";
+import { hasRole, type Me } from "../../api/session";
 import { useFieldId } from "../../components/ui";
 import { useLiveEvents } from "../../live/stream";
 import { AlertsPanel } from "./alerts-panel";
@@ -88,6 +90,10 @@ export function OperationsPage({ me }: { me: Me }) {
   const [alerts, setAlerts] = useState<PanelState<AlertLists>>({});
   const [webhooks, setWebhooks] = useState<PanelState<WebhooksData>>({});
   const [queue, setQueue] = useState<PanelState<Queue>>({});
+  // What the role may read (the API refuses the rest): admins everything, managers
+  // the generation queue, everyone the alerts.
+  const admin = hasRole(me, "admin");
+  const plans = hasRole(me, "admin", "manager");
   const windowSelect = useFieldId("ops-window");
   const chosenWindow = useRef(windowChoice);
   chosenWindow.current = windowChoice;
@@ -170,8 +176,8 @@ export function OperationsPage({ me }: { me: Me }) {
   });
 
   const loadAll = useCallback(async () => {
-    await loadDashboard(); // first: it tells whether the service-wide figures are ours
-    await Promise.all([loadSeries(), loadAlerts(), loadWebhooks(), loadQueue()]);
+    if (admin) await loadDashboard(); // first: it tells whether the service-wide figures are ours
+    await Promise.all([admin && loadSeries(), loadAlerts(), admin && loadWebhooks(), plans && loadQueue()]);
   }, []);
 
   const { updatedAt, busy, refresh } = useAutoRefresh(loadAll, REFRESH_MS, paused);
@@ -179,7 +185,7 @@ export function OperationsPage({ me }: { me: Me }) {
   // A new window: its series at once, not at the next tick.
   const firstWindow = useRef(true);
   useEffect(() => {
-    if (firstWindow.current) {
+    if (firstWindow.current || !admin) {
       firstWindow.current = false;
       return;
     }
@@ -217,16 +223,18 @@ export function OperationsPage({ me }: { me: Me }) {
       <header class="page__header">
         <h1>Operations</h1>
         <div class="toolbar ops-toolbar">
-          <div class="field ops-toolbar__field">
-            <label for={windowSelect}>Chart window</label>
-            <select id={windowSelect} value={windowChoice} onChange={(e) => setWindowChoice(e.currentTarget.value)}>
-              {WINDOWS.map((w) => (
-                <option key={w.value} value={w.value}>
-                  {w.label}
-                </option>
-              ))}
-            </select>
-          </div>
+          {admin && (
+            <div class="field ops-toolbar__field">
+              <label for={windowSelect}>Chart window</label>
+              <select id={windowSelect} value={windowChoice} onChange={(e) => setWindowChoice(e.currentTarget.value)}>
+                {WINDOWS.map((w) => (
+                  <option key={w.value} value={w.value}>
+                    {w.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
           <button type="button" class="button" aria-pressed={paused} onClick={() => setPaused((p) => !p)}>
             {paused ? "Resume refresh" : "Pause refresh"}
           </button>
@@ -241,14 +249,16 @@ export function OperationsPage({ me }: { me: Me }) {
       </header>
 
       <div class="ops-grid">
-        <Panel id="ops-traffic" title="Traffic" state={series} wide refusal={OPERATOR_ONLY_EXPLAINED}>
-          {(data) => (
-            <>
-              {dashboard.data && <NowFigures metrics={dashboard.data.metrics} />}
-              <Charts series={data} windowLabel={windowLabel} />
-            </>
-          )}
-        </Panel>
+        {admin && (
+          <Panel id="ops-traffic" title="Traffic" state={series} wide refusal={OPERATOR_ONLY_EXPLAINED}>
+            {(data) => (
+              <>
+                {dashboard.data && <NowFigures metrics={dashboard.data.metrics} />}
+                <Charts series={data} windowLabel={windowLabel} />
+              </>
+            )}
+          </Panel>
+        )}
 
         <Panel
           id="ops-alerts"
@@ -260,30 +270,38 @@ export function OperationsPage({ me }: { me: Me }) {
           {(data) => <AlertsPanel me={me} open={data.open} recent={data.recent} onAnswer={onAlertAnswer} />}
         </Panel>
 
-        <Panel
-          id="ops-readiness"
-          title="Readiness"
-          state={{ data: dashboard.data?.readiness, error: dashboard.error }}
-          headerExtra={dashboard.data && <StatusBadge status={dashboard.data.readiness.status} />}
-        >
-          {(readiness) => <Readiness checks={readiness.checks} />}
-        </Panel>
+        {admin && (
+          <>
+            <Panel
+              id="ops-readiness"
+              title="Readiness"
+              state={{ data: dashboard.data?.readiness, error: dashboard.error }}
+              headerExtra={dashboard.data && <StatusBadge status={dashboard.data.readiness.status} />}
+            >
+              {(readiness) => <Readiness checks={readiness.checks} />}
+            </Panel>
 
-        <Panel id="ops-sla" title="Service level" state={{ data: dashboard.data?.sla, error: dashboard.error }}>
-          {(sla) => <Sla sla={sla} />}
-        </Panel>
+            <Panel id="ops-sla" title="Service level" state={{ data: dashboard.data?.sla, error: dashboard.error }}>
+              {(sla) => <Sla sla={sla} />}
+            </Panel>
 
-        <Panel id="ops-webhooks" title="Webhooks" state={webhooks} wide refusal="Webhook endpoints are for your organization's admins.">
-          {(data) => <WebhooksPanel data={data} onChanged={() => void loadWebhooks()} />}
-        </Panel>
+            <Panel id="ops-webhooks" title="Webhooks" state={webhooks} wide refusal="Webhook endpoints are for your organization's admins.">
+              {(data) => <WebhooksPanel data={data} onChanged={() => void loadWebhooks()} />}
+            </Panel>
+          </>
+        )}
 
-        <Panel id="ops-queue" title="Generation queue" state={queue} refusal="The generation queue is for managers and admins.">
-          {(data) => <GenerationQueue jobs={data.jobs} teams={data.teams} timeZone={me.organization.timezone} />}
-        </Panel>
+        {plans && (
+          <Panel id="ops-queue" title="Generation queue" state={queue} refusal="The generation queue is for managers and admins.">
+            {(data) => <GenerationQueue jobs={data.jobs} teams={data.teams} timeZone={me.organization.timezone} />}
+          </Panel>
+        )}
 
-        <Panel id="ops-errors" title="Recent errors" state={{ data: dashboard.data?.recent_errors, error: dashboard.error }}>
-          {(errors) => <RecentErrors errors={errors} />}
-        </Panel>
+        {admin && (
+          <Panel id="ops-errors" title="Recent errors" state={{ data: dashboard.data?.recent_errors, error: dashboard.error }}>
+            {(errors) => <RecentErrors errors={errors} />}
+          </Panel>
+        )}
       </div>
     </section>
   );
