@@ -138,8 +138,6 @@ CONFIGS: dict[str, SolveOptions] = {
     "lns-dtime-0.3": SolveOptions(cp_sat=(("lns_initial_deterministic_limit", 0.3),)),
     "lns-dtime-1": SolveOptions(cp_sat=(("lns_initial_deterministic_limit", 1.0),)),
     "last-dtime-0.05": SolveOptions(search_cp_sat=(("lns_initial_deterministic_limit", 0.05),)),
-    "bound-nice-5": SolveOptions(column_bound_nice=5),
-    "bound-nice-10": SolveOptions(column_bound_nice=10),
 }
 
 

@@ -5,7 +5,6 @@ solving a relaxation that breaks as few hard rules as possible and naming them."
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import threading
@@ -72,9 +71,6 @@ class SolveOptions:
     # A second bound beside CP-SAT's, by column generation on one thread (bound.py):
     # far stronger where rosters are tight, at the cost of some search time.
     column_bound: bool = True
-    # Its thread's niceness (Linux): above 0 it yields most of its core to the search
-    # while the cores are busy.
-    column_bound_nice: int = 0
     # Stop once the roster is proved within this fraction of the bound (0: optimal).
     gap_limit: float = 0.0
     seed: int = 0
@@ -215,22 +211,15 @@ class _ColumnBound:
     @classmethod
     def start(cls, problem: Problem, options: SolveOptions, best: _Best) -> _ColumnBound:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        # Its share of the cores beside the search's workers (after the proving search),
-        # by the scheduler's weights: each step of niceness is 1.25 times less.
-        weight = 1.25**-options.column_bound_nice
-        share = min(1.0, (cores or 1) * weight / (options.search_workers + weight))
+        # Its share of the cores beside the search's workers (after the proving search).
+        share = min(1.0, (cores or 1) / (options.search_workers + 1))
         generation = ColumnGeneration(problem)
-
-        def run() -> None:
-            if options.column_bound_nice and hasattr(os, "setpriority"):
-                # On Linux a thread is a task of its own with its own niceness.
-                with contextlib.suppress(OSError):
-                    os.setpriority(
-                        os.PRIO_PROCESS, threading.get_native_id(), options.column_bound_nice
-                    )
-            generation.run(options.time_limit_seconds, best.proved, share)
-
-        thread = threading.Thread(target=run, name="column-bound", daemon=True)
+        thread = threading.Thread(
+            target=generation.run,
+            args=(options.time_limit_seconds, best.proved, share),
+            name="column-bound",
+            daemon=True,
+        )
         thread.start()
         return cls(generation, thread)
 
