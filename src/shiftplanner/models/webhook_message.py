@@ -24,9 +24,6 @@ class WebhookMessage(Base):
     event_type: Mapped[str] = mapped_column(String(64))
     # The outbox event it was made of (the first of a batch); None for a test message.
     event_id: Mapped[int | None] = mapped_column(IdType, default=None)
-    # A batch's events, by id: a change's later events (committed after the batch was
-    # made, by a job its request queued) go in a batch of their own.
-    carried_event_ids: Mapped[list[int] | None] = mapped_column(default=None)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

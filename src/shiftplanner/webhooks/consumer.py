@@ -10,7 +10,7 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shiftplanner.events import Consumer, DispatchedEvent, EventType
-from shiftplanner.events.outbox import change_events_from, earlier_in_change
+from shiftplanner.events.outbox import change_batch
 from shiftplanner.models import WebhookEndpoint
 from shiftplanner.webhooks.deliveries import service as delivery_service
 from shiftplanner.webhooks.deliveries.repository import DeliveryRepository
@@ -33,8 +33,9 @@ async def queue_deliveries(session: AsyncSession, event: DispatchedEvent) -> int
     if event.org_id is None:
         return 0
     endpoints = await endpoint_service.subscribers(session, event.org_id, event.type)
-    deliveries = DeliveryRepository(session)
-    done = await deliveries.delivered_events([endpoint.id for endpoint in endpoints], [event.id])
+    done = await DeliveryRepository(session).delivered_events(
+        [endpoint.id for endpoint in endpoints], [event.id]
+    )
     endpoints = [endpoint for endpoint in endpoints if (endpoint.id, event.id) not in done]
     if not endpoints:
         return 0
@@ -46,40 +47,22 @@ async def queue_deliveries(session: AsyncSession, event: DispatchedEvent) -> int
             by_filter[tuple(sorted(endpoint.events))].append(endpoint)
     for patterns, batching in by_filter.items():
         types = [kind.value for kind in EventType if matches(patterns, kind.value)]
-        # The change's first event took the whole change to the endpoints there were
-        # then; one that came since gets what no batch carried to it.
-        carried = await deliveries.carried_events(
-            [endpoint.id for endpoint in batching], earlier_in_change(event, types)
-        )
-        pending = [
-            endpoint
-            for endpoint in batching
-            if (seen := carried.get(endpoint.id, set())) is not None and event.id not in seen
-        ]
-        if not pending:
+        batch = await change_batch(session, event, types)
+        if batch is None:
+            continue  # the change's first matching event carried the batch
+        if len(batch) == 1:
+            one_by_one.extend(batching)
             continue
-        rest = await change_events_from(session, event, types)
-        by_id = {e.id: e for e in rest}
-        by_batch: dict[tuple[int, ...], list[WebhookEndpoint]] = defaultdict(list)
-        for endpoint in pending:
-            seen = carried.get(endpoint.id) or set()
-            by_batch[tuple(e.id for e in rest if e.id not in seen)].append(endpoint)
-        for ids, endpoints_of_batch in by_batch.items():
-            if len(ids) <= 1:
-                one_by_one.extend(endpoints_of_batch)
-                continue
-            batch = [by_id[event_id] for event_id in ids]
-            queued += len(
-                await delivery_service.queue(
-                    session,
-                    org_id=event.org_id,
-                    event_type=BATCH,
-                    body=encoded(batch_of(batch)),
-                    endpoints=endpoints_of_batch,
-                    event_id=event.id,
-                    carried_event_ids=list(ids),
-                )
+        queued += len(
+            await delivery_service.queue(
+                session,
+                org_id=event.org_id,
+                event_type=BATCH,
+                body=encoded(batch_of(batch)),
+                endpoints=batching,
+                event_id=event.id,
             )
+        )
     if one_by_one:
         queued += len(
             await delivery_service.queue(

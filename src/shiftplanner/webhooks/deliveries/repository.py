@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 
 from shiftplanner.db import is_postgresql
 from shiftplanner.kit.pagination import PageParams, paginate
@@ -17,7 +17,6 @@ from shiftplanner.models import (
     WebhookEndpoint,
     WebhookMessage,
 )
-from shiftplanner.webhooks.messages import BATCH
 
 PENDING = WebhookDeliveryStatus.PENDING
 # An endpoint's deliveries in the order of the changes they carry (the outbox's event
@@ -124,33 +123,6 @@ class DeliveryRepository(OrgScopedRepository[WebhookDelivery]):
             )
         )
         return {(endpoint_id, event_id) for endpoint_id, event_id in rows if event_id}
-
-    async def carried_events(
-        self, endpoint_ids: Iterable[int], first_event_ids: Select[int]
-    ) -> dict[int, set[int] | None]:
-        """Which events the batches that start at one of `first_event_ids` carried to each
-        endpoint (None: a batch made before batches named their events, taken to carry
-        all)."""
-        endpoints = set(endpoint_ids)
-        carried: dict[int, set[int] | None] = {}
-        if not endpoints:
-            return carried
-        rows = await self.session.execute(
-            select(WebhookDelivery.endpoint_id, WebhookMessage.carried_event_ids)
-            .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
-            .where(
-                WebhookDelivery.endpoint_id.in_(endpoints),
-                WebhookMessage.event_type == BATCH,
-                WebhookMessage.event_id.in_(first_event_ids.scalar_subquery()),
-            )
-        )
-        for endpoint_id, ids in rows:
-            known = carried.setdefault(endpoint_id, set())
-            if ids is None or known is None:
-                carried[endpoint_id] = None
-            else:
-                known.update(ids)
-        return carried
 
     async def queue_state(self) -> tuple[int, datetime | None]:
         """How many deliveries are pending, and when the oldest was made."""

@@ -102,20 +102,14 @@ async def queue(
     body: str,
     endpoints: Sequence[WebhookEndpoint],
     event_id: int | None,
-    carried_event_ids: list[int] | None = None,
     now: datetime | None = None,
     trigger: AttemptTrigger = AttemptTrigger.SCHEDULED,
 ) -> list[WebhookDelivery]:
-    """One message with `body` (a batch's: of the events `carried_event_ids`), delivered
-    to each endpoint, due now; the sender is woken after the commit."""
+    """One message with `body`, delivered to each endpoint, due now; the sender is woken
+    after the commit."""
     now = now or utcnow()
     message = WebhookMessage(
-        org_id=org_id,
-        event_type=event_type,
-        event_id=event_id,
-        carried_event_ids=carried_event_ids,
-        body=body,
-        created_at=now,
+        org_id=org_id, event_type=event_type, event_id=event_id, body=body, created_at=now
     )
     session.add(message)
     await session.flush()
