@@ -111,6 +111,9 @@ def instances() -> list[Instance]:
 CONFIGS: dict[str, SolveOptions] = {
     "textbook": SolveOptions(plain=True),
     "ours": SolveOptions(),
+    # The defaults before the annealing (issue 21's note: the figures).
+    "no-anneal": SolveOptions(anneal=False),
+    "anneal-1": SolveOptions(search_workers=1),
     # Levers measured on the training half (the note of issue 21 has the figures).
     "portfolio": SolveOptions(search_workers=8, column_bound=False),
     "portfolio+cover": SolveOptions(search_workers=8, cover_first=True, column_bound=False),

@@ -16,6 +16,7 @@ from datetime import date
 from ortools.sat.python import cp_model
 
 from shiftplanner.scheduling import DEFAULT_WORKERS, checker
+from shiftplanner.scheduling.anneal import Annealing, unsupported
 from shiftplanner.scheduling.bound import ColumnGeneration
 from shiftplanner.scheduling.builder import LinearExpr, ModelBuilder
 from shiftplanner.scheduling.heuristic import construct
@@ -68,6 +69,10 @@ class SolveOptions:
     # and a year, and lost on 2 INRC-II instances and on generated teams whose LP proves
     # the optimum (a quarter 40 against 20, 50 analysts 115 against 70; RESULTS.md).
     search_full_subsolvers: int | None = None
+    # Simulated annealing (anneal.py) on a thread beside CP-SAT for the whole time, its
+    # rosters offered to the search (and CP-SAT's last search starting from them): on
+    # INRC-II at 60 s it ... (RESULTS.md). Only for problems it prices exactly.
+    anneal: bool = True
     # A second bound beside CP-SAT's, by column generation on one thread (bound.py):
     # far stronger where rosters are tight, at the cost of some search time.
     column_bound: bool = True
@@ -201,6 +206,49 @@ def covers_short(problem: Problem, roster: list[Assignment]) -> bool:
 
 
 @dataclass
+class _Annealer:
+    """The annealing (anneal.py) on a thread of its own beside the search, offering each
+    better roster it finds to `best` at the checker's price."""
+
+    stop: threading.Event
+    thread: threading.Thread
+
+    @classmethod
+    def start(
+        cls,
+        problem: Problem,
+        options: SolveOptions,
+        best: _Best,
+        builder: ModelBuilder,
+        decision: DecisionVars,
+    ) -> _Annealer:
+        stop = threading.Event()
+
+        def offer(roster: list[Assignment]) -> None:
+            values = _values(builder, decision, roster)
+            # What the solve would return for it: the same roster as `_roster` reads it.
+            report = checker.check(
+                problem, _covering_skills(problem, _roster(builder, decision, values))
+            )
+            if report.feasible:
+                best.offer(values, report.objective)
+
+        annealing = Annealing(problem, seed=options.seed)
+        thread = threading.Thread(
+            target=annealing.run,
+            args=(options.time_limit_seconds, offer, stop),
+            name="annealing",
+            daemon=True,
+        )
+        thread.start()
+        return cls(stop, thread)
+
+    def stop_and_join(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+@dataclass
 class _ColumnBound:
     """The column-generation bound (bound.py) on a thread of its own beside the search,
     reporting to `best`. It gives up by itself when it would not converge in the time."""
@@ -292,6 +340,21 @@ def _roster(builder: ModelBuilder, decision: DecisionVars, values: list[int]) ->
                     )
                 )
     return roster
+
+
+def _values(builder: ModelBuilder, decision: DecisionVars, roster: list[Assignment]) -> list[int]:
+    """The decision variables' values of a roster without screener duty (`_roster`'s
+    inverse); a skill the model has no variable for is dropped."""
+    h = builder.horizon
+    values = [0] * len(decision.flat)
+    for a in roster:
+        cell = (h.analyst_index[a.analyst_id], h.index[a.date])
+        s = h.shift_index[a.shift_type_id]
+        values[decision.by_cell[cell][s]] = 1
+        for skill, position in decision.skills.get((*cell, s), []):
+            if skill == a.skill:
+                values[position] = 1
+    return values
 
 
 def _covering_skills(problem: Problem, roster: list[Assignment]) -> list[Assignment]:
@@ -434,6 +497,9 @@ def solve(
     bounding = None
     if options.column_bound and not options.plain and problem.analysts:
         bounding = _ColumnBound.start(problem, options, best)
+    annealer = None
+    if options.anneal and not options.plain and unsupported(problem) is None:
+        annealer = _Annealer.start(problem, options, best, builder, lns.decision)
     status = cp_model.UNKNOWN
     covered: list[int] | None = None  # the covering search's last roster
     for phase in _phases(options, started, covering):
@@ -453,6 +519,8 @@ def solve(
             break
     if bounding is not None:
         bounding.stop()
+    if annealer is not None:
+        annealer.stop_and_join()
     seconds = round(time.monotonic() - started, 3)
     if status == cp_model.INFEASIBLE:
         return Solution(

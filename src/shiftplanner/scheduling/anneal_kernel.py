@@ -1,0 +1,671 @@
+"""The simulated annealing's inner loop, compiled by numba (anneal.py prepares its arrays
+and reads its result). Plain loops over integer arrays: that is what numba compiles to
+machine code, some hundred times faster than the same Python, which is what makes a
+local search competitive with CP-SAT's on rostering (bench/solver/RESULTS.md).
+
+A roster is `state[analyst, day]`: a shift index, or -1 off; `skill[analyst, day]` the
+skill need it covers (-1: none); `duty[analyst, day]` 1 for screener duty. A move's cost is counted in two parts: `soft`, the
+objective, and `hard`, how far hard rules are broken, which the search pays `hard_weight`
+per unit for and the best roster must be free of."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+NO_LIMIT = 1 << 40
+HARD = -1  # a limit's weight when it is hard
+
+# ainfo columns: one row of integers per analyst.
+PREV_MASK = 0  # bit s: shift s was worked the day before the horizon
+WORK_CARRIED = 1  # days in a row worked up to the day before the horizon
+WORK_UNKNOWN = 2  # that run (or day 0's, when none) reaches back to unknown days
+OFF_CARRIED = 3
+OFF_UNKNOWN = 4
+WORK_MIN = 5  # 0: none
+WORK_MAX = 6  # NO_LIMIT: none
+OFF_MIN = 7
+OFF_MAX = 8
+MIN_MINUTES = 9  # -1: none
+MAX_MINUTES = 10
+ASSIGNMENTS_BEFORE = 11
+MIN_ASSIGNMENTS = 12
+MAX_ASSIGNMENTS = 13
+WEEKENDS_BEFORE = 14
+MAX_WEEKENDS = 15
+COMPLETE_WEEKENDS = 16  # 0 or 1
+SATURDAY_BEFORE = 17  # the Saturday before a horizon starting on Sunday: 0 unknown, 1 off, 2 worked
+FAIR_WEEKENDS_BEFORE = 18
+FAIR_NIGHTS_BEFORE = 19
+SCREENER = 20  # 1: has the screener skill
+SCREEN_CARRIED = 21  # screener days in a row up to the day before the horizon
+FAIR_SCREENER_BEFORE = 22
+ANALYST_FIELDS = 23
+
+# ashift columns: analyst × shift type.
+SHIFT_CARRIED = 0
+SHIFT_UNKNOWN = 1
+MAX_OF_TYPE = 2  # -1: none
+ANALYST_SHIFT_FIELDS = 3
+
+# shift_info columns.
+MINUTES = 0
+RUN_MIN = 1
+RUN_MAX = 2
+NIGHT = 3
+SHIFT_FIELDS = 4
+
+# weights: the limits' (HARD when hard), then the fairness terms'.
+W_DAYS = 0
+W_DAYS_OFF = 1
+W_SHIFT_TYPE = 2
+W_ASSIGNMENTS = 3
+W_WEEKENDS = 4
+W_COMPLETE = 5
+W_FAIR_WEEKENDS = 6
+W_FAIR_NIGHTS = 7
+W_FAIR_SCREENER = 8
+W_SCREENER_SHORT = 9
+SCREEN_MAX = 10  # the most screener days in a row (hard)
+WEIGHT_FIELDS = 11
+
+# cover columns per (day, shift): required, under weight, over weight, hard minimum,
+# screeners required.
+REQUIRED = 0
+UNDER = 1
+OVER = 2
+HARD_MIN = 3
+SCREENERS = 4
+NEED_FIELDS = 5
+# skill_need columns per (day, shift, skill): minimum (hard), optimal, weight.
+SKILL_MIN = 0
+SKILL_OPTIMAL = 1
+SKILL_WEIGHT = 2
+
+
+@njit(cache=True, nogil=True)
+def _runs(row, mode, shift, carried, unknown, least, most, days):
+    """(units beyond the limits, units short) of one state's runs: mode 0 worked days,
+    1 days off, 2 days on `shift`; the border rules as the checker's."""
+    over = 0
+    short = 0
+    length = carried
+    before = carried
+    reaches = unknown != 0
+    for d in range(days + 1):
+        member = False
+        if d < days:
+            t = row[d]
+            if mode == 0:
+                member = t >= 0
+            elif mode == 1:
+                member = t < 0
+            else:
+                member = t == shift
+        if member:
+            length += 1
+            continue
+        if length > 0:
+            if length > before:
+                over += max(0, length - most) - max(0, before - most)
+            if length < least and not reaches and d < days:
+                short += least - length
+        length = 0
+        before = 0
+        reaches = False
+    return over, short
+
+
+@njit(cache=True, nogil=True)
+def _runs_hard(row, mode, shift, carried, unknown, least, most, days):
+    """The same runs judged as hard rules: only runs with a day in the horizon."""
+    amount = 0
+    length = carried
+    before = carried
+    reaches = unknown != 0
+    for d in range(days + 1):
+        member = False
+        if d < days:
+            t = row[d]
+            if mode == 0:
+                member = t >= 0
+            elif mode == 1:
+                member = t < 0
+            else:
+                member = t == shift
+        if member:
+            length += 1
+            continue
+        if length > before:
+            if length > most:
+                amount += length - most
+            if length < least and not reaches and d < days:
+                amount += least - length
+        length = 0
+        before = 0
+        reaches = False
+    return amount
+
+
+@njit(cache=True, nogil=True)
+def _limit(units, weight):
+    """(soft, hard) of units beyond a limit of that weight."""
+    if weight == HARD:
+        return 0, units
+    return units * weight, 0
+
+
+@njit(cache=True, nogil=True)
+def row_cost(
+    row, duty, n, ainfo, ashift, shift_info, forbidden, state_cost, wk_sat, wk_sun, weights
+):
+    """One analyst's part of the cost: (soft, hard, weekends worked, nights, screener
+    days) — the last three with history, for fairness."""
+    days = row.shape[0]
+    shifts = shift_info.shape[0]
+    soft = 0
+    hard = 0
+    worked = 0
+    minutes = 0
+    nights = 0
+    screener_days = 0
+    prev_mask = ainfo[n, PREV_MASK]
+    for d in range(days):
+        t = row[d]
+        soft += state_cost[n, d, t + 1]
+        if t < 0:
+            continue
+        worked += 1
+        minutes += shift_info[t, MINUTES]
+        nights += shift_info[t, NIGHT]
+        screener_days += duty[d]
+        if d == 0:
+            for s in range(shifts):
+                if (prev_mask >> s) & 1 and forbidden[s, t]:
+                    hard += 1
+        elif row[d - 1] >= 0 and forbidden[row[d - 1], t]:
+            hard += 1
+    # Runs: worked days, days off, each shift type.
+    runs = (
+        (
+            0,
+            -1,
+            ainfo[n, WORK_CARRIED],
+            ainfo[n, WORK_UNKNOWN],
+            ainfo[n, WORK_MIN],
+            ainfo[n, WORK_MAX],
+            weights[W_DAYS],
+        ),
+        (
+            1,
+            -1,
+            ainfo[n, OFF_CARRIED],
+            ainfo[n, OFF_UNKNOWN],
+            ainfo[n, OFF_MIN],
+            ainfo[n, OFF_MAX],
+            weights[W_DAYS_OFF],
+        ),
+    )
+    for mode, shift, carried, unknown, least, most, weight in runs:
+        if least == 0 and most == NO_LIMIT:
+            continue
+        if weight == HARD:
+            hard += _runs_hard(row, mode, shift, carried, unknown, least, most, days)
+        else:
+            over, short = _runs(row, mode, shift, carried, unknown, least, most, days)
+            soft += (over + short) * weight
+    for s in range(shifts):
+        most_of_type = ashift[n, s, MAX_OF_TYPE]
+        if most_of_type >= 0:
+            count = 0
+            for d in range(days):
+                if row[d] == s:
+                    count += 1
+            hard += max(0, count - most_of_type)
+        least = shift_info[s, RUN_MIN]
+        most = shift_info[s, RUN_MAX]
+        if least == 0 and most == NO_LIMIT:
+            continue
+        carried = ashift[n, s, SHIFT_CARRIED]
+        unknown = ashift[n, s, SHIFT_UNKNOWN]
+        if weights[W_SHIFT_TYPE] == HARD:
+            hard += _runs_hard(row, 2, s, carried, unknown, least, most, days)
+        else:
+            over, short = _runs(row, 2, s, carried, unknown, least, most, days)
+            soft += (over + short) * weights[W_SHIFT_TYPE]
+    if screener_days > 0 or ainfo[n, SCREEN_CARRIED] > 0:
+        hard += _runs_hard(duty, 2, 1, ainfo[n, SCREEN_CARRIED], 0, 0, weights[SCREEN_MAX], days)
+    # Minutes (hard), assignments.
+    if ainfo[n, MIN_MINUTES] >= 0:
+        hard += max(0, ainfo[n, MIN_MINUTES] - minutes)
+    if ainfo[n, MAX_MINUTES] >= 0:
+        hard += max(0, minutes - ainfo[n, MAX_MINUTES])
+    total = ainfo[n, ASSIGNMENTS_BEFORE] + worked
+    units = 0
+    if ainfo[n, MIN_ASSIGNMENTS] >= 0:
+        units += max(0, ainfo[n, MIN_ASSIGNMENTS] - total)
+    if ainfo[n, MAX_ASSIGNMENTS] >= 0:
+        units += max(0, total - ainfo[n, MAX_ASSIGNMENTS])
+    a, b = _limit(units, weights[W_ASSIGNMENTS])
+    soft += a
+    hard += b
+    # Weekends: worked (horizon days only), complete.
+    weekends = 0
+    incomplete = 0
+    for w in range(wk_sat.shape[0]):
+        sat = wk_sat[w]
+        sun = wk_sun[w]
+        sat_works = sat >= 0 and row[sat] >= 0
+        sun_works = sun >= 0 and row[sun] >= 0
+        if sat_works or sun_works:
+            weekends += 1
+        if ainfo[n, COMPLETE_WEEKENDS] == 1 and sun >= 0:
+            if sat >= 0:
+                if sat_works != sun_works:
+                    incomplete += 1
+            elif ainfo[n, SATURDAY_BEFORE] != 0 and (ainfo[n, SATURDAY_BEFORE] == 2) != sun_works:
+                incomplete += 1
+    a, b = _limit(incomplete, weights[W_COMPLETE])
+    soft += a
+    hard += b
+    if ainfo[n, MAX_WEEKENDS] >= 0:
+        a, b = _limit(
+            max(0, ainfo[n, WEEKENDS_BEFORE] + weekends - ainfo[n, MAX_WEEKENDS]),
+            weights[W_WEEKENDS],
+        )
+        soft += a
+        hard += b
+    return (
+        soft,
+        hard,
+        ainfo[n, FAIR_WEEKENDS_BEFORE] + weekends,
+        ainfo[n, FAIR_NIGHTS_BEFORE] + nights,
+        ainfo[n, FAIR_SCREENER_BEFORE] + screener_days,
+    )
+
+
+@njit(cache=True, nogil=True)
+def _spread(values, counted):
+    """max - min of the `counted` entries of `values` (0 for fewer than two)."""
+    low = NO_LIMIT
+    high = -NO_LIMIT
+    entries = 0
+    for i in range(values.shape[0]):
+        if counted[i]:
+            entries += 1
+            low = min(low, values[i])
+            high = max(high, values[i])
+    return 0 if entries < 2 else high - low
+
+
+@njit(cache=True, nogil=True)
+def _fairness(fair, everyone, skilled, weights):
+    """The fairness terms of `fair[analyst]`: weekends, nights, screener days."""
+    return (
+        weights[W_FAIR_WEEKENDS] * _spread(fair[:, 0], everyone)
+        + weights[W_FAIR_NIGHTS] * _spread(fair[:, 1], everyone)
+        + weights[W_FAIR_SCREENER] * _spread(fair[:, 2], skilled)
+    )
+
+
+@njit(cache=True, nogil=True)
+def cover_cost(count, screeners, need, screener_weight):
+    """(soft, hard) of one shift-day with `count` analysts, `screeners` of them on duty."""
+    soft = need[UNDER] * max(0, need[REQUIRED] - count) + need[OVER] * max(
+        0, count - need[REQUIRED]
+    )
+    soft += screener_weight * max(0, need[SCREENERS] - screeners)
+    return soft, max(0, need[HARD_MIN] - count)
+
+
+@njit(cache=True, nogil=True)
+def skill_cost(count, need):
+    return need[SKILL_WEIGHT] * max(0, need[SKILL_OPTIMAL] - count), max(0, need[SKILL_MIN] - count)
+
+
+@njit(cache=True, nogil=True)
+def _cell_cost(d, s, cover, screens, skill_cover, needs, skill_needs, weights):
+    """(soft, hard) of one shift-day: its analysts, screeners and skills."""
+    soft, hard = cover_cost(cover[d, s], screens[d, s], needs[d, s], weights[W_SCREENER_SHORT])
+    for k in range(skill_needs.shape[2]):
+        a, b = skill_cost(skill_cover[d, s, k], skill_needs[d, s, k])
+        soft += a
+        hard += b
+    return soft, hard
+
+
+@njit(cache=True, nogil=True)
+def _count(d, t, k, duty, sign, cover, screens, skill_cover):
+    """Add (sign 1) or take away (-1) one assignment from the shift-day counts."""
+    if t < 0:
+        return
+    cover[d, t] += sign
+    screens[d, t] += sign * duty
+    if k >= 0:
+        skill_cover[d, t, k] += sign
+
+
+@njit(cache=True, nogil=True)
+def _may_take(n, d, t, k, u, fixed, allowed, has_skill, ainfo):
+    """Whether analyst `n` may be given shift `t`, skill `k` and duty `u` on day `d`."""
+    if fixed[n, d] or not allowed[n, d, t + 1]:
+        return False
+    if k >= 0 and not has_skill[n, k]:
+        return False
+    return u == 0 or ainfo[n, SCREENER] == 1
+
+
+@njit(cache=True, nogil=True)
+def anneal(
+    state,
+    skill,
+    duty,
+    cover,
+    screens,
+    skill_cover,
+    rows,
+    fair,
+    totals,
+    best_state,
+    best_skill,
+    best_duty,
+    temperature,
+    iterations,
+    seed,
+    hard_weight,
+    fixed,
+    allowed,
+    skills,
+    skill_count,
+    has_skill,
+    everyone,
+    skilled,
+    ainfo,
+    ashift,
+    shift_info,
+    forbidden,
+    state_cost,
+    wk_sat,
+    wk_sun,
+    weights,
+    needs,
+    skill_needs,
+):
+    """`iterations` moves at `temperature`. `totals`: current soft, current hard, best
+    soft (of a roster without hard breaks; -1: none yet), improvements; updated."""
+    np.random.seed(seed)
+    analysts, days = state.shape
+    shifts = shift_info.shape[0]
+    row1 = np.empty(days, np.int64)
+    row2 = np.empty(days, np.int64)
+    duty1 = np.empty(days, np.int64)
+    duty2 = np.empty(days, np.int64)
+    old_fair = np.empty(3, np.int64)
+    old_fair2 = np.empty(3, np.int64)
+    soft = totals[0]
+    hard = totals[1]
+    fairness = (
+        weights[W_FAIR_WEEKENDS] > 0 or weights[W_FAIR_NIGHTS] > 0 or weights[W_FAIR_SCREENER] > 0
+    )
+    duties = weights[W_SCREENER_SHORT] > 0 or weights[W_FAIR_SCREENER] > 0
+    for _ in range(iterations):
+        move = np.random.random()
+        if move < 0.4:
+            # One analyst's day: another shift, skill or duty, or off.
+            n = np.random.randint(analysts)
+            d = np.random.randint(days)
+            if fixed[n, d]:
+                continue
+            old_t = state[n, d]
+            old_k = skill[n, d]
+            old_u = duty[n, d]
+            t = np.random.randint(shifts + 1) - 1
+            if not allowed[n, d, t + 1]:
+                continue
+            k = -1
+            u = 0
+            if t >= 0:
+                if skill_count[n] > 0:
+                    k = skills[n, np.random.randint(skill_count[n])]
+                if duties and ainfo[n, SCREENER] == 1:
+                    u = np.random.randint(2)
+            if t == old_t and k == old_k and u == old_u:
+                continue
+            for i in range(days):
+                row1[i] = state[n, i]
+                duty1[i] = duty[n, i]
+            row1[d] = t
+            duty1[d] = u
+            c_soft, c_hard, c_w, c_g, c_s = row_cost(
+                row1,
+                duty1,
+                n,
+                ainfo,
+                ashift,
+                shift_info,
+                forbidden,
+                state_cost,
+                wk_sat,
+                wk_sun,
+                weights,
+            )
+            d_soft = c_soft - rows[n, 0]
+            d_hard = c_hard - rows[n, 1]
+            if fairness:
+                before = _fairness(fair, everyone, skilled, weights)
+                old_fair[:] = fair[n]
+                fair[n, 0] = c_w
+                fair[n, 1] = c_g
+                fair[n, 2] = c_s
+                d_soft += _fairness(fair, everyone, skilled, weights) - before
+                fair[n] = old_fair
+            a0 = 0
+            b0 = 0
+            if old_t >= 0:
+                a0, b0 = _cell_cost(
+                    d, old_t, cover, screens, skill_cover, needs, skill_needs, weights
+                )
+            if t >= 0 and t != old_t:
+                a, b = _cell_cost(d, t, cover, screens, skill_cover, needs, skill_needs, weights)
+                a0 += a
+                b0 += b
+            _count(d, old_t, old_k, old_u, -1, cover, screens, skill_cover)
+            _count(d, t, k, u, 1, cover, screens, skill_cover)
+            if old_t >= 0:
+                a, b = _cell_cost(
+                    d, old_t, cover, screens, skill_cover, needs, skill_needs, weights
+                )
+                d_soft += a - a0
+                d_hard += b - b0
+                a0 = 0
+                b0 = 0
+            if t >= 0 and t != old_t:
+                a, b = _cell_cost(d, t, cover, screens, skill_cover, needs, skill_needs, weights)
+                d_soft += a - a0
+                d_hard += b - b0
+            delta = d_soft + hard_weight * d_hard
+            if delta <= 0 or np.random.random() < math.exp(-delta / temperature):
+                state[n, d] = t
+                skill[n, d] = k
+                duty[n, d] = u
+                rows[n, 0] = c_soft
+                rows[n, 1] = c_hard
+                fair[n, 0] = c_w
+                fair[n, 1] = c_g
+                fair[n, 2] = c_s
+                soft += d_soft
+                hard += d_hard
+            else:
+                _count(d, t, k, u, -1, cover, screens, skill_cover)
+                _count(d, old_t, old_k, old_u, 1, cover, screens, skill_cover)
+        else:
+            # Two analysts swap a day (or, a third of the time, 2-7 days in a row).
+            if analysts < 2:
+                continue
+            n1 = np.random.randint(analysts)
+            n2 = np.random.randint(analysts - 1)
+            if n2 >= n1:
+                n2 += 1
+            length = 1 if move < 0.7 else 2 + np.random.randint(6)
+            if length > days:
+                length = days
+            d1 = np.random.randint(days - length + 1)
+            possible = True
+            same = True
+            for d in range(d1, d1 + length):
+                t1 = state[n1, d]
+                t2 = state[n2, d]
+                k1 = skill[n1, d]
+                k2 = skill[n2, d]
+                if t1 != t2 or k1 != k2 or duty[n1, d] != duty[n2, d]:
+                    same = False
+                if not (
+                    _may_take(n1, d, t2, k2, duty[n2, d], fixed, allowed, has_skill, ainfo)
+                    and _may_take(n2, d, t1, k1, duty[n1, d], fixed, allowed, has_skill, ainfo)
+                ):
+                    possible = False
+            if same or not possible:
+                continue
+            for i in range(days):
+                row1[i] = state[n1, i]
+                row2[i] = state[n2, i]
+                duty1[i] = duty[n1, i]
+                duty2[i] = duty[n2, i]
+            for d in range(d1, d1 + length):
+                row1[d] = state[n2, d]
+                row2[d] = state[n1, d]
+                duty1[d] = duty[n2, d]
+                duty2[d] = duty[n1, d]
+            s1, h1, w1, g1, u1 = row_cost(
+                row1,
+                duty1,
+                n1,
+                ainfo,
+                ashift,
+                shift_info,
+                forbidden,
+                state_cost,
+                wk_sat,
+                wk_sun,
+                weights,
+            )
+            s2, h2, w2, g2, u2 = row_cost(
+                row2,
+                duty2,
+                n2,
+                ainfo,
+                ashift,
+                shift_info,
+                forbidden,
+                state_cost,
+                wk_sat,
+                wk_sun,
+                weights,
+            )
+            d_soft = s1 + s2 - rows[n1, 0] - rows[n2, 0]
+            d_hard = h1 + h2 - rows[n1, 1] - rows[n2, 1]
+            if fairness:
+                before = _fairness(fair, everyone, skilled, weights)
+                old_fair[:] = fair[n1]
+                old_fair2[:] = fair[n2]
+                fair[n1, 0], fair[n1, 1], fair[n1, 2] = w1, g1, u1
+                fair[n2, 0], fair[n2, 1], fair[n2, 2] = w2, g2, u2
+                d_soft += _fairness(fair, everyone, skilled, weights) - before
+                fair[n1] = old_fair
+                fair[n2] = old_fair2
+            delta = d_soft + hard_weight * d_hard
+            if delta <= 0 or np.random.random() < math.exp(-delta / temperature):
+                for d in range(d1, d1 + length):
+                    t = state[n1, d]
+                    k = skill[n1, d]
+                    u = duty[n1, d]
+                    state[n1, d] = state[n2, d]
+                    skill[n1, d] = skill[n2, d]
+                    duty[n1, d] = duty[n2, d]
+                    state[n2, d] = t
+                    skill[n2, d] = k
+                    duty[n2, d] = u
+                rows[n1, 0] = s1
+                rows[n1, 1] = h1
+                rows[n2, 0] = s2
+                rows[n2, 1] = h2
+                fair[n1, 0], fair[n1, 1], fair[n1, 2] = w1, g1, u1
+                fair[n2, 0], fair[n2, 1], fair[n2, 2] = w2, g2, u2
+                soft += d_soft
+                hard += d_hard
+        if hard == 0 and (totals[2] < 0 or soft < totals[2]):
+            totals[2] = soft
+            totals[3] += 1
+            best_state[:, :] = state
+            best_skill[:, :] = skill
+            best_duty[:, :] = duty
+    totals[0] = soft
+    totals[1] = hard
+
+
+@njit(cache=True, nogil=True)
+def evaluate(
+    state,
+    skill,
+    duty,
+    cover,
+    screens,
+    skill_cover,
+    rows,
+    fair,
+    totals,
+    everyone,
+    skilled,
+    ainfo,
+    ashift,
+    shift_info,
+    forbidden,
+    state_cost,
+    wk_sat,
+    wk_sun,
+    weights,
+    needs,
+    skill_needs,
+):
+    """Fill the counters (cover, rows, fairness) and `totals` from the roster (`state`,
+    `skill`, `duty`): its whole cost, from scratch."""
+    analysts, days = state.shape
+    shifts = shift_info.shape[0]
+    cover[:, :] = 0
+    screens[:, :] = 0
+    skill_cover[:, :, :] = 0
+    soft = 0
+    hard = 0
+    for n in range(analysts):
+        for d in range(days):
+            _count(d, state[n, d], skill[n, d], duty[n, d], 1, cover, screens, skill_cover)
+        a, b, w, g, u = row_cost(
+            state[n],
+            duty[n],
+            n,
+            ainfo,
+            ashift,
+            shift_info,
+            forbidden,
+            state_cost,
+            wk_sat,
+            wk_sun,
+            weights,
+        )
+        rows[n, 0] = a
+        rows[n, 1] = b
+        fair[n, 0] = w
+        fair[n, 1] = g
+        fair[n, 2] = u
+        soft += a
+        hard += b
+    soft += _fairness(fair, everyone, skilled, weights)
+    for d in range(days):
+        for t in range(shifts):
+            a, b = _cell_cost(d, t, cover, screens, skill_cover, needs, skill_needs, weights)
+            soft += a
+            hard += b
+    totals[0] = soft
+    totals[1] = hard

@@ -1,0 +1,119 @@
+"""The annealing prices a roster as the checker does (its hard count is zero exactly when
+the checker finds no break; its soft count is the checker's objective), on random small
+problems and random rosters; and what it reports keeps every hard rule."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
+
+from shiftplanner.scheduling import anneal_kernel as kernel
+from shiftplanner.scheduling.anneal import Annealing, Arrays, unsupported
+from shiftplanner.scheduling.checker import check
+from shiftplanner.scheduling.horizon import Horizon
+from shiftplanner.scheduling.problem import Assignment, Problem
+from tests.scheduling.test_solver_properties import problems
+
+
+def _counted(
+    arrays: Arrays, state: np.ndarray, skill: np.ndarray, duty: np.ndarray
+) -> tuple[int, int]:
+    analysts, days = state.shape
+    shifts = arrays.shift_info.shape[0]
+    totals = np.zeros(4, np.int64)
+    kernel.evaluate(
+        state,
+        skill,
+        duty,
+        np.zeros((days, shifts), np.int64),
+        np.zeros((days, shifts), np.int64),
+        np.zeros((days, shifts, arrays.skills.shape[1]), np.int64),
+        np.zeros((analysts, 2), np.int64),
+        np.zeros((analysts, 3), np.int64),
+        totals,
+        arrays.everyone,
+        arrays.skilled,
+        arrays.ainfo,
+        arrays.ashift,
+        arrays.shift_info,
+        arrays.forbidden,
+        arrays.state_cost,
+        arrays.wk_sat,
+        arrays.wk_sun,
+        arrays.weights,
+        arrays.needs,
+        arrays.skill_needs,
+    )
+    return int(totals[0]), int(totals[1])
+
+
+def _roster(
+    arrays: Arrays, state: np.ndarray, skill: np.ndarray, duty: np.ndarray
+) -> list[Assignment]:
+    h = arrays.horizon
+    return [
+        Assignment(
+            analyst_id=h.analysts[n].id,
+            date=h.days[d],
+            shift_type_id=h.shifts[int(state[n, d])].id,
+            skill=None if skill[n, d] < 0 else arrays.skill_names[int(skill[n, d])],
+            is_screener=bool(duty[n, d]),
+        )
+        for n in range(state.shape[0])
+        for d in range(state.shape[1])
+        if state[n, d] >= 0
+    ]
+
+
+@st.composite
+def priced(draw: st.DrawFn) -> tuple[Problem, Arrays, np.ndarray, np.ndarray, np.ndarray]:
+    """A problem the annealing takes and a roster its moves could reach: fixed cells
+    as locked, no banned cell, skills the analyst has, screener duty for the skilled."""
+    problem = draw(problems())
+    assume(unsupported(problem) is None)
+    arrays = Arrays(Horizon(problem))
+    analysts, days = arrays.start_state.shape
+    state = arrays.start_state.copy()
+    skill = np.full((analysts, days), -1, np.int64)
+    duty = arrays.start_duty.copy()
+    for n in range(analysts):
+        for d in range(days):
+            if not arrays.fixed[n, d]:
+                states = [t - 1 for t in np.flatnonzero(arrays.allowed[n, d])]
+                state[n, d] = draw(st.sampled_from(states))
+            if state[n, d] >= 0 and arrays.skill_count[n]:
+                skill[n, d] = draw(
+                    st.sampled_from([-1, *arrays.skills[n, : arrays.skill_count[n]]])
+                )
+            if state[n, d] >= 0 and arrays.skilled[n] and not arrays.fixed[n, d]:
+                duty[n, d] = draw(st.sampled_from([0, 1]))
+    return problem, arrays, state, skill, duty
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(priced())
+def test_the_annealing_prices_a_roster_as_the_checker(
+    case: tuple[Problem, Arrays, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    problem, arrays, state, skill, duty = case
+    soft, hard = _counted(arrays, state, skill, duty)
+    report = check(problem, _roster(arrays, state, skill, duty))
+    note(f"violations: {[v.rule for v in report.violations]}; breakdown: {report.breakdown}")
+    assert (hard == 0) == report.feasible
+    assert soft == report.objective
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_every_roster_it_reports_keeps_the_hard_rules(problem: Problem) -> None:
+    assume(unsupported(problem) is None)
+    found: list[list[Assignment]] = []
+    annealing = Annealing(problem)
+    annealing.run(0.05, found.append, threading.Event())
+    for roster in found:
+        assert check(problem, roster).feasible
+    if found:
+        assert annealing.best_objective == check(problem, found[-1]).objective
