@@ -14,7 +14,10 @@ from shiftplanner.scheduling import anneal_kernel as kernel
 from shiftplanner.scheduling.anneal import Annealing, Arrays, unsupported
 from shiftplanner.scheduling.checker import check
 from shiftplanner.scheduling.horizon import Horizon
+from shiftplanner.scheduling.lns import DecisionVars
 from shiftplanner.scheduling.problem import Assignment, Problem
+from shiftplanner.scheduling.solve import _roster as _roster_of
+from shiftplanner.scheduling.solve import _values, build
 from tests.scheduling.test_solver_properties import problems
 
 
@@ -117,3 +120,24 @@ def test_every_roster_it_reports_keeps_the_hard_rules(problem: Problem) -> None:
         assert check(problem, roster).feasible
     if found:
         assert annealing.best_objective == check(problem, found[-1]).objective
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(priced())
+def test_the_solve_reads_an_annealed_roster_back_unchanged(
+    case: tuple[Problem, Arrays, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """What the annealing offers the search goes through the model's variables and back."""
+    problem, arrays, state, skill, duty = case
+    roster = _roster(arrays, state, skill, duty)
+    builder = build(problem)
+    decision = DecisionVars(builder)
+    back = _roster_of(builder, decision, _values(builder, decision, roster))
+    h = builder.horizon
+
+    def key(a: Assignment) -> tuple[object, ...]:
+        cell = (h.analyst_index[a.analyst_id], h.index[a.date], h.shift_index[a.shift_type_id])
+        modelled = a.skill in builder.skill_duty.get(cell, {})
+        return (a.analyst_id, a.date, a.shift_type_id, a.is_screener, a.skill if modelled else None)
+
+    assert sorted(map(key, back)) == sorted(map(key, roster))

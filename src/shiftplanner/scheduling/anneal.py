@@ -33,6 +33,13 @@ END_TEMPERATURE = 0.05
 # Each compiled call runs this long (its moves sized from the last call's speed), so that
 # a stop or a better roster is seen within it.
 CALL_SECONDS = 0.05
+# How moves are drawn (anneal_kernel.MIX_*): 40 % changes, half of them of one day, the
+# others of 2-7 days; 60 % swaps, half of one day, the others of 2-14 days. Stretches
+# win over single days alone (INRC-II, 30 s, 3 seeds: n050 1635 against 1707 on average)
+# and the longer stretches over 2-5 and 2-7 (1593 against 1635; n035 a tie).
+MOVE_MIX = (0.4, 0.5, 7, 0.5, 14)
+# From this share of its time on, the annealing gives way to a search that is ahead.
+YIELD_AFTER = 0.5
 # A better roster goes out at most this often (the caller checks each one).
 REPORT_SECONDS = 0.5
 
@@ -309,9 +316,17 @@ class Annealing:
     best_objective: int | None = None  # the annealing's own count, without the checker
     _arrays: Arrays | None = None
 
-    def run(self, seconds: float, on_roster: OnRoster, stop: threading.Event) -> None:
+    def run(
+        self,
+        seconds: float,
+        on_roster: OnRoster,
+        stop: threading.Event,
+        behind: Callable[[], bool] | None = None,
+    ) -> None:
         """Anneal until `seconds` have passed or `stop` is set; each better roster without
-        hard breaks goes to `on_roster` (at most one per call of the kernel)."""
+        hard breaks goes to `on_roster` (at most one every `REPORT_SECONDS`). From half
+        the time on, give up when `behind()` says a search beside it has a better roster:
+        its core is then worth more to that search (bench/solver/RESULTS.md)."""
         from shiftplanner.scheduling import anneal_kernel as k
 
         deadline = time.monotonic() + seconds
@@ -350,6 +365,7 @@ class Annealing:
         began = time.monotonic()
         span = max(deadline - began, 1e-3)
         batch = 1000
+        mix = np.array(MOVE_MIX, np.float64)
         reported = 0
         reported_at = 0.0
         call = 0
@@ -363,9 +379,11 @@ class Annealing:
                 on_roster(self._roster(*best))
             if stop.is_set() or now >= deadline:
                 break
+            if behind is not None and now - began > YIELD_AFTER * span and behind():
+                break
             temperature = hot * (cold / hot) ** ((now - began) / span)
             k.anneal(
-                *counters, *best, temperature, batch, self.seed * 1_000_003 + call, hard_weight,
+                *counters, *best, temperature, batch, self.seed * 1_000_003 + call, hard_weight, mix,
                 a.fixed, a.allowed, a.skills, a.skill_count, a.has_skill, a.everyone, a.skilled,
                 *constants,
             )  # fmt: skip

@@ -79,6 +79,12 @@ OVER = 2
 HARD_MIN = 3
 SCREENERS = 4
 NEED_FIELDS = 5
+# mix: how moves are drawn.
+MIX_CHANGE = 0  # the share of changes (the rest: swaps)
+MIX_CHANGE_ONE_DAY = 1  # the share of changes of a single day (the rest: a stretch)
+MIX_CHANGE_LONGEST = 2  # a changed stretch's longest
+MIX_SWAP_ONE_DAY = 3
+MIX_SWAP_LONGEST = 4
 # skill_need columns per (day, shift, skill): minimum (hard), optimal, weight.
 SKILL_MIN = 0
 SKILL_OPTIMAL = 1
@@ -375,6 +381,7 @@ def anneal(
     iterations,
     seed,
     hard_weight,
+    mix,
     fixed,
     allowed,
     skills,
@@ -402,6 +409,7 @@ def anneal(
     row2 = np.empty(days, np.int64)
     duty1 = np.empty(days, np.int64)
     duty2 = np.empty(days, np.int64)
+    skill1 = np.empty(days, np.int64)
     old_fair = np.empty(3, np.int64)
     old_fair2 = np.empty(3, np.int64)
     soft = totals[0]
@@ -411,33 +419,41 @@ def anneal(
     )
     duties = weights[W_SCREENER_SHORT] > 0 or weights[W_FAIR_SCREENER] > 0
     for _ in range(iterations):
-        move = np.random.random()
-        if move < 0.4:
-            # One analyst's day: another shift, skill or duty, or off.
+        if np.random.random() < mix[MIX_CHANGE]:
+            # One analyst's day, or a stretch of 2-5 days: another shift type (the same
+            # on each day), skill or duty, or off.
             n = np.random.randint(analysts)
-            d = np.random.randint(days)
-            if fixed[n, d]:
-                continue
-            old_t = state[n, d]
-            old_k = skill[n, d]
-            old_u = duty[n, d]
+            length = 1
+            if np.random.random() >= mix[MIX_CHANGE_ONE_DAY]:
+                length = 2 + np.random.randint(int(mix[MIX_CHANGE_LONGEST]) - 1)
+            if length > days:
+                length = days
+            d1 = np.random.randint(days - length + 1)
             t = np.random.randint(shifts + 1) - 1
-            if not allowed[n, d, t + 1]:
-                continue
-            k = -1
-            u = 0
-            if t >= 0:
-                if skill_count[n] > 0:
-                    k = skills[n, np.random.randint(skill_count[n])]
-                if duties and ainfo[n, SCREENER] == 1:
-                    u = np.random.randint(2)
-            if t == old_t and k == old_k and u == old_u:
-                continue
+            possible = True
+            changed = False
             for i in range(days):
                 row1[i] = state[n, i]
                 duty1[i] = duty[n, i]
-            row1[d] = t
-            duty1[d] = u
+                skill1[i] = skill[n, i]
+            for d in range(d1, d1 + length):
+                if fixed[n, d] or not allowed[n, d, t + 1]:
+                    possible = False
+                    break
+                k = -1
+                u = 0
+                if t >= 0:
+                    if skill_count[n] > 0:
+                        k = skills[n, np.random.randint(skill_count[n])]
+                    if duties and ainfo[n, SCREENER] == 1:
+                        u = np.random.randint(2)
+                row1[d] = t
+                skill1[d] = k
+                duty1[d] = u
+                if t != state[n, d] or k != skill[n, d] or u != duty[n, d]:
+                    changed = True
+            if not possible or not changed:
+                continue
             c_soft, c_hard, c_w, c_g, c_s = row_cost(
                 row1,
                 duty1,
@@ -461,35 +477,42 @@ def anneal(
                 fair[n, 2] = c_s
                 d_soft += _fairness(fair, everyone, skilled, weights) - before
                 fair[n] = old_fair
-            a0 = 0
-            b0 = 0
-            if old_t >= 0:
-                a0, b0 = _cell_cost(
-                    d, old_t, cover, screens, skill_cover, needs, skill_needs, weights
-                )
-            if t >= 0 and t != old_t:
-                a, b = _cell_cost(d, t, cover, screens, skill_cover, needs, skill_needs, weights)
-                a0 += a
-                b0 += b
-            _count(d, old_t, old_k, old_u, -1, cover, screens, skill_cover)
-            _count(d, t, k, u, 1, cover, screens, skill_cover)
-            if old_t >= 0:
-                a, b = _cell_cost(
-                    d, old_t, cover, screens, skill_cover, needs, skill_needs, weights
-                )
-                d_soft += a - a0
-                d_hard += b - b0
+            for d in range(d1, d1 + length):
+                old_t = state[n, d]
                 a0 = 0
                 b0 = 0
-            if t >= 0 and t != old_t:
-                a, b = _cell_cost(d, t, cover, screens, skill_cover, needs, skill_needs, weights)
-                d_soft += a - a0
-                d_hard += b - b0
+                if old_t >= 0:
+                    a0, b0 = _cell_cost(
+                        d, old_t, cover, screens, skill_cover, needs, skill_needs, weights
+                    )
+                if t >= 0 and t != old_t:
+                    a, b = _cell_cost(
+                        d, t, cover, screens, skill_cover, needs, skill_needs, weights
+                    )
+                    a0 += a
+                    b0 += b
+                _count(d, old_t, skill[n, d], duty[n, d], -1, cover, screens, skill_cover)
+                _count(d, t, skill1[d], duty1[d], 1, cover, screens, skill_cover)
+                if old_t >= 0:
+                    a, b = _cell_cost(
+                        d, old_t, cover, screens, skill_cover, needs, skill_needs, weights
+                    )
+                    d_soft += a
+                    d_hard += b
+                if t >= 0 and t != old_t:
+                    a, b = _cell_cost(
+                        d, t, cover, screens, skill_cover, needs, skill_needs, weights
+                    )
+                    d_soft += a
+                    d_hard += b
+                d_soft -= a0
+                d_hard -= b0
             delta = d_soft + hard_weight * d_hard
             if delta <= 0 or np.random.random() < math.exp(-delta / temperature):
-                state[n, d] = t
-                skill[n, d] = k
-                duty[n, d] = u
+                for d in range(d1, d1 + length):
+                    state[n, d] = t
+                    skill[n, d] = skill1[d]
+                    duty[n, d] = duty1[d]
                 rows[n, 0] = c_soft
                 rows[n, 1] = c_hard
                 fair[n, 0] = c_w
@@ -498,17 +521,20 @@ def anneal(
                 soft += d_soft
                 hard += d_hard
             else:
-                _count(d, t, k, u, -1, cover, screens, skill_cover)
-                _count(d, old_t, old_k, old_u, 1, cover, screens, skill_cover)
+                for d in range(d1, d1 + length):
+                    _count(d, t, skill1[d], duty1[d], -1, cover, screens, skill_cover)
+                    _count(d, state[n, d], skill[n, d], duty[n, d], 1, cover, screens, skill_cover)
         else:
-            # Two analysts swap a day (or, a third of the time, 2-7 days in a row).
+            # Two analysts swap a day, or a stretch of days.
             if analysts < 2:
                 continue
             n1 = np.random.randint(analysts)
             n2 = np.random.randint(analysts - 1)
             if n2 >= n1:
                 n2 += 1
-            length = 1 if move < 0.7 else 2 + np.random.randint(6)
+            length = 1
+            if np.random.random() >= mix[MIX_SWAP_ONE_DAY]:
+                length = 2 + np.random.randint(int(mix[MIX_SWAP_LONGEST]) - 1)
             if length > days:
                 length = days
             d1 = np.random.randint(days - length + 1)

@@ -221,8 +221,11 @@ class _Annealer:
         best: _Best,
         builder: ModelBuilder,
         decision: DecisionVars,
+        seconds: float,
     ) -> _Annealer:
+        """Anneal for `seconds` (cooling over them)."""
         stop = threading.Event()
+        offered: list[int] = []  # the price of each roster offered
 
         def offer(roster: list[Assignment]) -> None:
             values = _values(builder, decision, roster)
@@ -231,12 +234,17 @@ class _Annealer:
                 problem, _covering_skills(problem, _roster(builder, decision, values))
             )
             if report.feasible:
+                offered.append(report.objective)
                 best.offer(values, report.objective)
+
+        def behind() -> bool:
+            ahead = best.objective
+            return ahead is not None and (not offered or ahead < offered[-1])
 
         annealing = Annealing(problem, seed=options.seed)
         thread = threading.Thread(
             target=annealing.run,
-            args=(options.time_limit_seconds, offer, stop),
+            args=(seconds, offer, stop, behind),
             name="annealing",
             daemon=True,
         )
@@ -343,14 +351,17 @@ def _roster(builder: ModelBuilder, decision: DecisionVars, values: list[int]) ->
 
 
 def _values(builder: ModelBuilder, decision: DecisionVars, roster: list[Assignment]) -> list[int]:
-    """The decision variables' values of a roster without screener duty (`_roster`'s
+    """The decision variables' values of a roster of one shift a day at most (`_roster`'s
     inverse); a skill the model has no variable for is dropped."""
     h = builder.horizon
     values = [0] * len(decision.flat)
     for a in roster:
         cell = (h.analyst_index[a.analyst_id], h.index[a.date])
         s = h.shift_index[a.shift_type_id]
-        values[decision.by_cell[cell][s]] = 1
+        positions = decision.by_cell[cell]
+        values[positions[s]] = 1
+        if a.is_screener:
+            values[positions[len(h.shifts) + s]] = 1
         for skill, position in decision.skills.get((*cell, s), []):
             if skill == a.skill:
                 values[position] = 1
@@ -499,7 +510,8 @@ def solve(
         bounding = _ColumnBound.start(problem, options, best)
     annealer = None
     if options.anneal and not options.plain and unsupported(problem) is None:
-        annealer = _Annealer.start(problem, options, best, builder, lns.decision)
+        remaining = deadline - time.monotonic()
+        annealer = _Annealer.start(problem, options, best, builder, lns.decision, remaining)
     status = cp_model.UNKNOWN
     covered: list[int] | None = None  # the covering search's last roster
     for phase in _phases(options, started, covering):
