@@ -5,6 +5,7 @@ problems and random rosters; and what it reports keeps every hard rule."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 from hypothesis import HealthCheck, assume, given, note, settings
@@ -141,3 +142,31 @@ def test_the_solve_reads_an_annealed_roster_back_unchanged(
         return (a.analyst_id, a.date, a.shift_type_id, a.is_screener, a.skill if modelled else None)
 
     assert sorted(map(key, back)) == sorted(map(key, roster))
+
+
+def test_it_gives_way_after_half_its_time_to_a_search_that_is_ahead() -> None:
+    problem = Problem.model_validate(
+        {
+            "start": "2026-03-02",
+            "end": "2026-03-29",
+            "shift_types": [{"id": 1, "start": "07:00", "minutes": 480}],
+            "analysts": [{"id": i} for i in range(1, 6)],
+            "coverage": [
+                {"date": f"2026-03-{day:02d}", "shift_type_id": 1, "required": 3}
+                for day in range(2, 30)
+            ],
+        }
+    )
+    Annealing(problem).run(0.01, lambda roster: None, threading.Event())  # compiled now
+    asked: list[float] = []
+
+    def behind() -> bool:
+        asked.append(time.monotonic())
+        return True
+
+    started = time.monotonic()
+    Annealing(problem).run(4.0, lambda roster: None, threading.Event(), behind)
+    ended = time.monotonic()
+    assert asked, "never asked"
+    assert asked[0] - started >= 2.0  # not before half its time
+    assert ended - started < 3.5  # and then at once, not at the end
