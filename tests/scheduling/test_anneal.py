@@ -11,7 +11,6 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
-from shiftplanner.scheduling import anneal_kernel as kernel
 from shiftplanner.scheduling.anneal import Annealing, Arrays, unsupported
 from shiftplanner.scheduling.checker import check
 from shiftplanner.scheduling.horizon import Horizon
@@ -25,32 +24,7 @@ from tests.scheduling.test_solver_properties import problems
 def _counted(
     arrays: Arrays, state: np.ndarray, skill: np.ndarray, duty: np.ndarray
 ) -> tuple[int, int]:
-    analysts, days = state.shape
-    shifts = arrays.shift_info.shape[0]
-    totals = np.zeros(4, np.int64)
-    kernel.evaluate(
-        state,
-        skill,
-        duty,
-        np.zeros((days, shifts), np.int64),
-        np.zeros((days, shifts), np.int64),
-        np.zeros((days, shifts, arrays.skills.shape[1]), np.int64),
-        np.zeros((analysts, 2), np.int64),
-        np.zeros((analysts, 3), np.int64),
-        totals,
-        arrays.everyone,
-        arrays.skilled,
-        arrays.ainfo,
-        arrays.ashift,
-        arrays.shift_info,
-        arrays.forbidden,
-        arrays.state_cost,
-        arrays.wk_sat,
-        arrays.wk_sun,
-        arrays.weights,
-        arrays.needs,
-        arrays.skill_needs,
-    )
+    totals = arrays.priced(state, skill, duty)[-1]
     return int(totals[0]), int(totals[1])
 
 

@@ -294,6 +294,50 @@ class Arrays:
         self.start_state[blocked & ~self.fixed] = -1
 
     @property
+    def rules(self) -> tuple[Array | Flags, ...]:
+        """The arrays in the order the kernel reads them (anneal_kernel's `rules`)."""
+        return (
+            self.ainfo,
+            self.ashift,
+            self.shift_info,
+            self.forbidden,
+            self.state_cost,
+            self.wk_sat,
+            self.wk_sun,
+            self.weights,
+            self.needs,
+            self.skill_needs,
+            self.everyone,
+            self.skilled,
+            self.fixed,
+            self.allowed,
+            self.skills,
+            self.skill_count,
+            self.has_skill,
+        )
+
+    def priced(self, state: Array, skill: Array, duty: Array) -> tuple[Array, ...]:
+        """A roster with the counters the kernel keeps (anneal_kernel's `counters`),
+        filled in: the last, `totals`, starts with its soft and its hard cost."""
+        from shiftplanner.scheduling import anneal_kernel as k
+
+        analysts, days = state.shape
+        shifts = self.shift_info.shape[0]
+        counters = (
+            state,
+            skill,
+            duty,
+            np.zeros((days, shifts), np.int64),  # analysts per shift-day
+            np.zeros((days, shifts), np.int64),  # screeners per shift-day
+            np.zeros((days, shifts, self.skills.shape[1]), np.int64),
+            np.zeros((analysts, 2), np.int64),  # each analyst's soft and hard cost
+            np.zeros((analysts, 3), np.int64),  # each analyst's fairness counts
+            np.array([0, 0, -1, 0], np.int64),
+        )
+        k.evaluate(counters, self.rules)
+        return counters
+
+    @property
     def soft_weights(self) -> list[int]:
         """The weights of everything the search trades against each other."""
         from shiftplanner.scheduling import anneal_kernel as k
@@ -331,32 +375,13 @@ class Annealing:
 
         deadline = time.monotonic() + seconds
         a = self._arrays = Arrays(Horizon(self.problem))
-        analysts, days = a.start_state.shape
-        shifts = a.shift_info.shape[0]
-        state, duty = a.start_state.copy(), a.start_duty.copy()
-        skill = np.full((analysts, days), -1, np.int64)
-        cover = np.zeros((days, shifts), np.int64)
-        screens = np.zeros((days, shifts), np.int64)
-        skill_cover = np.zeros((days, shifts, a.skills.shape[1]), np.int64)
-        rows = np.zeros((analysts, 2), np.int64)
-        fair = np.zeros((analysts, 3), np.int64)
-        totals = np.array([0, 0, -1, 0], np.int64)
-        counters = (state, skill, duty, cover, screens, skill_cover, rows, fair, totals)
-        constants = (
-            a.ainfo,
-            a.ashift,
-            a.shift_info,
-            a.forbidden,
-            a.state_cost,
-            a.wk_sat,
-            a.wk_sun,
-            a.weights,
-            a.needs,
-            a.skill_needs,
+        counters = a.priced(
+            a.start_state.copy(), np.full(a.start_state.shape, -1, np.int64), a.start_duty.copy()
         )
-        k.evaluate(*counters, a.everyone, a.skilled, *constants)
+        totals = counters[-1]
         if totals[1] == 0:
             totals[2], totals[3] = totals[0], 1
+        state, skill, duty = counters[:3]
         best = (state.copy(), skill.copy(), duty.copy())
         weights = a.soft_weights
         hot = START_TEMPERATURE * max(weights)
@@ -382,11 +407,8 @@ class Annealing:
             if behind is not None and now - began > YIELD_AFTER * span and behind():
                 break
             temperature = hot * (cold / hot) ** ((now - began) / span)
-            k.anneal(
-                *counters, *best, temperature, batch, self.seed * 1_000_003 + call, hard_weight, mix,
-                a.fixed, a.allowed, a.skills, a.skill_count, a.has_skill, a.everyone, a.skilled,
-                *constants,
-            )  # fmt: skip
+            seed = self.seed * 1_000_003 + call
+            k.anneal(counters, best, temperature, batch, seed, hard_weight, mix, a.rules)
             call += 1
             self.moves += batch
             took = time.monotonic() - now

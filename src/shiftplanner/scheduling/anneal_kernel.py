@@ -91,12 +91,32 @@ SKILL_OPTIMAL = 1
 SKILL_WEIGHT = 2
 
 
+# rules: the problem's arrays, in this order (anneal.Arrays.rules).
+AINFO = 0
+ASHIFT = 1
+SHIFT_INFO = 2
+FORBIDDEN = 3
+STATE_COST = 4
+WK_SAT = 5
+WK_SUN = 6
+WEIGHTS = 7
+NEEDS = 8
+SKILL_NEEDS = 9
+EVERYONE = 10
+SKILLED = 11
+FIXED = 12
+ALLOWED = 13
+SKILLS = 14
+SKILL_COUNT = 15
+HAS_SKILL = 16
+
+
 @njit(cache=True, nogil=True)
-def _runs(row, mode, shift, carried, unknown, least, most, days):
-    """(units beyond the limits, units short) of one state's runs: mode 0 worked days,
-    1 days off, 2 days on `shift`; the border rules as the checker's."""
-    over = 0
-    short = 0
+def _runs(row, mode, shift, carried, unknown, least, most, days, hard):
+    """The units by which one state's runs miss their least and most: mode 0 worked
+    days, 1 days off, 2 days on `shift`; judged as the checker judges a hard limit (only
+    runs with a day in the horizon) or a weighted one (the competition's border rules)."""
+    units = 0
     length = carried
     before = carried
     reaches = unknown != 0
@@ -114,45 +134,16 @@ def _runs(row, mode, shift, carried, unknown, least, most, days):
             length += 1
             continue
         if length > 0:
-            if length > before:
-                over += max(0, length - most) - max(0, before - most)
-            if length < least and not reaches and d < days:
-                short += least - length
+            in_horizon = length > before
+            if in_horizon:
+                # Weighted, what history was already charged for is not charged again.
+                units += max(0, length - most) - (0 if hard else max(0, before - most))
+            if length < least and not reaches and d < days and (in_horizon or not hard):
+                units += least - length
         length = 0
         before = 0
         reaches = False
-    return over, short
-
-
-@njit(cache=True, nogil=True)
-def _runs_hard(row, mode, shift, carried, unknown, least, most, days):
-    """The same runs judged as hard rules: only runs with a day in the horizon."""
-    amount = 0
-    length = carried
-    before = carried
-    reaches = unknown != 0
-    for d in range(days + 1):
-        member = False
-        if d < days:
-            t = row[d]
-            if mode == 0:
-                member = t >= 0
-            elif mode == 1:
-                member = t < 0
-            else:
-                member = t == shift
-        if member:
-            length += 1
-            continue
-        if length > before:
-            if length > most:
-                amount += length - most
-            if length < least and not reaches and d < days:
-                amount += least - length
-        length = 0
-        before = 0
-        reaches = False
-    return amount
+    return units
 
 
 @njit(cache=True, nogil=True)
@@ -164,11 +155,10 @@ def _limit(units, weight):
 
 
 @njit(cache=True, nogil=True)
-def row_cost(
-    row, duty, n, ainfo, ashift, shift_info, forbidden, state_cost, wk_sat, wk_sun, weights
-):
+def row_cost(row, duty, n, rules):
     """One analyst's part of the cost: (soft, hard, weekends worked, nights, screener
     days) — the last three with history, for fairness."""
+    ainfo, ashift, shift_info, forbidden, state_cost, wk_sat, wk_sun, weights = rules[:8]
     days = row.shape[0]
     shifts = shift_info.shape[0]
     soft = 0
@@ -217,11 +207,11 @@ def row_cost(
     for mode, shift, carried, unknown, least, most, weight in runs:
         if least == 0 and most == NO_LIMIT:
             continue
-        if weight == HARD:
-            hard += _runs_hard(row, mode, shift, carried, unknown, least, most, days)
-        else:
-            over, short = _runs(row, mode, shift, carried, unknown, least, most, days)
-            soft += (over + short) * weight
+        a, b = _limit(
+            _runs(row, mode, shift, carried, unknown, least, most, days, weight == HARD), weight
+        )
+        soft += a
+        hard += b
     for s in range(shifts):
         most_of_type = ashift[n, s, MAX_OF_TYPE]
         if most_of_type >= 0:
@@ -236,13 +226,12 @@ def row_cost(
             continue
         carried = ashift[n, s, SHIFT_CARRIED]
         unknown = ashift[n, s, SHIFT_UNKNOWN]
-        if weights[W_SHIFT_TYPE] == HARD:
-            hard += _runs_hard(row, 2, s, carried, unknown, least, most, days)
-        else:
-            over, short = _runs(row, 2, s, carried, unknown, least, most, days)
-            soft += (over + short) * weights[W_SHIFT_TYPE]
+        weight = weights[W_SHIFT_TYPE]
+        a, b = _limit(_runs(row, 2, s, carried, unknown, least, most, days, weight == HARD), weight)
+        soft += a
+        hard += b
     if screener_days > 0 or ainfo[n, SCREEN_CARRIED] > 0:
-        hard += _runs_hard(duty, 2, 1, ainfo[n, SCREEN_CARRIED], 0, 0, weights[SCREEN_MAX], days)
+        hard += _runs(duty, 2, 1, ainfo[n, SCREEN_CARRIED], 0, 0, weights[SCREEN_MAX], days, True)
     # Minutes (hard), assignments.
     if ainfo[n, MIN_MINUTES] >= 0:
         hard += max(0, ainfo[n, MIN_MINUTES] - minutes)
@@ -332,8 +321,9 @@ def skill_cost(count, need):
 
 
 @njit(cache=True, nogil=True)
-def _cell_cost(d, s, cover, screens, skill_cover, needs, skill_needs, weights):
+def _cell_cost(d, s, cover, screens, skill_cover, rules):
     """(soft, hard) of one shift-day: its analysts, screeners and skills."""
+    weights, needs, skill_needs = rules[WEIGHTS], rules[NEEDS], rules[SKILL_NEEDS]
     soft, hard = cover_cost(cover[d, s], screens[d, s], needs[d, s], weights[W_SCREENER_SHORT])
     for k in range(skill_needs.shape[2]):
         a, b = skill_cost(skill_cover[d, s, k], skill_needs[d, s, k])
@@ -354,8 +344,9 @@ def _count(d, t, k, duty, sign, cover, screens, skill_cover):
 
 
 @njit(cache=True, nogil=True)
-def _may_take(n, d, t, k, u, fixed, allowed, has_skill, ainfo):
+def _may_take(n, d, t, k, u, rules):
     """Whether analyst `n` may be given shift `t`, skill `k` and duty `u` on day `d`."""
+    fixed, allowed, has_skill, ainfo = rules[FIXED], rules[ALLOWED], rules[HAS_SKILL], rules[AINFO]
     if fixed[n, d] or not allowed[n, d, t + 1]:
         return False
     if k >= 0 and not has_skill[n, k]:
@@ -364,44 +355,19 @@ def _may_take(n, d, t, k, u, fixed, allowed, has_skill, ainfo):
 
 
 @njit(cache=True, nogil=True)
-def anneal(
-    state,
-    skill,
-    duty,
-    cover,
-    screens,
-    skill_cover,
-    rows,
-    fair,
-    totals,
-    best_state,
-    best_skill,
-    best_duty,
-    temperature,
-    iterations,
-    seed,
-    hard_weight,
-    mix,
-    fixed,
-    allowed,
-    skills,
-    skill_count,
-    has_skill,
-    everyone,
-    skilled,
-    ainfo,
-    ashift,
-    shift_info,
-    forbidden,
-    state_cost,
-    wk_sat,
-    wk_sun,
-    weights,
-    needs,
-    skill_needs,
-):
+def anneal(counters, best, temperature, iterations, seed, hard_weight, mix, rules):
     """`iterations` moves at `temperature`. `totals`: current soft, current hard, best
     soft (of a roster without hard breaks; -1: none yet), improvements; updated."""
+    state, skill, duty, cover, screens, skill_cover, rows, fair, totals = counters
+    best_state, best_skill, best_duty = best
+    ainfo, shift_info = rules[AINFO], rules[SHIFT_INFO]
+    weights, everyone, skilled = rules[WEIGHTS], rules[EVERYONE], rules[SKILLED]
+    fixed, allowed, skills, skill_count = (
+        rules[FIXED],
+        rules[ALLOWED],
+        rules[SKILLS],
+        rules[SKILL_COUNT],
+    )
     np.random.seed(seed)
     analysts, days = state.shape
     shifts = shift_info.shape[0]
@@ -454,19 +420,7 @@ def anneal(
                     changed = True
             if not possible or not changed:
                 continue
-            c_soft, c_hard, c_w, c_g, c_s = row_cost(
-                row1,
-                duty1,
-                n,
-                ainfo,
-                ashift,
-                shift_info,
-                forbidden,
-                state_cost,
-                wk_sat,
-                wk_sun,
-                weights,
-            )
+            c_soft, c_hard, c_w, c_g, c_s = row_cost(row1, duty1, n, rules)
             d_soft = c_soft - rows[n, 0]
             d_hard = c_hard - rows[n, 1]
             if fairness:
@@ -482,27 +436,19 @@ def anneal(
                 a0 = 0
                 b0 = 0
                 if old_t >= 0:
-                    a0, b0 = _cell_cost(
-                        d, old_t, cover, screens, skill_cover, needs, skill_needs, weights
-                    )
+                    a0, b0 = _cell_cost(d, old_t, cover, screens, skill_cover, rules)
                 if t >= 0 and t != old_t:
-                    a, b = _cell_cost(
-                        d, t, cover, screens, skill_cover, needs, skill_needs, weights
-                    )
+                    a, b = _cell_cost(d, t, cover, screens, skill_cover, rules)
                     a0 += a
                     b0 += b
                 _count(d, old_t, skill[n, d], duty[n, d], -1, cover, screens, skill_cover)
                 _count(d, t, skill1[d], duty1[d], 1, cover, screens, skill_cover)
                 if old_t >= 0:
-                    a, b = _cell_cost(
-                        d, old_t, cover, screens, skill_cover, needs, skill_needs, weights
-                    )
+                    a, b = _cell_cost(d, old_t, cover, screens, skill_cover, rules)
                     d_soft += a
                     d_hard += b
                 if t >= 0 and t != old_t:
-                    a, b = _cell_cost(
-                        d, t, cover, screens, skill_cover, needs, skill_needs, weights
-                    )
+                    a, b = _cell_cost(d, t, cover, screens, skill_cover, rules)
                     d_soft += a
                     d_hard += b
                 d_soft -= a0
@@ -548,8 +494,8 @@ def anneal(
                 if t1 != t2 or k1 != k2 or duty[n1, d] != duty[n2, d]:
                     same = False
                 if not (
-                    _may_take(n1, d, t2, k2, duty[n2, d], fixed, allowed, has_skill, ainfo)
-                    and _may_take(n2, d, t1, k1, duty[n1, d], fixed, allowed, has_skill, ainfo)
+                    _may_take(n1, d, t2, k2, duty[n2, d], rules)
+                    and _may_take(n2, d, t1, k1, duty[n1, d], rules)
                 ):
                     possible = False
             if same or not possible:
@@ -564,32 +510,8 @@ def anneal(
                 row2[d] = state[n1, d]
                 duty1[d] = duty[n2, d]
                 duty2[d] = duty[n1, d]
-            s1, h1, w1, g1, u1 = row_cost(
-                row1,
-                duty1,
-                n1,
-                ainfo,
-                ashift,
-                shift_info,
-                forbidden,
-                state_cost,
-                wk_sat,
-                wk_sun,
-                weights,
-            )
-            s2, h2, w2, g2, u2 = row_cost(
-                row2,
-                duty2,
-                n2,
-                ainfo,
-                ashift,
-                shift_info,
-                forbidden,
-                state_cost,
-                wk_sat,
-                wk_sun,
-                weights,
-            )
+            s1, h1, w1, g1, u1 = row_cost(row1, duty1, n1, rules)
+            s2, h2, w2, g2, u2 = row_cost(row2, duty2, n2, rules)
             d_soft = s1 + s2 - rows[n1, 0] - rows[n2, 0]
             d_hard = h1 + h2 - rows[n1, 1] - rows[n2, 1]
             if fairness:
@@ -632,31 +554,16 @@ def anneal(
 
 
 @njit(cache=True, nogil=True)
-def evaluate(
-    state,
-    skill,
-    duty,
-    cover,
-    screens,
-    skill_cover,
-    rows,
-    fair,
-    totals,
-    everyone,
-    skilled,
-    ainfo,
-    ashift,
-    shift_info,
-    forbidden,
-    state_cost,
-    wk_sat,
-    wk_sun,
-    weights,
-    needs,
-    skill_needs,
-):
+def evaluate(counters, rules):
     """Fill the counters (cover, rows, fairness) and `totals` from the roster (`state`,
     `skill`, `duty`): its whole cost, from scratch."""
+    state, skill, duty, cover, screens, skill_cover, rows, fair, totals = counters
+    shift_info, weights, everyone, skilled = (
+        rules[SHIFT_INFO],
+        rules[WEIGHTS],
+        rules[EVERYONE],
+        rules[SKILLED],
+    )
     analysts, days = state.shape
     shifts = shift_info.shape[0]
     cover[:, :] = 0
@@ -667,19 +574,7 @@ def evaluate(
     for n in range(analysts):
         for d in range(days):
             _count(d, state[n, d], skill[n, d], duty[n, d], 1, cover, screens, skill_cover)
-        a, b, w, g, u = row_cost(
-            state[n],
-            duty[n],
-            n,
-            ainfo,
-            ashift,
-            shift_info,
-            forbidden,
-            state_cost,
-            wk_sat,
-            wk_sun,
-            weights,
-        )
+        a, b, w, g, u = row_cost(state[n], duty[n], n, rules)
         rows[n, 0] = a
         rows[n, 1] = b
         fair[n, 0] = w
@@ -690,7 +585,7 @@ def evaluate(
     soft += _fairness(fair, everyone, skilled, weights)
     for d in range(days):
         for t in range(shifts):
-            a, b = _cell_cost(d, t, cover, screens, skill_cover, needs, skill_needs, weights)
+            a, b = _cell_cost(d, t, cover, screens, skill_cover, rules)
             soft += a
             hard += b
     totals[0] = soft
