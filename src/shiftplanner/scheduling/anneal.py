@@ -1,9 +1,9 @@
-"""Simulated annealing over the whole roster, beside CP-SAT: single days changed, days
-and stretches of days swapped between two analysts, each move's cost change computed
-from the rows and shift-days it touches (anneal_kernel.py, compiled). It finds far
-better rosters than CP-SAT's search on large teams within a minute (INRC-II, 30-50
-nurses: bench/solver/RESULTS.md); CP-SAT stays for the proof, the bound, and problems
-whose rules it does not cover (`unsupported`).
+"""Simulated annealing over the whole roster, beside CP-SAT: an analyst's day or stretch
+of days changed, a day or stretch swapped between two analysts, each move's cost change
+computed from the rows and shift-days it touches (anneal_kernel.py, compiled). It finds
+far better rosters than CP-SAT's search on large teams within a minute (INRC-II, 30-50
+nurses: bench/solver/RESULTS.md); CP-SAT stays for the first roster, the proof, the
+bound, and the problems it does not take (`unsupported`).
 
 Every rule of problem.py is priced as the checker prices it (tests/scheduling/
 test_anneal.py). A roster it reports has broken no hard rule by its own count; the caller
@@ -27,7 +27,8 @@ Flags = npt.NDArray[np.bool_]
 OnRoster = Callable[[list[Assignment]], None]
 
 # The temperature falls geometrically over the time given, from this many times the
-# largest soft weight in play down to a tenth of the smallest (measured in bench/solver).
+# largest soft weight in play down to this share of the smallest (1.0 at the start did
+# no better on INRC-II: bench/solver/RESULTS.md).
 START_TEMPERATURE = 1.5
 END_TEMPERATURE = 0.05
 # Each compiled call runs this long (its moves sized from the last call's speed), so that
@@ -45,7 +46,8 @@ REPORT_SECONDS = 0.5
 
 
 def unsupported(problem: Problem) -> str | None:
-    """Why the annealing cannot price this problem exactly, or None when it can."""
+    """Why the annealing does not take this problem (no roster keeps its locked shifts,
+    there is nothing to plan, or too many shift types), or None when it does."""
     days = {(lock.analyst_id, lock.date) for lock in problem.locked}
     locks = {
         (lock.analyst_id, lock.date, lock.shift_type_id, lock.is_screener)
@@ -64,7 +66,7 @@ def unsupported(problem: Problem) -> str | None:
             return "a locked shift falls on a day off"
         if lock.is_screener and problem.rules.screener_skill not in analyst.skills:
             return "a locked screener duty without the skill"
-    if len(problem.shift_types) > 62:
+    if len(problem.shift_types) > 62:  # the day before the horizon is a 64-bit mask
         return "more than 62 shift types"
     return None
 

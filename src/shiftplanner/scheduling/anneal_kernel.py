@@ -4,9 +4,11 @@ machine code, some hundred times faster than the same Python, which is what make
 local search competitive with CP-SAT's on rostering (bench/solver/RESULTS.md).
 
 A roster is `state[analyst, day]`: a shift index, or -1 off; `skill[analyst, day]` the
-skill need it covers (-1: none); `duty[analyst, day]` 1 for screener duty. A move's cost is counted in two parts: `soft`, the
-objective, and `hard`, how far hard rules are broken, which the search pays `hard_weight`
-per unit for and the best roster must be free of."""
+skill need it covers (-1: none); `duty[analyst, day]` 1 for screener duty. A move's cost
+is counted in two parts: `soft`, the objective, and `hard`, how far hard rules are
+broken, which the search pays `hard_weight` per unit for and the best roster must be free
+of. The functions take the roster's `counters`, the `best` roster and the problem's
+`rules` as tuples of arrays, read by the positions below."""
 
 from __future__ import annotations
 
