@@ -41,8 +41,10 @@ CALL_SECONDS = 0.05
 MOVE_MIX = (0.4, 0.5, 7, 0.5, 14)
 # From this share of its time on, the annealing gives way to a search that is ahead.
 YIELD_AFTER = 0.5
-# A better roster goes out at most this often (the caller checks each one).
+# A better roster goes out at most this often, and at most this share of the time goes
+# to the caller's handling of them (it checks each one: 0.2 s for a year's roster).
 REPORT_SECONDS = 0.5
+REPORT_SHARE = 0.1
 
 
 def unsupported(problem: Problem) -> str | None:
@@ -370,7 +372,7 @@ class Annealing:
         behind: Callable[[], bool] | None = None,
     ) -> None:
         """Anneal until `seconds` have passed or `stop` is set; each better roster without
-        hard breaks goes to `on_roster` (at most one every `REPORT_SECONDS`). From half
+        hard breaks goes to `on_roster` (see `REPORT_SECONDS`). From half
         the time on, give up when `behind()` says a search beside it has a better roster:
         its core is then worth more to that search (bench/solver/RESULTS.md)."""
         from shiftplanner.scheduling import anneal_kernel as k
@@ -395,15 +397,18 @@ class Annealing:
         mix = np.array(MOVE_MIX, np.float64)
         reported = 0
         reported_at = 0.0
+        report_every = REPORT_SECONDS
         call = 0
         while True:
             now = time.monotonic()
             if totals[3] != reported and (
-                now - reported_at >= REPORT_SECONDS or now >= deadline or stop.is_set()
+                now - reported_at >= report_every or now >= deadline or stop.is_set()
             ):
                 reported, reported_at = totals[3], now
                 self.best_objective = int(totals[2])
                 on_roster(self._roster(*best))
+                handled, now = time.monotonic() - now, time.monotonic()
+                report_every = max(REPORT_SECONDS, handled / REPORT_SHARE)
             if stop.is_set() or now >= deadline:
                 break
             if behind is not None and now - began > YIELD_AFTER * span and behind():
