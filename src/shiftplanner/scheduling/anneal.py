@@ -31,6 +31,8 @@ OnRoster = Callable[[list[Assignment]], None]
 # no better on INRC-II: bench/solver/RESULTS.md).
 START_TEMPERATURE = 1.5
 END_TEMPERATURE = 0.05
+# A unit of a hard rule broken costs this many times the largest soft weight.
+HARD_PENALTY = 10
 # Each compiled call runs this long (its moves sized from the last call's speed), so that
 # a stop or a better roster is seen within it.
 CALL_SECONDS = 0.05
@@ -390,7 +392,7 @@ class Annealing:
         weights = a.soft_weights
         hot = START_TEMPERATURE * max(weights)
         cold = END_TEMPERATURE * min(weights)
-        hard_weight = 10 * max(weights)
+        hard_weight = HARD_PENALTY * max(weights)
         began = time.monotonic()
         span = max(deadline - began, 1e-3)
         batch = 1000
