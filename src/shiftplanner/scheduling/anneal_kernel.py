@@ -346,6 +346,40 @@ def _count(d, t, k, duty, sign, cover, screens, skill_cover):
 
 
 @njit(cache=True, nogil=True)
+def _set_fair(n, priced, fair):
+    fair[n, 0] = priced[2]
+    fair[n, 1] = priced[3]
+    fair[n, 2] = priced[4]
+
+
+@njit(cache=True, nogil=True)
+def _keep(n, priced, rows, fair):
+    """Record analyst `n`'s row as `row_cost` priced it."""
+    rows[n, 0] = priced[0]
+    rows[n, 1] = priced[1]
+    _set_fair(n, priced, fair)
+
+
+@njit(cache=True, nogil=True)
+def _fairness_change(fair, n1, priced1, n2, priced2, rules):
+    """How the fairness terms would change if analysts `n1` and `n2` (-1: `n1` alone)
+    took the rows `row_cost` priced; `fair` is left as it was."""
+    weights, everyone, skilled = rules[WEIGHTS], rules[EVERYONE], rules[SKILLED]
+    before = _fairness(fair, everyone, skilled, weights)
+    first = (fair[n1, 0], fair[n1, 1], fair[n1, 2])
+    second = first
+    _set_fair(n1, priced1, fair)
+    if n2 >= 0:
+        second = (fair[n2, 0], fair[n2, 1], fair[n2, 2])
+        _set_fair(n2, priced2, fair)
+    change = _fairness(fair, everyone, skilled, weights) - before
+    fair[n1, 0], fair[n1, 1], fair[n1, 2] = first
+    if n2 >= 0:
+        fair[n2, 0], fair[n2, 1], fair[n2, 2] = second
+    return change
+
+
+@njit(cache=True, nogil=True)
 def _may_take(n, d, t, k, u, rules):
     """Whether analyst `n` may be given shift `t`, skill `k` and duty `u` on day `d`."""
     fixed, allowed, has_skill, ainfo = rules[FIXED], rules[ALLOWED], rules[HAS_SKILL], rules[AINFO]
@@ -363,7 +397,7 @@ def anneal(counters, best, temperature, iterations, seed, hard_weight, mix, rule
     state, skill, duty, cover, screens, skill_cover, rows, fair, totals = counters
     best_state, best_skill, best_duty = best
     ainfo, shift_info = rules[AINFO], rules[SHIFT_INFO]
-    weights, everyone, skilled = rules[WEIGHTS], rules[EVERYONE], rules[SKILLED]
+    weights = rules[WEIGHTS]
     fixed, allowed, skills, skill_count = (
         rules[FIXED],
         rules[ALLOWED],
@@ -378,8 +412,6 @@ def anneal(counters, best, temperature, iterations, seed, hard_weight, mix, rule
     duty1 = np.empty(days, np.int64)
     duty2 = np.empty(days, np.int64)
     skill1 = np.empty(days, np.int64)
-    old_fair = np.empty(3, np.int64)
-    old_fair2 = np.empty(3, np.int64)
     soft = totals[0]
     hard = totals[1]
     fairness = (
@@ -422,17 +454,11 @@ def anneal(counters, best, temperature, iterations, seed, hard_weight, mix, rule
                     changed = True
             if not possible or not changed:
                 continue
-            c_soft, c_hard, c_w, c_g, c_s = row_cost(row1, duty1, n, rules)
-            d_soft = c_soft - rows[n, 0]
-            d_hard = c_hard - rows[n, 1]
+            priced = row_cost(row1, duty1, n, rules)
+            d_soft = priced[0] - rows[n, 0]
+            d_hard = priced[1] - rows[n, 1]
             if fairness:
-                before = _fairness(fair, everyone, skilled, weights)
-                old_fair[:] = fair[n]
-                fair[n, 0] = c_w
-                fair[n, 1] = c_g
-                fair[n, 2] = c_s
-                d_soft += _fairness(fair, everyone, skilled, weights) - before
-                fair[n] = old_fair
+                d_soft += _fairness_change(fair, n, priced, -1, priced, rules)
             for d in range(d1, d1 + length):
                 old_t = state[n, d]
                 a0 = 0
@@ -461,11 +487,7 @@ def anneal(counters, best, temperature, iterations, seed, hard_weight, mix, rule
                     state[n, d] = t
                     skill[n, d] = skill1[d]
                     duty[n, d] = duty1[d]
-                rows[n, 0] = c_soft
-                rows[n, 1] = c_hard
-                fair[n, 0] = c_w
-                fair[n, 1] = c_g
-                fair[n, 2] = c_s
+                _keep(n, priced, rows, fair)
                 soft += d_soft
                 hard += d_hard
             else:
@@ -512,19 +534,12 @@ def anneal(counters, best, temperature, iterations, seed, hard_weight, mix, rule
                 row2[d] = state[n1, d]
                 duty1[d] = duty[n2, d]
                 duty2[d] = duty[n1, d]
-            s1, h1, w1, g1, u1 = row_cost(row1, duty1, n1, rules)
-            s2, h2, w2, g2, u2 = row_cost(row2, duty2, n2, rules)
-            d_soft = s1 + s2 - rows[n1, 0] - rows[n2, 0]
-            d_hard = h1 + h2 - rows[n1, 1] - rows[n2, 1]
+            priced1 = row_cost(row1, duty1, n1, rules)
+            priced2 = row_cost(row2, duty2, n2, rules)
+            d_soft = priced1[0] + priced2[0] - rows[n1, 0] - rows[n2, 0]
+            d_hard = priced1[1] + priced2[1] - rows[n1, 1] - rows[n2, 1]
             if fairness:
-                before = _fairness(fair, everyone, skilled, weights)
-                old_fair[:] = fair[n1]
-                old_fair2[:] = fair[n2]
-                fair[n1, 0], fair[n1, 1], fair[n1, 2] = w1, g1, u1
-                fair[n2, 0], fair[n2, 1], fair[n2, 2] = w2, g2, u2
-                d_soft += _fairness(fair, everyone, skilled, weights) - before
-                fair[n1] = old_fair
-                fair[n2] = old_fair2
+                d_soft += _fairness_change(fair, n1, priced1, n2, priced2, rules)
             delta = d_soft + hard_weight * d_hard
             if delta <= 0 or np.random.random() < math.exp(-delta / temperature):
                 for d in range(d1, d1 + length):
@@ -537,12 +552,8 @@ def anneal(counters, best, temperature, iterations, seed, hard_weight, mix, rule
                     state[n2, d] = t
                     skill[n2, d] = k
                     duty[n2, d] = u
-                rows[n1, 0] = s1
-                rows[n1, 1] = h1
-                rows[n2, 0] = s2
-                rows[n2, 1] = h2
-                fair[n1, 0], fair[n1, 1], fair[n1, 2] = w1, g1, u1
-                fair[n2, 0], fair[n2, 1], fair[n2, 2] = w2, g2, u2
+                _keep(n1, priced1, rows, fair)
+                _keep(n2, priced2, rows, fair)
                 soft += d_soft
                 hard += d_hard
         if hard == 0 and (totals[2] < 0 or soft < totals[2]):
@@ -576,14 +587,10 @@ def evaluate(counters, rules):
     for n in range(analysts):
         for d in range(days):
             _count(d, state[n, d], skill[n, d], duty[n, d], 1, cover, screens, skill_cover)
-        a, b, w, g, u = row_cost(state[n], duty[n], n, rules)
-        rows[n, 0] = a
-        rows[n, 1] = b
-        fair[n, 0] = w
-        fair[n, 1] = g
-        fair[n, 2] = u
-        soft += a
-        hard += b
+        priced = row_cost(state[n], duty[n], n, rules)
+        _keep(n, priced, rows, fair)
+        soft += priced[0]
+        hard += priced[1]
     soft += _fairness(fair, everyone, skilled, weights)
     for d in range(days):
         for t in range(shifts):
