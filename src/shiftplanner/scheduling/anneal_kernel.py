@@ -380,6 +380,16 @@ def _fairness_change(fair, n1, priced1, n2, priced2, rules):
 
 
 @njit(cache=True, nogil=True)
+def _stretch(days, one_day_share, longest):
+    """A random first day and length: one day with `one_day_share`, else 2 to `longest`
+    (at most the horizon)."""
+    length = 1
+    if np.random.random() >= one_day_share:
+        length = min(days, 2 + np.random.randint(int(longest) - 1))
+    return np.random.randint(days - length + 1), length
+
+
+@njit(cache=True, nogil=True)
 def _may_take(n, d, t, k, u, rules):
     """Whether analyst `n` may be given shift `t`, skill `k` and duty `u` on day `d`."""
     fixed, allowed, has_skill, ainfo = rules[FIXED], rules[ALLOWED], rules[HAS_SKILL], rules[AINFO]
@@ -420,15 +430,10 @@ def anneal(counters, best, temperature, iterations, seed, hard_weight, mix, rule
     duties = weights[W_SCREENER_SHORT] > 0 or weights[W_FAIR_SCREENER] > 0
     for _ in range(iterations):
         if np.random.random() < mix[MIX_CHANGE]:
-            # One analyst's day, or a stretch of 2-5 days: another shift type (the same
-            # on each day), skill or duty, or off.
+            # One analyst's day, or a stretch of days: another shift type (the same on
+            # each day), skill or duty, or off.
             n = np.random.randint(analysts)
-            length = 1
-            if np.random.random() >= mix[MIX_CHANGE_ONE_DAY]:
-                length = 2 + np.random.randint(int(mix[MIX_CHANGE_LONGEST]) - 1)
-            if length > days:
-                length = days
-            d1 = np.random.randint(days - length + 1)
+            d1, length = _stretch(days, mix[MIX_CHANGE_ONE_DAY], mix[MIX_CHANGE_LONGEST])
             t = np.random.randint(shifts + 1) - 1
             possible = True
             changed = False
@@ -502,12 +507,7 @@ def anneal(counters, best, temperature, iterations, seed, hard_weight, mix, rule
             n2 = np.random.randint(analysts - 1)
             if n2 >= n1:
                 n2 += 1
-            length = 1
-            if np.random.random() >= mix[MIX_SWAP_ONE_DAY]:
-                length = 2 + np.random.randint(int(mix[MIX_SWAP_LONGEST]) - 1)
-            if length > days:
-                length = days
-            d1 = np.random.randint(days - length + 1)
+            d1, length = _stretch(days, mix[MIX_SWAP_ONE_DAY], mix[MIX_SWAP_LONGEST])
             possible = True
             same = True
             for d in range(d1, d1 + length):
