@@ -8,9 +8,11 @@ import threading
 import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
+from shiftplanner.scheduling import anneal_kernel as k
 from shiftplanner.scheduling.anneal import Annealing, Arrays, unsupported
 from shiftplanner.scheduling.checker import check
 from shiftplanner.scheduling.horizon import Horizon
@@ -82,6 +84,31 @@ def test_the_annealing_prices_a_roster_as_the_checker(
     note(f"violations: {[v.rule for v in report.violations]}; breakdown: {report.breakdown}")
     assert (hard == 0) == report.feasible
     assert soft == report.objective
+
+
+# Each kind of move alone (anneal_kernel.MIX_*): changes, swaps.
+ONE_KIND = {"change": (1.0, 0.5, 7, 0.5, 14), "swap": (0.0, 0.5, 7, 0.5, 14)}
+
+
+@pytest.mark.parametrize("kind", ONE_KIND)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(priced(), st.integers(0, 2**31))
+def test_each_kind_of_move_keeps_the_counts_it_is_priced_by(
+    kind: str, case: tuple[Problem, Arrays, np.ndarray, np.ndarray, np.ndarray], seed: int
+) -> None:
+    """After many moves of one kind, hot enough that most are taken, what the kernel
+    counted as it went (cover, rows, fairness, the totals) is what a count from scratch of
+    the roster it holds gives."""
+    _problem, arrays, state, skill, duty = case
+    counters = arrays.priced(state, skill, duty)
+    best = (state.copy(), skill.copy(), duty.copy())
+    mix = np.array(ONE_KIND[kind], np.float64)
+    k.anneal(counters, best, 50.0, 500, seed, 100, mix, arrays.rules)
+    recounted = arrays.priced(state.copy(), skill.copy(), duty.copy())
+    for kept, fresh in zip(counters[3:], recounted[3:], strict=True):
+        if fresh is recounted[-1]:
+            kept, fresh = kept[:2], fresh[:2]  # the best so far is the run's own
+        assert np.array_equal(kept, fresh)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
