@@ -37,7 +37,7 @@ def retry_schedule() -> list[float]:
 @pytest.fixture
 def settings(database_url: str, retry_schedule: list[float]) -> Settings:
     return make_settings(
-        database_url, webhook_timeout_seconds=2.0, webhook_retry_schedule_seconds=retry_schedule
+        database_url, webhook_timeout_seconds=10.0, webhook_retry_schedule_seconds=retry_schedule
     )
 
 
