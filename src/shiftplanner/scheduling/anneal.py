@@ -365,6 +365,28 @@ class Annealing:
     moves: int = 0
     best_objective: int | None = None  # the annealing's own count, without the checker
     _arrays: Arrays | None = None
+    _counters: tuple[Array, ...] = ()  # the current roster and what the kernel counts of it
+    _best: tuple[Array, ...] = ()  # the best roster: state, skill, duty
+
+    def prepare(self) -> None:
+        """Build the arrays and price the start roster. A process's first call compiles
+        the kernel (or loads it from numba's cache): seconds that hold the GIL, which
+        `solve()` spends before its clock starts, not inside the searches' time."""
+        from shiftplanner.scheduling import anneal_kernel as k
+
+        if self._arrays is not None:
+            return
+        a = Arrays(Horizon(self.problem))
+        counters = a.priced(
+            a.start_state.copy(), np.full(a.start_state.shape, -1, np.int64), a.start_duty.copy()
+        )
+        totals = counters[-1]
+        if totals[1] == 0:
+            totals[2], totals[3] = totals[0], 1
+        best = tuple(array.copy() for array in counters[:3])
+        # No moves: compiles the kernel for these arrays' types.
+        k.anneal(counters, best, 1.0, 0, 0, 1, np.array(MOVE_MIX, np.float64), a.rules)
+        self._arrays, self._counters, self._best = a, counters, best
 
     def run(
         self,
@@ -380,15 +402,10 @@ class Annealing:
         from shiftplanner.scheduling import anneal_kernel as k
 
         deadline = time.monotonic() + seconds
-        a = self._arrays = Arrays(Horizon(self.problem))
-        counters = a.priced(
-            a.start_state.copy(), np.full(a.start_state.shape, -1, np.int64), a.start_duty.copy()
-        )
+        self.prepare()
+        a, counters, best = self._arrays, self._counters, self._best
+        assert a is not None
         totals = counters[-1]
-        if totals[1] == 0:
-            totals[2], totals[3] = totals[0], 1
-        state, skill, duty = counters[:3]
-        best = (state.copy(), skill.copy(), duty.copy())
         weights = a.soft_weights
         hot = START_TEMPERATURE * max(weights)
         cold = END_TEMPERATURE * min(weights)

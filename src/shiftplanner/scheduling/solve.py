@@ -218,14 +218,14 @@ class _Annealer:
     @classmethod
     def start(
         cls,
-        problem: Problem,
-        options: SolveOptions,
+        annealing: Annealing,
         best: _Best,
         builder: ModelBuilder,
         decision: DecisionVars,
         seconds: float,
     ) -> _Annealer:
         """Anneal for `seconds` (cooling over them)."""
+        problem = annealing.problem
         stop = threading.Event()
         offered: list[int] = []  # the price of each roster offered
 
@@ -243,7 +243,6 @@ class _Annealer:
             ahead = best.objective
             return ahead is not None and (not offered or ahead < offered[-1])
 
-        annealing = Annealing(problem, seed=options.seed)
         thread = threading.Thread(
             target=annealing.run,
             args=(seconds, offer, stop, behind),
@@ -493,9 +492,16 @@ def solve(
     proves small problems optimal and raises the bound of larger ones; then, if the gap
     is still open, the rest of the time with few workers started from the best roster,
     which finds better rosters on 2 cores (bench/solver). Setting `stop` (from another
-    thread) ends the search at once with the best roster found so far."""
+    thread) ends the search at once with the best roster found so far. A process's first
+    solve first compiles the annealing's kernel (about 5 s after an install; a cached load
+    later), before the time limit's clock starts: the compiler holds the GIL, and inside
+    the limit it would leave a short search no time at all."""
     options = options or SolveOptions()
     stop = stop or threading.Event()
+    annealing = None
+    if options.anneal and not options.plain and unsupported(problem) is None:
+        annealing = Annealing(problem, seed=options.seed)
+        annealing.prepare()
     started = time.monotonic()
     deadline = started + options.time_limit_seconds
     builder = build(problem, plain=options.plain)
@@ -511,9 +517,9 @@ def solve(
     if options.column_bound and not options.plain and problem.analysts:
         bounding = _ColumnBound.start(problem, options, best)
     annealer = None
-    if options.anneal and not options.plain and unsupported(problem) is None:
+    if annealing is not None:
         remaining = deadline - time.monotonic()
-        annealer = _Annealer.start(problem, options, best, builder, lns.decision, remaining)
+        annealer = _Annealer.start(annealing, best, builder, lns.decision, remaining)
     status = cp_model.UNKNOWN
     covered: list[int] | None = None  # the covering search's last roster
     for phase in _phases(options, started, covering):
