@@ -18,8 +18,8 @@ from shiftplanner.scheduling.checker import check
 from shiftplanner.scheduling.horizon import Horizon
 from shiftplanner.scheduling.lns import DecisionVars
 from shiftplanner.scheduling.problem import Assignment, Problem
-from shiftplanner.scheduling.solve import _roster as _roster_of
 from shiftplanner.scheduling.solve import SolveOptions, _values, build, solve
+from shiftplanner.scheduling.solve import _roster as _roster_of
 from tests.scheduling.test_solver_properties import problems
 
 
