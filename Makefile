@@ -16,6 +16,16 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install -c constraints.txt -e .
 	@touch $@
 
+# The solver's annealing, compiled into numba's cache beside its source once per install
+# and again when its source changes, so that no one's first solve waits (10-30 s).
+KERNEL := src/shiftplanner/scheduling/anneal_kernel.py
+KERNEL_STAMP := $(VENV)/.kernel-compiled
+
+$(KERNEL_STAMP): $(STAMP) $(KERNEL)
+	@echo "Compiling the solver's annealing (numba; once per install, 10-30 s)"
+	@$(BIN)/python -c 'from shiftplanner.scheduling.anneal import compile_kernel; compile_kernel()'
+	@touch $@
+
 $(DEV_STAMP): $(STAMP)
 	$(PIP) install -c constraints.txt -e '.[dev]'
 	@touch $@
@@ -47,11 +57,11 @@ $(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES)
 
 web: $(WEB_BUILD)
 
-install: $(STAMP)
+install: $(STAMP) $(KERNEL_STAMP)
 
 install-dev: $(DEV_STAMP)
 
-run: $(STAMP) $(WEB_BUILD)
+run: $(STAMP) $(KERNEL_STAMP) $(WEB_BUILD)
 	$(BIN)/shiftplanner db upgrade
 	$(BIN)/shiftplanner demo --if-empty
 	$(BIN)/shiftplanner serve
@@ -61,7 +71,7 @@ run: $(STAMP) $(WEB_BUILD)
 # 3 workers ran it in 14:04 against 15:18 with 2.
 TEST_WORKERS ?= $(shell (nproc 2>/dev/null || echo 1) | awk '{ print ($$1 + 1 < 4 ? $$1 + 1 : 4) }')
 
-test: $(DEV_STAMP) $(WEB_BUILD)
+test: $(DEV_STAMP) $(KERNEL_STAMP) $(WEB_BUILD)
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP) $(WEB_MODULES)
@@ -75,7 +85,7 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(DEV_STAMP) $(WEB_BUILD)
+bench: $(DEV_STAMP) $(KERNEL_STAMP) $(WEB_BUILD)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Re-resolve every dependency to its newest release and pin the result.

@@ -4,6 +4,9 @@ problems and random rosters; and what it reports keeps every hard rule."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -13,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from shiftplanner.scheduling import anneal_kernel as k
-from shiftplanner.scheduling.anneal import Annealing, Arrays, unsupported
+from shiftplanner.scheduling.anneal import Annealing, Arrays, compile_kernel, unsupported
 from shiftplanner.scheduling.checker import check
 from shiftplanner.scheduling.horizon import Horizon
 from shiftplanner.scheduling.lns import DecisionVars
@@ -193,3 +196,53 @@ def test_the_solve_prepares_the_annealing_before_its_clock_starts(
     solution = solve(four_weeks_of_one_shift(), SolveOptions(time_limit_seconds=1.0))
     assert solution.seconds < 1.4, solution.seconds
     assert solution.objective is not None
+
+
+# A problem with every kind of array filled: skills and their cover, screener duty, history.
+RICH_PROBLEM = {
+    "start": "2026-03-02",
+    "end": "2026-03-15",
+    "shift_types": [
+        {"id": 1, "start": "07:00", "minutes": 480},
+        {"id": 2, "start": "22:00", "minutes": 600, "is_night": True, "forbidden_next": [1]},
+    ],
+    "analysts": [
+        {"id": 1, "skills": ["screener", "triage"]},
+        {"id": 2, "skills": ["triage"]},
+        {"id": 3},
+    ],
+    "coverage": [
+        {
+            "date": "2026-03-03",
+            "shift_type_id": 1,
+            "required": 2,
+            "screeners_required": 1,
+            "skills": [{"skill": "triage", "minimum": 1, "optimal": 2}],
+        }
+    ],
+    "history": {"2": [{"date": "2026-03-01", "shift_type_id": 2}]},
+}
+PREPARE_AND_COUNT = """
+import json, sys
+from shiftplanner.scheduling import anneal_kernel as k
+from shiftplanner.scheduling.anneal import Annealing
+from shiftplanner.scheduling.problem import Problem
+Annealing(Problem.model_validate(json.loads(sys.argv[1]))).prepare()
+print(json.dumps([len(f.stats.cache_misses) for f in (k.anneal, k.evaluate)]))
+"""
+
+
+def test_the_kernel_compiled_at_install_serves_every_later_process() -> None:
+    """What `make install` runs (`compile_kernel`, on a tiny problem) leaves numba's cache
+    so that a new process preparing a quite different problem compiles nothing: every
+    problem's arrays share one set of types."""
+    compile_kernel()
+    assert Problem.model_validate(RICH_PROBLEM)  # the problem is valid as written
+    done = subprocess.run(  # noqa: S603 (our own snippet)
+        [sys.executable, "-c", PREPARE_AND_COUNT, json.dumps(RICH_PROBLEM)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == [0, 0], done.stderr

@@ -75,6 +75,21 @@ def unsupported(problem: Problem) -> str | None:
     return None
 
 
+def compile_kernel() -> None:
+    """Compile the kernel into numba's cache (beside its source) for every problem: they
+    all share one set of argument types. `make install` calls it, so that no one's first
+    solve waits for the compiler (10-30 s on 2 cores)."""
+    tiny = Problem.model_validate(
+        {
+            "start": "2026-03-02",
+            "end": "2026-03-02",
+            "shift_types": [{"id": 1, "start": "07:00", "minutes": 480}],
+            "analysts": [{"id": 1}],
+        }
+    )
+    Annealing(tiny).prepare()
+
+
 @dataclass
 class Arrays:
     """The problem as the kernel's arrays (see anneal_kernel.py for their columns)."""

@@ -493,9 +493,10 @@ def solve(
     is still open, the rest of the time with few workers started from the best roster,
     which finds better rosters on 2 cores (bench/solver). Setting `stop` (from another
     thread) ends the search at once with the best roster found so far. A process's first
-    solve first compiles the annealing's kernel (5-20 s on 2 cores after an install; a
-    cached load later), before the time limit's clock starts: the compiler holds the GIL, and inside
-    the limit it would leave a short search no time at all."""
+    solve loads the annealing's kernel from numba's cache (`make install` fills it), or
+    compiles it where there is none (10-30 s on 2 cores), before the time limit's clock
+    starts: the compiler holds the GIL, and inside the limit it would leave a short search
+    no time at all."""
     options = options or SolveOptions()
     stop = stop or threading.Event()
     annealing = None
