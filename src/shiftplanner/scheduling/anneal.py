@@ -416,8 +416,8 @@ class Annealing:
         its core is then worth more to that search (bench/solver/RESULTS.md)."""
         from shiftplanner.scheduling import anneal_kernel as k
 
+        self.prepare()  # before the clock: a compile is not the annealing's time
         deadline = time.monotonic() + seconds
-        self.prepare()
         a, counters, best = self._arrays, self._counters, self._best
         assert a is not None
         totals = counters[-1]
