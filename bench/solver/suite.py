@@ -113,7 +113,6 @@ CONFIGS: dict[str, SolveOptions] = {
     "ours": SolveOptions(),
     # The defaults before the annealing.
     "no-anneal": SolveOptions(anneal=False),
-    "nice-10": SolveOptions(search_niceness=10),
     # Levers measured on the training half before the annealing, as they were measured
     # (bench/solver/RESULTS.md has the figures).
     "portfolio": SolveOptions(anneal=False, search_workers=8, column_bound=False),

@@ -4,9 +4,7 @@ problems and random rosters; and what it reports keeps every hard rule."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -17,7 +15,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
-from bench.solver.instances import STAFFING, generate
 from shiftplanner.scheduling import anneal_kernel as k
 from shiftplanner.scheduling.anneal import Annealing, Arrays, compile_kernel, unsupported
 from shiftplanner.scheduling.checker import check
@@ -249,92 +246,3 @@ def test_the_kernel_compiled_at_install_serves_every_later_process() -> None:
         check=True,
     )
     assert json.loads(done.stdout.splitlines()[-1]) == [0, 0], done.stderr
-
-
-class Niceness:
-    """Each thread's niceness while a solve runs, sampled from /proc (Linux): the highest
-    seen of each, and when each thread was first seen."""
-
-    def __init__(self) -> None:
-        self.highest: dict[int, int] = {}
-        self.first_seen: dict[int, float] = {}
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._done.is_set():
-            for name in os.listdir("/proc/self/task"):
-                tid = int(name)
-                with contextlib.suppress(OSError):  # a thread that has just ended
-                    nice = os.getpriority(os.PRIO_PROCESS, tid)
-                    self.highest[tid] = max(self.highest.get(tid, nice), nice)
-                    self.first_seen.setdefault(tid, time.monotonic())
-            time.sleep(0.02)
-
-    def __enter__(self) -> Niceness:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-
-def _annealing_runs(
-    monkeypatch: pytest.MonkeyPatch, seconds: float | None = None
-) -> list[tuple[int, float, float]]:
-    """Record the annealing's thread, and when it started and stopped; with `seconds`, it
-    stops after that long (as when it gives way to a search that is ahead)."""
-    runs: list[tuple[int, float, float]] = []
-    run = Annealing.run
-
-    def recorded(annealing: Annealing, limit: float, *args: object) -> None:
-        began = time.monotonic()
-        run(annealing, limit if seconds is None else seconds, *args)  # type: ignore[arg-type]
-        runs.append((threading.get_native_id(), began, time.monotonic()))
-
-    monkeypatch.setattr(Annealing, "run", recorded)
-    return runs
-
-
-linux_only = pytest.mark.skipif(sys.platform != "linux", reason="a thread's own niceness")
-
-
-@linux_only
-@pytest.mark.parametrize("niceness", [0, 7])
-def test_while_it_anneals_the_other_searches_yield_it_a_core(
-    monkeypatch: pytest.MonkeyPatch, niceness: int
-) -> None:
-    """CP-SAT's workers (started by a thread at the niceness, which they inherit) and the
-    column bound run `search_niceness` above the process; the annealing does not."""
-    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    annealing = _annealing_runs(monkeypatch)
-    team = generate(20, 28, 3, seed=7, staffing=STAFFING)  # no proof within the limit
-    with Niceness() as seen:
-        solution = solve(team, SolveOptions(time_limit_seconds=2.0, search_niceness=niceness))
-    assert solution.objective is not None
-    assert seen.highest[annealing[0][0]] == base
-    yielding = [tid for tid, nice in seen.highest.items() if nice > base]
-    if niceness:
-        # the column bound, the thread that calls CP-SAT and CP-SAT's workers
-        assert len(yielding) >= 3, seen.highest
-        assert {seen.highest[tid] for tid in yielding} == {min(19, base + niceness)}
-    else:
-        assert yielding == []
-
-
-@linux_only
-def test_once_the_annealing_stops_the_phase_goes_on_at_the_processs_priority(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The annealing stops early in the first phase (which would run 2 s): the phase
-    starts again at once, CP-SAT's new workers at the process's niceness."""
-    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    annealing = _annealing_runs(monkeypatch, seconds=0.5)
-    understaffed = generate(20, 28, 3, seed=7, staffing=1.05)  # no proof within the limit
-    with Niceness() as seen:
-        solve(understaffed, SolveOptions(time_limit_seconds=6.0, search_niceness=7))
-    _, _, stopped = annealing[0]
-    again = [tid for tid, at in seen.first_seen.items() if stopped + 0.1 < at < stopped + 1.3]
-    assert again, "the phase did not start again when the annealing stopped"
-    assert all(seen.highest[tid] == base for tid in again), seen.highest

@@ -5,10 +5,8 @@ solving a relaxation that breaks as few hard rules as possible and naming them."
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -77,10 +75,6 @@ class SolveOptions:
     # year's rotation from 1030 to 80; after half the time it gives way to CP-SAT when
     # CP-SAT is ahead, which keeps the teams CP-SAT plans well as they were (RESULTS.md).
     anneal: bool = True
-    # While it anneals, CP-SAT's workers and the column bound run at this niceness
-    # (Linux; their threads inherit it), so that the annealing keeps a core of the 2 and
-    # they share the other and whatever it leaves. 0: all share alike.
-    search_niceness: int = 0
     # A second bound beside CP-SAT's, by column generation on one thread (bound.py):
     # far stronger where rosters are tight, at the cost of some search time.
     column_bound: bool = True
@@ -258,9 +252,6 @@ class _Annealer:
         thread.start()
         return cls(stop, thread)
 
-    def stopped(self) -> bool:
-        return not self.thread.is_alive()
-
     def stop_and_join(self) -> None:
         self.stop.set()
         self.thread.join()
@@ -275,37 +266,23 @@ class _ColumnBound:
     thread: threading.Thread
 
     @classmethod
-    def start(
-        cls, problem: Problem, options: SolveOptions, best: _Best, niceness: int = 0
-    ) -> _ColumnBound:
+    def start(cls, problem: Problem, options: SolveOptions, best: _Best) -> _ColumnBound:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        # Its share of the cores beside the search's workers (after the proving search),
-        # less the annealing's core when they yield to it.
-        cores = max(1, (cores or 1) - (1 if niceness else 0))
-        share = min(1.0, cores / (options.search_workers + 1))
+        # Its share of the cores beside the search's workers (after the proving search).
+        share = min(1.0, (cores or 1) / (options.search_workers + 1))
         generation = ColumnGeneration(problem)
-
-        def run() -> None:
-            _lower_priority(niceness)
-            generation.run(options.time_limit_seconds, best.proved, share)
-
-        thread = threading.Thread(target=run, name="column-bound", daemon=True)
+        thread = threading.Thread(
+            target=generation.run,
+            args=(options.time_limit_seconds, best.proved, share),
+            name="column-bound",
+            daemon=True,
+        )
         thread.start()
         return cls(generation, thread)
 
     def stop(self) -> None:
         self.generation.stop()  # interrupts the pricing solve under way
         self.thread.join()
-
-
-def _lower_priority(niceness: int) -> None:
-    """Raise the calling thread's niceness by `niceness` (Linux, where a thread has its own
-    and the threads it starts inherit it; elsewhere the call would reach the process)."""
-    if niceness and sys.platform == "linux":
-        thread = threading.get_native_id()
-        with contextlib.suppress(OSError):
-            now = os.getpriority(os.PRIO_PROCESS, thread)
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, now + niceness))
 
 
 def build(problem: Problem, *, relaxed: bool = False, plain: bool = False) -> ModelBuilder:
@@ -435,13 +412,10 @@ def _search(
     best: _Best,
     lns: LargeNeighbourhoodSearch,
     stop: threading.Event,
-    annealer: _Annealer | None = None,
-    niceness: int = 0,
 ) -> tuple[cp_model.CpSolverStatus, list[int] | None]:
     """One search of the phase (until its end or a proof): CP-SAT's, or for the last phase
     with `options.lns` our large-neighbourhood search; every roster found goes to `best`.
-    With `annealer`, CP-SAT yields to it at `niceness` and stops when it stops. Returns
-    the status and the phase's own last roster."""
+    Returns the status and the phase's own last roster."""
     deadline = max(phase.until, time.monotonic() + 0.05)
     if phase.last and options.lns and not options.plain and best.values is not None:
         return _neighbourhoods(options, phase, best, lns, stop), None
@@ -462,15 +436,14 @@ def _search(
         solver.best_bound_callback = best.raise_bound
     recorder = _Recorder(best, lns.decision, cost)
     outcome: list[cp_model.CpSolverStatus] = []
-
-    def run() -> None:
-        _lower_priority(niceness)  # CP-SAT's workers inherit it
-        outcome.append(solver.solve(builder.model, recorder))
-
-    main = threading.Thread(target=run, name="cp-sat", daemon=True)
+    main = threading.Thread(
+        target=lambda: outcome.append(solver.solve(builder.model, recorder)),
+        name="cp-sat",
+        daemon=True,
+    )
     main.start()
     while main.is_alive():
-        if best.closed(options.gap_limit) or stop.is_set() or (annealer and annealer.stopped()):
+        if best.closed(options.gap_limit) or stop.is_set():
             solver.stop_search()
             break
         main.join(0.05)
@@ -541,19 +514,16 @@ def solve(
         covering = options.cover_first and problem.hint is None and covers_short(problem, start)
     lns = LargeNeighbourhoodSearch(builder, options.seed)
     best = _Best(started, on_progress)
-    niceness = options.search_niceness if annealing is not None else 0
     bounding = None
     if options.column_bound and not options.plain and problem.analysts:
-        bounding = _ColumnBound.start(problem, options, best, niceness)
+        bounding = _ColumnBound.start(problem, options, best)
     annealer = None
     if annealing is not None:
         remaining = deadline - time.monotonic()
         annealer = _Annealer.start(annealing, best, builder, lns.decision, remaining)
     status = cp_model.UNKNOWN
     covered: list[int] | None = None  # the covering search's last roster
-    phases = _phases(options, started, covering)
-    while phases:
-        phase = planned = phases.pop(0)
+    for phase in _phases(options, started, covering):
         if best.closed(options.gap_limit) or time.monotonic() >= deadline - 0.05 or stop.is_set():
             break
         if phase.last and best.closed(options.prove_gap):
@@ -564,18 +534,10 @@ def solve(
         if begin is not None and options.hint:
             builder.model.clear_hints()  # type: ignore[no-untyped-call]
             _hint(builder, _roster(builder, lns.decision, begin))
-        # While the annealing goes on, CP-SAT yields it a core (`search_niceness`).
-        yielding = annealer if niceness and annealer and not annealer.stopped() else None
-        status, found = _search(
-            builder, options, phase, best, lns, stop, yielding, niceness if yielding else 0
-        )
+        status, found = _search(builder, options, phase, best, lns, stop)
         covered = found if phase.cover else None
         if status == cp_model.INFEASIBLE or (status == cp_model.OPTIMAL and not phase.cover):
             break
-        if yielding and time.monotonic() < phase.until - 0.05:
-            # The annealing gave way: the phase again with all the cores (and, near the
-            # bound, proving with many workers).
-            phases.insert(0, planned)
     if bounding is not None:
         bounding.stop()
     if annealer is not None:
