@@ -21,7 +21,7 @@ from shiftplanner.scheduling.checker import check
 from shiftplanner.scheduling.horizon import Horizon
 from shiftplanner.scheduling.lns import DecisionVars
 from shiftplanner.scheduling.problem import Assignment, Problem
-from shiftplanner.scheduling.solve import SolveOptions, _values, build, solve
+from shiftplanner.scheduling.solve import SolveOptions, _annealing_behind, _values, build, solve
 from shiftplanner.scheduling.solve import _roster as _roster_of
 from tests.scheduling.test_solver_properties import problems
 
@@ -168,7 +168,7 @@ def test_it_gives_way_after_half_its_time_to_a_search_that_is_ahead() -> None:
     Annealing(problem).run(0.01, lambda roster: None, threading.Event())  # compiled now
     asked: list[float] = []
 
-    def behind() -> bool:
+    def behind(own: int | None) -> bool:
         asked.append(time.monotonic())
         return True
 
@@ -178,6 +178,50 @@ def test_it_gives_way_after_half_its_time_to_a_search_that_is_ahead() -> None:
     assert asked, "never asked"
     assert asked[0] - started >= 2.0  # not before half its time
     assert ended - started < 3.5  # and then at once, not at the end
+
+
+def test_it_asks_whether_it_is_behind_with_its_newest_best() -> None:
+    """Its own count of its best goes with each question, better rosters not yet offered
+    included (offers are spaced out)."""
+    problem = four_weeks_of_one_shift()
+    offers = 0
+    asked: list[int | None] = []
+    annealing = Annealing(problem)
+
+    def offer(roster: list[Assignment]) -> None:
+        nonlocal offers
+        offers += 1
+
+    def behind(own: int | None) -> bool:
+        asked.append(own)
+        return False
+
+    annealing.run(1.0, offer, threading.Event(), behind)
+    counts = [own for own in asked if own is not None]
+    assert counts
+    assert len(counts) == len(asked)
+    assert counts == sorted(counts, reverse=True)  # its best only ever improves
+    assert offers
+    assert annealing.best_objective is not None
+    assert counts[-1] >= annealing.best_objective  # it may improve once more at the end
+
+
+@pytest.mark.parametrize(
+    ("ahead", "offered", "own", "behind"),
+    [
+        (None, None, None, False),  # the search has no roster yet
+        (900, None, None, True),  # the annealing has none
+        (900, 1000, None, True),
+        (900, 1000, 950, True),
+        (900, 1000, 800, False),  # its newest, not yet offered, is ahead
+        (900, 900, 900, False),  # a tie is not behind
+        (900, 800, 950, False),
+    ],
+)
+def test_the_annealing_is_behind_only_when_the_search_beats_its_newest_best(
+    ahead: int | None, offered: int | None, own: int | None, behind: bool
+) -> None:
+    assert _annealing_behind(ahead, offered, own) is behind
 
 
 def test_the_solve_prepares_the_annealing_before_its_clock_starts(

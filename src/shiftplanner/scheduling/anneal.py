@@ -408,12 +408,13 @@ class Annealing:
         seconds: float,
         on_roster: OnRoster,
         stop: threading.Event,
-        behind: Callable[[], bool] | None = None,
+        behind: Callable[[int | None], bool] | None = None,
     ) -> None:
         """Anneal until `seconds` have passed or `stop` is set; each better roster without
-        hard breaks goes to `on_roster` (see `REPORT_SECONDS`). From half
-        the time on, give up when `behind()` says a search beside it has a better roster:
-        its core is then worth more to that search (bench/solver/RESULTS.md)."""
+        hard breaks goes to `on_roster` (see `REPORT_SECONDS`). From half the time on, give
+        up when `behind(its own count of its best, None before it has one)` says a search
+        beside it has a better roster: its core is then worth more to that search
+        (bench/solver/RESULTS.md)."""
         from shiftplanner.scheduling import anneal_kernel as k
 
         self.prepare()  # before the clock: a compile is not the annealing's time
@@ -445,7 +446,10 @@ class Annealing:
                 report_every = max(REPORT_SECONDS, handled / REPORT_SHARE)
             if stop.is_set() or now >= deadline:
                 break
-            if behind is not None and now - began > YIELD_AFTER * span and behind():
+            # With its own count of its best, which may not have gone out yet: offers are
+            # spaced out, and the newest can be far better than the last offered.
+            own = int(totals[2]) if totals[2] >= 0 else None
+            if behind is not None and now - began > YIELD_AFTER * span and behind(own):
                 break
             temperature = hot * (cold / hot) ** ((now - began) / span)
             seed = self.seed * 1_000_003 + call
