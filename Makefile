@@ -22,7 +22,7 @@ KERNEL := src/shiftplanner/scheduling/anneal_kernel.py
 KERNEL_STAMP := $(VENV)/.kernel-compiled
 
 $(KERNEL_STAMP): $(STAMP) $(KERNEL)
-	@echo "Compiling the solver's annealing (numba; once per install, 10-30 s)"
+	@echo "Compiling the solver's annealing (numba; once per install, 10-40 s)"
 	@$(BIN)/python -c 'from shiftplanner.scheduling.anneal import compile_kernel; compile_kernel()'
 	@touch $@
 

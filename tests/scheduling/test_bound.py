@@ -4,14 +4,27 @@ CP-SAT's relaxation of the whole model is weak; and used by `solve()`."""
 
 from __future__ import annotations
 
+import random
 import threading
 from datetime import date, time, timedelta
 from time import monotonic, sleep
 
 from hypothesis import assume, given, note
+from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
-from shiftplanner.scheduling.bound import ColumnGeneration, lower_bound
+from shiftplanner.scheduling.anneal import unsupported
+from shiftplanner.scheduling.bound import (
+    TRIAL_ROUNDS,
+    Column,
+    ColumnGeneration,
+    Prices,
+    _AnnealedPricing,
+    _Pricing,
+    lower_bound,
+)
 from shiftplanner.scheduling.checker import check
+from shiftplanner.scheduling.horizon import Horizon
 from shiftplanner.scheduling.problem import (
     AnalystSpec,
     Contract,
@@ -50,6 +63,59 @@ def test_the_bound_is_never_above_a_roster_the_solver_finds(problem: Problem) ->
     bound = lower_bound(problem, seconds=5)
     if solution.assignments and bound is not None:
         assert bound <= check(problem, solution.assignments).objective
+
+
+def random_prices(h: Horizon, seed: int) -> Prices:
+    rng = random.Random(seed)
+    cells = [(d, s) for d in range(h.size) for s in range(len(h.shifts))]
+    needs = [
+        (h.index[c.date], h.shift_index[c.shift_type_id], need.skill)
+        for c in h.problem.coverage
+        for need in c.skills
+    ]
+    return Prices(
+        worked={cell: rng.uniform(-60, 40) for cell in cells},
+        screened={cell: rng.uniform(-30, 0) for cell in cells},
+        skilled={need: rng.uniform(-40, 0) for need in needs},
+        fairness={name: rng.uniform(-10, 10) for name in ("weekends", "nights", "screener_days")},
+    )
+
+
+@SETTINGS
+@given(problems(), st.integers(0, 1000))
+def test_annealed_columns_cost_what_the_exact_pricing_model_says(
+    problem: Problem, seed: int
+) -> None:
+    """An annealed column, fixed in CP-SAT's pricing model of its analyst, keeps every
+    hard rule there, and its own cost and fairness counts are the model's."""
+    assume(unsupported(problem) is None)  # those are priced exactly
+    note(problem.model_dump_json())
+    h = Horizon(problem)
+    annealed = _AnnealedPricing.of(h)
+    prices = random_prices(h, seed)
+    for a in range(len(h.analysts)):
+        for column in annealed.price(a, prices, None, seed):
+            assert_costs_what_the_model_says(h, column)
+
+
+def assert_costs_what_the_model_says(h: Horizon, column: Column) -> None:
+    exact = _Pricing.of(h, column.analyst)
+    b = exact.builder
+    fixed = b.model.clone()
+    for d in range(h.size):
+        for s in range(len(h.shifts)):
+            fixed.add(b.x[0][d][s] == int((d, s) in column.shifts))
+            if 0 in b.screener:
+                fixed.add(b.screener[0][d][s] == int((d, s) in column.screens))
+            for skill, duty in b.skill_duty.get((0, d, s), {}).items():
+                fixed.add(duty == int((d, s, skill) in column.skills))
+    fixed.clear_objective()  # type: ignore[no-untyped-call]
+    fixed.minimize(exact.own_cost)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(fixed) == cp_model.OPTIMAL
+    assert round(solver.objective_value) == column.cost
+    assert {name: solver.value(count) for name, count in exact.counts.items()} == column.counts
 
 
 def blocks_problem() -> Problem:
@@ -190,6 +256,36 @@ def test_a_run_that_would_not_converge_in_time_gives_up() -> None:
     generation.run(seconds=3)
     assert generation.gave_up
     assert not generation.converged
+
+
+def test_annealed_rounds_converge_to_the_exact_bound() -> None:
+    """After the trial's exact rounds, rounds priced by annealing add the columns, and
+    the exact pricing ends the column generation at the same bound as exact rounds alone."""
+    exact = ColumnGeneration(four_weeks_of_fifteen(), annealed=False)
+    annealed = ColumnGeneration(four_weeks_of_fifteen())
+    assert annealed.run(seconds=60) == exact.run(seconds=60) is not None
+    assert exact.converged
+    assert annealed.converged
+    assert exact.rounds == exact.exact_rounds
+    assert annealed.rounds > annealed.exact_rounds >= TRIAL_ROUNDS
+
+
+def test_an_exact_round_is_due_when_annealed_rounds_stall_or_take_their_share() -> None:
+    generation = ColumnGeneration(blocks_problem())
+    now = monotonic()
+    generation.last_exact = (now - 1.0, now)  # an exact round of 1 s, just ended
+    generation.values = [1000.0, 900.0, 800.0, 700.0, 600.0]
+    assert not generation._exact_due()  # too few rounds to tell
+    generation.values.append(500.0)
+    assert not generation._exact_due()
+    generation.values += [499.0, 498.5, 498.0, 497.5, 497.0]  # 0.6 % over the last five
+    assert not generation._exact_due()
+    generation.values.append(496.9)  # 0.4 %
+    assert generation._exact_due()
+    # Annealed rounds for three times as long as the last exact round: due, still falling.
+    generation.values = [1000.0, 900.0]
+    generation.last_exact = (now - 2.0, now - 1.5)
+    assert generation._exact_due()
 
 
 def test_stop_ends_a_run_under_way() -> None:

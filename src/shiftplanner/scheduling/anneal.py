@@ -78,7 +78,7 @@ def unsupported(problem: Problem) -> str | None:
 def compile_kernel() -> None:
     """Compile the kernel into numba's cache (beside its source) for every problem: they
     all share one set of argument types. `make install` calls it, so that no one's first
-    solve waits for the compiler (10-30 s on 2 cores)."""
+    solve waits for the compiler (10-40 s on 2 cores, holding the GIL)."""
     tiny = Problem.model_validate(
         {
             "start": "2026-03-02",
@@ -88,6 +88,13 @@ def compile_kernel() -> None:
         }
     )
     Annealing(tiny).prepare()
+    # And the column generation's pricing by annealing (bound.py), with no moves.
+    from shiftplanner.scheduling import anneal_kernel as k
+
+    a = Arrays(Horizon(tiny))
+    cells = np.zeros((1, 1))
+    row, duty = np.full(1, -1, np.int64), np.zeros(1, np.int64)
+    k.price_row(0, row, duty, cells, cells, np.zeros(3), 0, 0, np.ones(3), 1, a.rules)
 
 
 @dataclass

@@ -698,3 +698,112 @@ def evaluate(counters, rules):
             hard += b
     totals[0] = soft
     totals[1] = hard
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _priced_row(row, duty, n, rules, segments, cell_price, duty_price, fair_price):
+    """The value of one analyst's row at column-generation prices (its own soft cost,
+    each worked shift-day's and duty's price, its fairness counts' prices), and
+    `row_cost`'s pricing of it."""
+    priced = row_cost(row, duty, n, rules, segments)
+    value = (
+        priced[0]
+        + fair_price[0] * priced[2]
+        + fair_price[1] * priced[3]
+        + fair_price[2] * priced[4]
+    )
+    for d in range(row.shape[0]):
+        t = row[d]
+        if t >= 0:
+            value += cell_price[d, t] + duty[d] * duty_price[d, t]
+    return value, priced
+
+
+@njit(cache=True, nogil=True)
+def price_row(
+    n, row, duty, cell_price, duty_price, fair_price, iterations, seed, temperatures, keep, rules
+):
+    """Anneal analyst `n`'s row alone, from `row` and `duty` (updated to the end state),
+    against prices (bound.py's column generation): `cell_price[d, t]` for working shift
+    `t` on day `d`, `duty_price[d, t]` for screener duty on it (0 where the analyst may not
+    screen), `fair_price` per fairness count. `iterations` moves (a stretch of days to one
+    state, or a worked day's duty flipped), cooling from `temperatures[0]` to `temperatures[1]`; a hard break costs
+    `temperatures[2]` a unit. Returns the last `keep` bests free of hard breaks, the best
+    last: rows, duties, values (inf: none found) and `row_cost`'s pricing of each."""
+    ainfo, shift_info, fixed, allowed = (
+        rules[AINFO],
+        rules[SHIFT_INFO],
+        rules[FIXED],
+        rules[ALLOWED],
+    )
+    np.random.seed(seed)
+    days = row.shape[0]
+    shifts = shift_info.shape[0]
+    segments = _scratch(days)
+    screener = ainfo[n, SCREENER] == 1
+    old_row = np.empty(days, np.int64)
+    old_duty = np.empty(days, np.int64)
+    best_rows = np.full((keep, days), -1, np.int64)
+    best_duties = np.zeros((keep, days), np.int64)
+    best_values = np.full(keep, np.inf)
+    best_priced = np.zeros((keep, 5), np.int64)
+    value, priced = _priced_row(row, duty, n, rules, segments, cell_price, duty_price, fair_price)
+    hard = priced[1]
+    if hard == 0:
+        best_rows[keep - 1] = row
+        best_duties[keep - 1] = duty
+        best_values[keep - 1] = value
+        best_priced[keep - 1] = priced
+    current = value + temperatures[2] * hard
+    hot, cold, hard_weight = temperatures[0], temperatures[1], temperatures[2]
+    for i in range(iterations):
+        temperature = hot * (cold / hot) ** (i / max(1, iterations - 1))
+        d1, length = _stretch(days, 0.5, 7)
+        if screener and np.random.random() < 0.2:
+            # A worked day's duty taken or given up.
+            d1, length = np.random.randint(days), 1
+            if fixed[n, d1] or row[d1] < 0:
+                continue
+            old_row[d1] = row[d1]
+            old_duty[d1] = duty[d1]
+            duty[d1] = 1 - duty[d1]
+        else:
+            t = np.random.randint(shifts + 1) - 1
+            changed = False
+            possible = True
+            for d in range(d1, d1 + length):
+                if fixed[n, d] or not allowed[n, d, t + 1]:
+                    possible = False
+                    break
+                if row[d] != t:
+                    changed = True
+            if not possible or not changed:
+                continue
+            for d in range(d1, d1 + length):
+                old_row[d] = row[d]
+                old_duty[d] = duty[d]
+                row[d] = t
+                # Duty where it pays; the duty moves above try the other way.
+                duty[d] = int(t >= 0 and screener and duty_price[d, t] < 0)
+        value, priced = _priced_row(
+            row, duty, n, rules, segments, cell_price, duty_price, fair_price
+        )
+        hard = priced[1]
+        delta = value + hard_weight * hard - current
+        if delta <= 0 or np.random.random() < math.exp(-delta / temperature):
+            current = value + hard_weight * hard
+            if hard == 0 and value < best_values[keep - 1]:
+                for j in range(keep - 1):
+                    best_rows[j] = best_rows[j + 1]
+                    best_duties[j] = best_duties[j + 1]
+                    best_values[j] = best_values[j + 1]
+                    best_priced[j] = best_priced[j + 1]
+                best_rows[keep - 1] = row
+                best_duties[keep - 1] = duty
+                best_values[keep - 1] = value
+                best_priced[keep - 1] = priced
+        else:
+            for d in range(d1, d1 + length):
+                row[d] = old_row[d]
+                duty[d] = old_duty[d]
+    return best_rows, best_duties, best_values, best_priced

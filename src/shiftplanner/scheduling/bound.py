@@ -24,7 +24,16 @@ Skill needs (INRC-II's coverage) are slower: on n030w4_1_6-2-9-1 (30 nurses, 4 s
 round takes about 3 s on one core and the bound passed 880 after 51 rounds and 150 s
 (the optimum is 1670; CP-SAT's bound stays near 350). Within the solver's usual minute it
 gives up, as it should; in a 600 s solve it converged beside the search after 79 rounds
-at 1660. Before skill needs were priced it "converged" at once, at 80."""
+at 1660. Before skill needs were priced it "converged" at once, at 80.
+
+Most rounds are priced by annealing instead (`_AnnealedPricing`): after the first rounds,
+which are exact, each analyst's row is annealed alone against the round's prices with the
+annealing's own pricing of a row (anneal_kernel.price_row), some twenty times faster than
+CP-SAT and without proof. Exact rounds come back when the annealed ones stall or have
+run twice as long as the last exact round; only they raise the bound and end the
+generation. Converged, one core alone (bench/solver/RESULTS.md): n030w4_1_6-2-9-1 362 →
+174 s, bench/solver's realistic team 15 → 10 s, its understaffed team 41 → 29 s, its
+50-analyst team 61 → 37 s."""
 
 from __future__ import annotations
 
@@ -35,9 +44,12 @@ from dataclasses import dataclass, field
 from functools import reduce
 from typing import TypeVar
 
+import numpy as np
+import numpy.typing as npt
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from shiftplanner.scheduling.anneal import END_TEMPERATURE, Array, Arrays, unsupported
 from shiftplanner.scheduling.builder import LinearExpr, ModelBuilder
 from shiftplanner.scheduling.horizon import Horizon
 from shiftplanner.scheduling.problem import FairnessCounts, Problem
@@ -262,6 +274,134 @@ class _Pricing:
         )
 
 
+# Moves of one analyst's row per annealed pricing: on INRC-II n030 (30 nurses) 20,000
+# priced all nurses in 0.3 s, against 3.4-6.0 s for CP-SAT's exact pricing, and found an
+# improving column for every one of them (bench/solver/RESULTS.md).
+ANNEALED_MOVES = 20_000
+# A unit of a hard rule broken costs this many times the largest soft weight. A row
+# alone gets from one good roster to another through rosters that break a rule: where
+# CP-SAT's pricing found improving columns for 11 of 20 analysts (bench/solver's
+# understaffed team), 10 times (the whole annealing's) found them for 1, 1-3 times for 2-5.
+ANNEALED_HARD_PENALTY = 2
+# Annealed rounds stop paying in the long tail of a column generation, where only the
+# exact pricing's bound can end it: an exact round follows once the master fell by less
+# than this share over this many annealed rounds.
+STALL_SHARE = 0.005
+STALL_ROUNDS = 5
+# ...or once the annealed rounds since the last exact round took this share of the time
+# since it began: the bound, which only exact rounds raise, rises at a third of its pace.
+ANNEALED_SHARE = 2 / 3
+# The fairness counts in the kernel's order (anneal_kernel.row_cost's last three).
+FAIRNESS_ORDER = ("weekends", "nights", "screener_days")
+
+
+@dataclass
+class _AnnealedPricing:
+    """Columns found fast and without proof: one analyst's row annealed alone against the
+    round's prices (anneal_kernel.price_row), with the kernel's own pricing of a row. A
+    round of these adds columns; only CP-SAT's exact pricing proves a bound."""
+
+    arrays: Arrays
+    needed: npt.NDArray[np.bool_]  # [day, shift]: a coverage entry prices it; else it is over-cover
+    temperatures: tuple[float, float, float]  # start, end, per unit of a hard rule broken
+
+    @classmethod
+    def of(cls, h: Horizon) -> _AnnealedPricing:
+        arrays = Arrays(h)
+        needed = np.zeros((h.size, len(h.shifts)), np.bool_)
+        for c in h.problem.coverage:
+            needed[h.index[c.date], h.shift_index[c.shift_type_id]] = True
+        weights = arrays.soft_weights
+        temperatures = (
+            float(max(weights)),
+            END_TEMPERATURE * min(weights),
+            float(ANNEALED_HARD_PENALTY * max(weights)),
+        )
+        return cls(arrays, needed, temperatures)
+
+    def price(self, a: int, prices: Prices, start: Column | None, seed: int) -> list[Column]:
+        """The best rosters of analyst `a` the annealing finds at these prices, from
+        `start` (None: every day off but the locked ones), the best last; none if it found
+        none that keeps the analyst's hard rules."""
+        from shiftplanner.scheduling import anneal_kernel as k
+
+        arrays = self.arrays
+        h = arrays.horizon
+        days, shifts = self.needed.shape
+        over_cover = h.problem.weights.over_cover
+        cell = np.where(self.needed, 0.0, float(over_cover))
+        for (d, s), value in prices.worked.items():
+            cell[d, s] += value
+        # Each worked shift-day covers the analyst's cheapest skill need on it.
+        skill = np.full((days, shifts), -1, np.int64)
+        skill_price = np.zeros((days, shifts))
+        for (d, s, name), value in prices.skilled.items():
+            index = arrays.skill_names.index(name)
+            if arrays.has_skill[a, index] and (skill[d, s] < 0 or value < skill_price[d, s]):
+                skill[d, s], skill_price[d, s] = index, value
+        cell += skill_price
+        duty_price = np.zeros((days, shifts))
+        if arrays.ainfo[a, k.SCREENER]:
+            for (d, s), value in prices.screened.items():
+                duty_price[d, s] = value
+        fair = np.array([prices.fairness.get(name, 0.0) for name in FAIRNESS_ORDER])
+        row = np.where(arrays.fixed[a], arrays.start_state[a], -1)
+        duty = np.where(arrays.fixed[a], arrays.start_duty[a], 0)
+        if start is not None:
+            for d, s in start.shifts:
+                row[d] = s
+            for d, _ in start.screens:
+                duty[d] = 1
+        hot, cold, hard = self.temperatures
+        temperatures = np.array([max(hot, cold), cold, hard])
+        rows, duties, values, priced = k.price_row(
+            a,
+            row,
+            duty,
+            cell,
+            duty_price,
+            fair,
+            ANNEALED_MOVES,
+            seed,
+            temperatures,
+            COLUMNS_PER_PRICING,
+            arrays.rules,
+        )
+        return [
+            self._column(a, rows[i], duties[i], skill, priced[i])
+            for i in range(len(values))
+            if math.isfinite(values[i])
+        ]
+
+    def _column(self, a: int, row: Array, duty: Array, skill: Array, priced: Array) -> Column:
+        """The column of a row the kernel priced (`row_cost`'s soft, hard and counts)."""
+        from shiftplanner.scheduling import anneal_kernel as k
+
+        arrays = self.arrays
+        h = arrays.horizon
+        soft, _, *counts = priced
+        worked = [(d, int(s)) for d, s in enumerate(row) if s >= 0]
+        unneeded = sum(1 for d, s in worked if not self.needed[d, s])
+        history = arrays.ainfo[
+            a, [k.FAIR_WEEKENDS_BEFORE, k.FAIR_NIGHTS_BEFORE, k.FAIR_SCREENER_BEFORE]
+        ]
+        measures = {measure for measure, _, _ in spreads(h)}
+        return Column(
+            analyst=a,
+            cost=int(soft) + h.problem.weights.over_cover * unneeded,
+            shifts=frozenset(worked),
+            screens=frozenset((d, s) for d, s in worked if duty[d]),
+            skills=frozenset(
+                (d, s, arrays.skill_names[skill[d, s]]) for d, s in worked if skill[d, s] >= 0
+            ),
+            counts={
+                name: int(count - past)
+                for name, count, past in zip(FAIRNESS_ORDER, counts, history, strict=True)
+                if name in measures
+            },
+        )
+
+
 @dataclass(frozen=True)
 class _Row:
     """A team-wide row of the master: its constraint, right-hand side (what is required,
@@ -467,13 +607,19 @@ class _Trial:
 
 class ColumnGeneration:
     """The master LP and one pricing model per analyst. `run` prices round after round
-    until the master LP is solved or the time is up, and keeps the best bound."""
+    until the master LP is solved or the time is up, and keeps the best bound. With
+    `annealed` (the default), rounds after the trial's are priced by annealing until
+    they stall (`_AnnealedPricing`)."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, annealed: bool = True) -> None:
         self.horizon = Horizon(problem)
         self.step = _granularity(problem)
         # Built by `run`, in its thread: a caller starts its own search at once.
         self.pricing: list[_Pricing] = []
+        # The annealing does not take every problem: those price exactly.
+        self.annealed = None
+        if annealed and unsupported(problem) is None:
+            self.annealed = _AnnealedPricing.of(self.horizon)
         self.master = _Master(self.horizon)
         self.bound: int | None = None
         self.converged = False
@@ -481,6 +627,9 @@ class ColumnGeneration:
         self.stopped = False
         self.gave_up = False  # would not converge in the time: left the CPU to the search
         self.rounds = 0
+        self.exact_rounds = 0
+        self.values: list[float] = []  # the master's, each round since the last exact one
+        self.last_exact = (0.0, 0.0)  # when the last exact round began and ended
 
     def run(
         self,
@@ -540,8 +689,18 @@ class ColumnGeneration:
             self.stopped = True  # keep the bound so far
             return
         value, duals = solved
+        every = Prices.at(duals, len(self.pricing))
+        self.values.append(value)
+        # The trial's rounds are exact: they time the rounds as `_Trial` expects, and
+        # the solve gets a bound from the first round on.
+        annealing = self.annealed is not None and self.exact_rounds >= TRIAL_ROUNDS
+        if annealing and not self._exact_due() and self._annealed_round(duals, every):
+            return
+        self.values.clear()
+        self.exact_rounds += 1
+        started = time.monotonic()
         least_priced, found = [], []
-        for model, prices in zip(self.pricing, Prices.at(duals, len(self.pricing)), strict=True):
+        for model, prices in zip(self.pricing, every, strict=True):
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.stopped:
                 return
@@ -553,6 +712,7 @@ class ColumnGeneration:
             convexity = duals.convexity[model.a]
             found += [c for c in columns if prices.cost(c) - convexity < -EPSILON]
         self.rounds += 1
+        self.last_exact = (started, time.monotonic())
         lagrangian = self.master.lagrangian(duals, least_priced)  # -inf: a pricing timed out
         if lagrangian > -math.inf:
             bound = self.step * math.ceil((lagrangian - 1e-6) / self.step)
@@ -565,6 +725,36 @@ class ColumnGeneration:
         # Nothing prices out (as far as the pricing proved), or the bound meets the
         # master's value: the LP is solved, the bound can rise no further.
         self.converged = not found or (self.bound is not None and self.bound >= value - 1e-6)
+
+    def _exact_due(self) -> bool:
+        """Whether the next round is priced exactly: the annealed rounds since the last
+        exact one have stalled (the master fell by less than `STALL_SHARE` over the last
+        `STALL_ROUNDS`), or have taken `ANNEALED_SHARE` of the time since it began (the
+        bound, which only exact rounds raise, keeps rising meanwhile)."""
+        began, ended = self.last_exact
+        now = time.monotonic()
+        if now - ended > ANNEALED_SHARE * (now - began):
+            return True
+        if len(self.values) <= STALL_ROUNDS:
+            return False
+        return self.values[-STALL_ROUNDS - 1] - self.values[-1] < STALL_SHARE * abs(self.values[-1])
+
+    def _annealed_round(self, duals: Duals, every: list[Prices]) -> bool:
+        """Price every analyst by annealing their row; add the columns that price out.
+        Whether any did: when none does, the round is priced exactly instead."""
+        assert self.annealed is not None
+        last: dict[int, Column] = {column.analyst: column for column in self.master.columns}
+        found = []
+        for a, prices in enumerate(every):
+            if self.stopped:
+                return True
+            seed = self.rounds * len(every) + a
+            columns = self.annealed.price(a, prices, last.get(a), seed)
+            found += [c for c in columns if prices.cost(c) - duals.convexity[a] < -EPSILON]
+        self.rounds += 1
+        for column in found:
+            self.master.add(column)
+        return bool(found)
 
 
 def lower_bound(problem: Problem, seconds: float, on_bound: OnBound | None = None) -> int | None:
