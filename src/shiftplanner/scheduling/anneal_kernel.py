@@ -719,6 +719,22 @@ def _priced_row(row, duty, n, rules, segments, cell_price, duty_price, fair_pric
     return value, priced
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _remember(best, row, duty, value, priced):
+    """Keep a new best as the last of `price_row`'s bests, dropping the oldest."""
+    rows, duties, values, pricings = best
+    keep = values.shape[0]
+    for j in range(keep - 1):
+        rows[j] = rows[j + 1]
+        duties[j] = duties[j + 1]
+        values[j] = values[j + 1]
+        pricings[j] = pricings[j + 1]
+    rows[keep - 1] = row
+    duties[keep - 1] = duty
+    values[keep - 1] = value
+    pricings[keep - 1] = priced
+
+
 @njit(cache=True, nogil=True)
 def price_row(
     n, row, duty, cell_price, duty_price, fair_price, iterations, seed, temperatures, keep, rules
@@ -727,8 +743,8 @@ def price_row(
     against prices (bound.py's column generation): `cell_price[d, t]` for working shift
     `t` on day `d`, `duty_price[d, t]` for screener duty on it (0 where the analyst may not
     screen), `fair_price` per fairness count. `iterations` moves (a stretch of days to one
-    state, or a worked day's duty flipped), cooling from `temperatures[0]` to `temperatures[1]`; a hard break costs
-    `temperatures[2]` a unit. Returns the last `keep` bests free of hard breaks, the best
+    state, or a worked day's duty flipped), cooling from `temperatures[0]` to
+    `temperatures[1]`; a hard break costs `temperatures[2]` a unit. Returns the last `keep` bests free of hard breaks, the best
     last: rows, duties, values (inf: none found) and `row_cost`'s pricing of each."""
     ainfo, shift_info, fixed, allowed = (
         rules[AINFO],
@@ -747,18 +763,14 @@ def price_row(
     best_duties = np.zeros((keep, days), np.int64)
     best_values = np.full(keep, np.inf)
     best_priced = np.zeros((keep, 5), np.int64)
-    value, priced = _priced_row(row, duty, n, rules, segments, cell_price, duty_price, fair_price)
-    hard = priced[1]
-    if hard == 0:
-        best_rows[keep - 1] = row
-        best_duties[keep - 1] = duty
-        best_values[keep - 1] = value
-        best_priced[keep - 1] = priced
-    current = value + temperatures[2] * hard
+    best = (best_rows, best_duties, best_values, best_priced)
     hot, cold, hard_weight = temperatures[0], temperatures[1], temperatures[2]
+    value, priced = _priced_row(row, duty, n, rules, segments, cell_price, duty_price, fair_price)
+    if priced[1] == 0:
+        _remember(best, row, duty, value, priced)
+    current = value + hard_weight * priced[1]
     for i in range(iterations):
         temperature = hot * (cold / hot) ** (i / max(1, iterations - 1))
-        d1, length = _stretch(days, 0.5, 7)
         if screener and np.random.random() < 0.2:
             # A worked day's duty taken or given up.
             d1, length = np.random.randint(days), 1
@@ -768,6 +780,7 @@ def price_row(
             old_duty[d1] = duty[d1]
             duty[d1] = 1 - duty[d1]
         else:
+            d1, length = _stretch(days, 0.5, 7)
             t = np.random.randint(shifts + 1) - 1
             changed = False
             possible = True
@@ -793,15 +806,7 @@ def price_row(
         if delta <= 0 or np.random.random() < math.exp(-delta / temperature):
             current = value + hard_weight * hard
             if hard == 0 and value < best_values[keep - 1]:
-                for j in range(keep - 1):
-                    best_rows[j] = best_rows[j + 1]
-                    best_duties[j] = best_duties[j + 1]
-                    best_values[j] = best_values[j + 1]
-                    best_priced[j] = best_priced[j + 1]
-                best_rows[keep - 1] = row
-                best_duties[keep - 1] = duty
-                best_values[keep - 1] = value
-                best_priced[keep - 1] = priced
+                _remember(best, row, duty, value, priced)
         else:
             for d in range(d1, d1 + length):
                 row[d] = old_row[d]
