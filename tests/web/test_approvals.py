@@ -105,6 +105,10 @@ def test_the_lead_decides_shift_requests(
 
     off_card.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("status").first).to_contain_text(f"Approved: {name} wants off EARLY")
+    # The approved card leaves the list when the page reloads it, and the other card moves
+    # up. A click before that can land where the card was: in CI the card once stayed
+    # pending after the click, its buttons never disabled by a sent rejection.
+    expect(off_card).to_have_count(0)
     on_card.get_by_role("button", name="Reject").click()
     expect(pending).to_contain_text("No shift requests wait for a decision in this team")
     with site.api(LEAD_EMAIL) as api:
