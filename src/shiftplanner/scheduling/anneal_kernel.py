@@ -744,8 +744,9 @@ def price_row(
     `t` on day `d`, `duty_price[d, t]` for screener duty on it (0 where the analyst may not
     screen), `fair_price` per fairness count. `iterations` moves (a stretch of days to one
     state, or a worked day's duty flipped), cooling from `temperatures[0]` to
-    `temperatures[1]`; a hard break costs `temperatures[2]` a unit. Returns the last `keep` bests free of hard breaks, the best
-    last: rows, duties, values (inf: none found) and `row_cost`'s pricing of each."""
+    `temperatures[1]`; a hard break costs `temperatures[2]` a unit. Returns the last
+    `keep` bests free of hard breaks, the best last: rows, duties, values (inf: none
+    found) and `row_cost`'s pricing of each."""
     ainfo, shift_info, fixed, allowed = (
         rules[AINFO],
         rules[SHIFT_INFO],

@@ -303,7 +303,8 @@ class _AnnealedPricing:
 
     arrays: Arrays
     needed: npt.NDArray[np.bool_]  # [day, shift]: a coverage entry prices it; else it is over-cover
-    temperatures: tuple[float, float, float]  # start, end, per unit of a hard rule broken
+    temperatures: npt.NDArray[np.float64]  # start, end, per unit of a hard rule broken
+    measures: frozenset[str]  # the fairness measures the objective holds (`spreads`)
 
     @classmethod
     def of(cls, h: Horizon) -> _AnnealedPricing:
@@ -312,12 +313,12 @@ class _AnnealedPricing:
         for c in h.problem.coverage:
             needed[h.index[c.date], h.shift_index[c.shift_type_id]] = True
         weights = arrays.soft_weights
-        temperatures = (
-            float(max(weights)),
-            END_TEMPERATURE * min(weights),
-            float(ANNEALED_HARD_PENALTY * max(weights)),
+        cold = END_TEMPERATURE * min(weights)
+        temperatures = np.array(
+            [max(float(max(weights)), cold), cold, float(ANNEALED_HARD_PENALTY * max(weights))]
         )
-        return cls(arrays, needed, temperatures)
+        measures = frozenset(measure for measure, _, _ in spreads(h))
+        return cls(arrays, needed, temperatures, measures)
 
     def price(self, a: int, prices: Prices, start: Column | None, seed: int) -> list[Column]:
         """The best rosters of analyst `a` the annealing finds at these prices, from
@@ -352,8 +353,6 @@ class _AnnealedPricing:
                 row[d] = s
             for d, _ in start.screens:
                 duty[d] = 1
-        hot, cold, hard = self.temperatures
-        temperatures = np.array([max(hot, cold), cold, hard])
         rows, duties, values, priced = k.price_row(
             a,
             row,
@@ -363,7 +362,7 @@ class _AnnealedPricing:
             fair,
             ANNEALED_MOVES,
             seed,
-            temperatures,
+            self.temperatures,
             COLUMNS_PER_PRICING,
             arrays.rules,
         )
@@ -385,7 +384,6 @@ class _AnnealedPricing:
         history = arrays.ainfo[
             a, [k.FAIR_WEEKENDS_BEFORE, k.FAIR_NIGHTS_BEFORE, k.FAIR_SCREENER_BEFORE]
         ]
-        measures = {measure for measure, _, _ in spreads(h)}
         return Column(
             analyst=a,
             cost=int(soft) + h.problem.weights.over_cover * unneeded,
@@ -397,7 +395,7 @@ class _AnnealedPricing:
             counts={
                 name: int(count - past)
                 for name, count, past in zip(FAIRNESS_ORDER, counts, history, strict=True)
-                if name in measures
+                if name in self.measures
             },
         )
 
